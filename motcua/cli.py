@@ -1,0 +1,43 @@
+"""The `motcua` console script: Django's management commands plus `serve`.
+
+`motcua migrate`, `motcua demo`, `motcua check --deploy`… are the management commands;
+`motcua serve` runs gunicorn, the production server, so an operator needs nothing else.
+"""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings.dev")
+    argv = sys.argv
+    if len(argv) > 1 and argv[1] == "serve":
+        _serve(argv[2:])
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+def _serve(args: list[str]) -> None:
+    """Run gunicorn on the WSGI app. Workers default to 2×cores+1 (gunicorn's advice)."""
+    from gunicorn.app.wsgiapp import run
+
+    workers = str(int(os.environ.get("MOTCUA_WORKERS", str(2 * (os.cpu_count() or 1) + 1))))
+    bind = os.environ.get("MOTCUA_BIND", "127.0.0.1:8000")
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        *args,
+        "motcua.config.wsgi:application",
+    ]
+    run()
+
+
+if __name__ == "__main__":
+    main()

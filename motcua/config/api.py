@@ -1,0 +1,35 @@
+"""The JSON API: one NinjaAPI, one router per app, one error shape for every domain error."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from motcua.core.api_auth import ApiTokenAuth
+from motcua.core.errors import DomainError
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1",
+    description="API của nền tảng một cửa cấp xã: thủ tục, hồ sơ, tra cứu.",
+    auth=ApiTokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": exc.code, "message": exc.message, "details": exc.details}, status=exc.status
+    )
+
+
+def _register_routers() -> None:
+    from motcua.catalog.api import router as catalog_router
+    from motcua.dossiers.api import router as dossiers_router
+    from motcua.portal.api import router as portal_router
+
+    api.add_router("/procedures", catalog_router)
+    api.add_router("/dossiers", dossiers_router)
+    api.add_router("/public", portal_router)
+
+
+_register_routers()

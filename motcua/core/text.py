@@ -1,0 +1,31 @@
+"""Vietnamese text helpers used by every search box.
+
+Residents and officers type without diacritics ("nguyen van a", "chung thuc"), in any case,
+sometimes in decomposed Unicode. Everything searchable is stored with a folded copy and the
+query is folded the same way, so the comparison is a plain substring test in the database.
+"""
+
+import unicodedata
+
+from unidecode import unidecode
+
+
+def fold(text: str | None) -> str:
+    """Lower-case ASCII form of a Vietnamese string: "Đăng ký khai sinh" → "dang ky khai sinh".
+
+    unidecode maps đ/Đ to d (NFD + ASCII-ignore would delete it) and handles NFC and NFD
+    input alike; whitespace runs collapse to one space.
+    """
+    if not text:
+        return ""
+    return " ".join(unidecode(unicodedata.normalize("NFC", text)).lower().split())
+
+
+def mask_digits(value: str | None, keep: int = 3) -> str:
+    """Mask a personal number for lists and logs: 048095001234 → *********234."""
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) <= keep:
+        return "*" * len(value)
+    return "*" * (len(value) - keep) + value[-keep:]

@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from motcua.org.models import Role
+
+_START_PAGE = {
+    Role.COUNTER_OFFICER: "dossiers:counter",
+    Role.SPECIALIST: "dossiers:inbox",
+    Role.DEPARTMENT_HEAD: "dossiers:inbox",
+    Role.COMMUNE_LEADER: "dossiers:approvals",
+    Role.PROVINCE_OFFICER: "dossiers:book",
+    Role.ADMIN: "dossiers:book",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on the screen it works in."""
+    return redirect(_START_PAGE.get(request.user.role, "dossiers:inbox"))  # type: ignore[union-attr]

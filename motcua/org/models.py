@@ -1,0 +1,85 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    RESIDENT = "RESIDENT", "Người dân"
+    COUNTER_OFFICER = "COUNTER_OFFICER", "Cán bộ một cửa"
+    SPECIALIST = "SPECIALIST", "Chuyên viên"
+    DEPARTMENT_HEAD = "DEPARTMENT_HEAD", "Trưởng phòng"
+    COMMUNE_LEADER = "COMMUNE_LEADER", "Lãnh đạo UBND"
+    PROVINCE_OFFICER = "PROVINCE_OFFICER", "Cán bộ cấp tỉnh"
+    ADMIN = "ADMIN", "Quản trị hệ thống"
+
+
+class DepartmentKind(models.TextChoices):
+    """The units of a commune People's Committee under Decree 150/2025 (two-tier model)."""
+
+    SERVICE_CENTER = "SERVICE_CENTER", "Trung tâm Phục vụ hành chính công"
+    OFFICE = "OFFICE", "Văn phòng HĐND và UBND"
+    ECONOMIC = "ECONOMIC", "Phòng Kinh tế, Hạ tầng và Đô thị"
+    CULTURE_SOCIAL = "CULTURE_SOCIAL", "Phòng Văn hóa - Xã hội"
+
+
+class Department(models.Model):
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="departments")
+    kind = models.CharField(max_length=20, choices=DepartmentKind.choices)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["commune_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "kind"], name="one_department_of_a_kind_per_commune")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff account. Residents do not need one: they look up with code + second factor."""
+
+    full_name = models.CharField("họ và tên", max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.COUNTER_OFFICER)
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    position = models.CharField("chức vụ", max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def new_raw() -> str:
+        return "mc_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)
