@@ -20,6 +20,12 @@ class CalendarDay(models.Model):
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["province", "date"], name="one_exception_per_day_and_province"),
+            # NULLs are distinct in the constraint above, so the national rows need their own.
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=models.Q(province__isnull=True),
+                name="one_national_exception_per_day",
+            ),
         ]
 
     def __str__(self) -> str:

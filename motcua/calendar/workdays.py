@@ -1,8 +1,9 @@
 """Working-day arithmetic on the Vietnamese calendar. Pure: no clock, no database.
 
 A working day is Monday–Friday, not a public holiday (PyPI `holidays` knows the lunar dates:
-Tết, Hùng Kings' day, and the substitute days it has been told of), not a day off the
-province added, or any day the government or province declared a make-up working day.
+Tết, Hùng Kings' day, and the substitute days off it has been told of, together with the
+Saturdays worked in exchange for them), not a day off the province added, or any day the
+government or province declared a make-up working day.
 
 Deadlines (Decree 61/2018, art. 21; Decree 118/2025):
 - WORKING_DAYS n: the end of office hours on the n-th working day after the day of receipt;
@@ -10,6 +11,13 @@ Deadlines (Decree 61/2018, art. 21; Decree 118/2025):
   received after the cut-off (15:00);
 - ON_THE_SPOT: the end of the day of receipt (it is solved while the resident waits);
 - HOURS n: n working hours counted inside office hours from the moment of receipt.
+
+A dossier that arrives on a day off or after closing time (online, by post) counts as received
+on the next working day (Decree 45/2020): otherwise the count would start on a day nobody works
+and the resident would be promised a deadline the office cannot meet, or one already past.
+
+Times are compared on the Vietnamese wall clock: the database hands back UTC datetimes, and
+03:00 UTC is 10:00 in Hà Nội, which matters for the 15:00 cut-off and for the day of receipt.
 """
 
 from __future__ import annotations
@@ -18,15 +26,29 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 ONE_DAY = dt.timedelta(days=1)
+VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class _NationalYear:
+    days_off: frozenset[dt.date]
+    weekend_work_days: frozenset[dt.date]
 
 
 @lru_cache(maxsize=64)
-def _national_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("VN", years=year).keys())
+def _national_year(year: int) -> _NationalYear:
+    calendar = holidays.country_holidays("VN", years=year)
+    # `weekend_workdays` also holds make-up Saturdays of other years the library keeps at
+    # class level; only this year's belong in this year's cache entry.
+    return _NationalYear(
+        days_off=frozenset(calendar.keys()),
+        weekend_work_days=frozenset(d for d in calendar.weekend_workdays if d.year == year),
+    )
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,14 @@ class WorkCalendar:
         (dt.time(13, 30), dt.time(17, 0)),
     )
     same_day_cutoff: dt.time = dt.time(15, 0)
+    tz: dt.tzinfo = VIETNAM_TZ
+
+    def __post_init__(self) -> None:
+        both = self.extra_days_off & self.extra_work_days
+        if both:
+            # The caller must decide which declaration wins (see selectors.calendar_for_province);
+            # guessing here would silently move deadlines.
+            raise ValueError(f"dates both off and working: {sorted(both)}")
 
     @classmethod
     def build(cls, days_off: Iterable[dt.date] = (), work_days: Iterable[dt.date] = ()) -> WorkCalendar:
@@ -54,9 +84,10 @@ class WorkCalendar:
             return True
         if day in self.extra_days_off:
             return False
+        national = _national_year(day.year)
         if day.weekday() >= 5:
-            return False
-        return day not in _national_holidays(day.year)
+            return day in national.weekend_work_days
+        return day not in national.days_off
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day`."""
@@ -75,8 +106,6 @@ class WorkCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]: how many the clock advanced from start to end."""
-        if end <= start:
-            return 0
         count = 0
         day = start
         while day < end:
@@ -90,6 +119,8 @@ class WorkCalendar:
 
     def add_working_hours(self, start: dt.datetime, hours: int) -> dt.datetime:
         """`hours` working hours after `start`, counted only inside office windows."""
+        if hours < 0:
+            raise ValueError("hours must be ≥ 0")
         remaining = dt.timedelta(hours=hours)
         tz = start.tzinfo
         day = start.date()
@@ -109,23 +140,34 @@ class WorkCalendar:
             day += ONE_DAY
             cursor = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
+    def receipt_day(self, received_at: dt.datetime) -> dt.date:
+        """The working day a dossier counts as received on (`received_at` on the local clock)."""
+        day = received_at.date()
+        if not self.is_working_day(day) or received_at.time() >= self.closing_time:
+            return self.next_working_day(day)
+        return day
 
-def due_at(
-    *, received_at: dt.datetime, unit: str, value: int | None, calendar: WorkCalendar
-) -> dt.datetime:
-    """The statutory deadline of a dossier received at `received_at` (an aware local time)."""
-    tz = received_at.tzinfo
-    if tz is None:
+
+def due_at(*, received_at: dt.datetime, unit: str, value: int | None, calendar: WorkCalendar) -> dt.datetime:
+    """The statutory deadline of a dossier received at `received_at` (any aware datetime).
+
+    The result is on the calendar's local clock.
+    """
+    if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
-    day = received_at.date()
+    local = received_at.astimezone(calendar.tz)
+    tz = calendar.tz
     if unit == "ON_THE_SPOT":
-        return calendar.end_of_day(day, tz)
+        return calendar.end_of_day(calendar.receipt_day(local), tz)
     if unit == "SAME_DAY":
-        if received_at.time() >= calendar.same_day_cutoff or not calendar.is_working_day(day):
+        day = local.date()
+        if local.time() >= calendar.same_day_cutoff or not calendar.is_working_day(day):
             day = calendar.next_working_day(day)
         return calendar.end_of_day(day, tz)
+    if unit not in ("WORKING_DAYS", "HOURS"):
+        raise ValueError(f"unknown time unit {unit!r}")
+    if value is None or value < 0:
+        raise ValueError(f"{unit} needs a count ≥ 0, got {value!r}")
     if unit == "WORKING_DAYS":
-        return calendar.end_of_day(calendar.add_working_days(day, value or 0), tz)
-    if unit == "HOURS":
-        return calendar.add_working_hours(received_at, value or 0)
-    raise ValueError(f"unknown time unit {unit!r}")
+        return calendar.end_of_day(calendar.add_working_days(calendar.receipt_day(local), value), tz)
+    return calendar.add_working_hours(local, value)
