@@ -6,10 +6,15 @@
 
 import os
 import sys
+from pathlib import Path
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings.dev")
+    from django.conf import settings
+
+    # The embedded SQLite database and uploads live here; create it on first use.
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     argv = sys.argv
     if len(argv) > 1 and argv[1] == "serve":
         _serve(argv[2:])

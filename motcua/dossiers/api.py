@@ -1,3 +1,109 @@
-from ninja import Router
+"""Staff API for dossiers: the same services as the screens, with bearer-token auth."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from motcua.catalog.models import Procedure
+from motcua.core.errors import NotFound
+from motcua.org.models import User
+
+from .models import Dossier, State
+from .schemas import ActionIn, ControlEntryOut, DossierDetailOut, DossierOut, ErrorOut, IntakeIn
+from .selectors import dossier_get_for, dossiers_visible_to
+from .services import Applicant, dossier_intake
+from .workflow import allowed_transitions, dossier_apply
+
+router = Router(tags=["Hồ sơ"])
+
+_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class ListFilters(Schema):
+    state: State | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _detail(d: Dossier, user: User) -> dict[str, Any]:
+    now = timezone.now()
+    out = DossierOut.build(d, now)
+    out.update(
+        form_data=d.form_data,
+        supplement_items=d.supplement_items,
+        decision_reason=d.decision_reason,
+        allowed_actions=[t.action for t in allowed_transitions(actor=user, dossier=d)],
+        control_sheet=[
+            ControlEntryOut(
+                action=e.action, from_state=e.from_state, to_state=e.to_state, actor=e.actor_label,
+                handed_to=e.handed_to_label, at=e.at, step_due_at=e.step_due_at,
+                previous_step_on_time=e.previous_step_on_time, note=e.note,
+            )
+            for e in d.control_entries.all()
+        ],
+    )  # fmt: skip
+    return out
+
+
+@router.get("", response={200: list[DossierOut], **_ERRORS}, summary="Danh sách hồ sơ")
+def list_dossiers(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+    qs = dossiers_visible_to(_user(request))
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.q:
+        qs = qs.filter(code__icontains=filters.q.strip())
+    limit = max(1, min(filters.limit, 200))
+    offset = max(0, filters.offset)
+    now = timezone.now()
+    return [DossierOut.build(d, now) for d in qs.order_by("-created_at", "-id")[offset : offset + limit]]
+
+
+@router.get("/{int:dossier_id}", response={200: DossierDetailOut, **_ERRORS}, summary="Chi tiết hồ sơ")
+def get_dossier(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
+    user = _user(request)
+    return _detail(dossier_get_for(user=user, pk=dossier_id), user)
+
+
+@router.post("/intake", response={201: DossierDetailOut, **_ERRORS}, summary="Tiếp nhận hồ sơ tại quầy")
+def intake(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    procedure = Procedure.objects.filter(code=payload.procedure_code, is_active=True).first()
+    if procedure is None:
+        raise NotFound("Không tìm thấy thủ tục.")
+    dossier = dossier_intake(
+        actor=user,
+        procedure=procedure,
+        applicant=Applicant(**payload.applicant.dict()),
+        form_data=payload.form_data,
+        checklist_ticked=payload.checklist_ticked,
+        outcome=payload.outcome,
+        missing_items=payload.missing_items,
+        reason=payload.reason,
+    )
+    return 201, _detail(dossier, user)
+
+
+@router.post(
+    "/{int:dossier_id}/actions/{action}",
+    response={200: DossierDetailOut, **_ERRORS},
+    summary="Thực hiện một bước xử lý",
+)
+def apply_action(request: HttpRequest, dossier_id: int, action: str, payload: ActionIn) -> dict[str, Any]:
+    user = _user(request)
+    dossier = dossier_get_for(user=user, pk=dossier_id)
+    data: dict[str, Any] = payload.dict(exclude={"reason"})
+    if payload.checklist_ticked is None:
+        data.pop("checklist_ticked")
+    dossier = dossier_apply(dossier=dossier, action=action, actor=user, reason=payload.reason, data=data)
+    return _detail(dossier, user)

@@ -1,0 +1,291 @@
+"""Staff screens of the one-stop desk. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from motcua.catalog.models import Procedure
+from motcua.core.errors import NotAllowed, ValidationFailed
+from motcua.core.text import fold
+from motcua.org.models import Role, User
+
+from . import forms as parse
+from .documents import stored_path
+from .models import Dossier, State
+from .selectors import (
+    approvals_for,
+    book_for,
+    document_get_for,
+    dossier_get_for,
+    drafts_for,
+    dossiers_visible_to,
+    inbox_for,
+)
+from .services import dossier_attach_documents, dossier_intake
+from .workflow import allowed_transitions, dossier_apply, transition_label
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    if user.role == Role.RESIDENT:
+        raise NotAllowed("Trang này dành cho cán bộ.")
+    return user
+
+
+def _counter_officer(request: HttpRequest) -> User:
+    user = _staff(request)
+    if user.role != Role.COUNTER_OFFICER:
+        raise NotAllowed("Trang này dành cho cán bộ bộ phận một cửa.")
+    return user
+
+
+@login_required
+@require_GET
+def counter(request: HttpRequest) -> HttpResponse:
+    user = _counter_officer(request)
+    now = timezone.now()
+    visible = dossiers_visible_to(user)
+    return render(
+        request,
+        "dossiers/counter.html",
+        {
+            "drafts": drafts_for(user=user)[:50],
+            "to_transfer": visible.filter(state=State.RECEIVED).order_by("received_at")[:50],
+            "to_return": visible.filter(state=State.RESULT_READY).order_by("finished_at")[:50],
+            "received_today": visible.filter(first_received_at__date=timezone.localdate(now)).count(),
+            "now": now,
+        },
+    )
+
+
+@login_required
+@require_GET
+def procedure_search(request: HttpRequest) -> HttpResponse:
+    """The counter's search box: typed without diacritics, matched on name or code."""
+    _staff(request)
+    q = request.GET.get("q", "").strip()
+    results = Procedure.objects.none()
+    if q:
+        folded = fold(q)
+        results = Procedure.objects.filter(is_active=True).filter(
+            Q(name_folded__contains=folded) | Q(code__icontains=q)
+        )[:15]
+    return render(request, "dossiers/_procedure_results.html", {"results": results, "q": q})
+
+
+@login_required
+def intake(request: HttpRequest, code: str) -> HttpResponse:
+    user = _counter_officer(request)
+    try:
+        procedure = Procedure.objects.prefetch_related("checklist", "form_fields").get(code=code, is_active=True)
+    except Procedure.DoesNotExist as exc:
+        raise Http404 from exc
+    context: dict[str, object] = {"procedure": procedure, "values": request.POST}
+    if request.method == "POST":
+        try:
+            dossier = dossier_intake(
+                actor=user,
+                procedure=procedure,
+                applicant=parse.applicant_from(request.POST),
+                form_data=parse.form_data_from(request.POST, procedure),
+                checklist_ticked=parse.ticked_from(request.POST),
+                outcome=request.POST.get("outcome", ""),
+                files=parse.files_from(request.FILES),
+                missing_items=parse.lines(request.POST.get("missing_items", "")),
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationFailed as exc:
+            context.update(error=exc.message, error_details=exc.details)
+            context["ticked"] = parse.ticked_from(request.POST)
+            return render(request, "dossiers/intake.html", context, status=422)
+        form = {"RECEIVED": "01", "SUPPLEMENT_REQUESTED": "02", "REFUSED": "03"}.get(dossier.state)
+        messages.success(request, f"Đã lưu hồ sơ {dossier}. Hãy in phiếu cho người dân.")
+        if form:
+            return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
+        return redirect("dossiers:detail", pk=dossier.pk)
+    context["ticked"] = []
+    return render(request, "dossiers/intake.html", context)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    dossier = dossier_get_for(user=user, pk=pk)
+    now = timezone.now()
+    actions = allowed_transitions(actor=user, dossier=dossier)
+    assignees = []
+    if any(t.action == "assign" for t in actions):
+        assignees = list(
+            User.objects.filter(department_id=dossier.department_id, is_active=True).order_by("full_name")
+        )
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "d": dossier,
+            "now": now,
+            "overdue": dossier.is_overdue(now),
+            "actions": actions,
+            "assignees": assignees,
+            "entries": dossier.control_entries.select_related("actor", "handed_to"),
+            "documents": dossier.documents.select_related("checklist_item"),
+            "checklist": dossier.procedure.checklist.all(),
+            "form_fields": dossier.procedure.form_fields.all(),
+            "may_attach": user.commune_id == dossier.commune_id and not dossier.is_final,
+        },
+    )
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = _staff(request)
+    dossier = dossier_get_for(user=user, pk=pk)
+    data = {
+        "items": parse.lines(request.POST.get("items", "")),
+        "assignee_id": request.POST.get("assignee_id"),
+        "new_due_date": request.POST.get("new_due_date", ""),
+        "method": request.POST.get("method", "IN_PERSON"),
+        "result_summary": request.POST.get("result_summary", ""),
+    }
+    if action == "receive":
+        data["checklist_ticked"] = parse.ticked_from(request.POST)
+    try:
+        dossier = dossier_apply(
+            dossier=dossier, action=action, actor=user, reason=request.POST.get("reason", ""), data=data
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message + (" " + "; ".join(exc.details) if exc.details else ""))
+        return redirect("dossiers:detail", pk=pk)
+    messages.success(request, f"{transition_label(action)}: xong.")
+    form = {"receive": "01", "request_supplement": "02", "refuse": "03", "extend": "04"}.get(action)
+    if form:
+        return redirect("dossiers:form", pk=pk, form=form)
+    return redirect("dossiers:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    dossier = dossier_get_for(user=user, pk=pk)
+    kind = request.POST.get("kind", "INPUT")
+    try:
+        dossier_attach_documents(dossier=dossier, actor=user, files=parse.files_from(request.FILES), kind=kind)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    return redirect("dossiers:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, pk: int) -> FileResponse:
+    user = _staff(request)
+    doc = document_get_for(user=user, pk=pk)
+    path = stored_path(doc.storage_path)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type=doc.content_type)  # noqa: SIM115
+    response["Content-Disposition"] = f'inline; filename="{doc.pk}.{path.suffix.lstrip(".")}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    scope = request.GET.get("pham_vi", "mine")
+    if scope not in {"mine", "department"}:
+        scope = "mine"
+    now = timezone.now()
+    page = Paginator(inbox_for(user=user, now=now, scope=scope), 50).get_page(request.GET.get("trang"))
+    return render(request, "dossiers/inbox.html", {"page": page, "scope": scope, "now": now})
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    now = timezone.now()
+    return render(request, "dossiers/approvals.html", {"dossiers": approvals_for(user=user, now=now), "now": now})
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@login_required
+@require_GET
+def book(request: HttpRequest) -> HttpResponse:
+    """Mẫu 06: the tracking book (A4, landscape)."""
+    user = _staff(request)
+    today = timezone.localdate()
+    date_from = _parse_date(request.GET.get("tu")) or today - dt.timedelta(days=30)
+    date_to = _parse_date(request.GET.get("den")) or today
+    rows = book_for(user=user, date_from=date_from, date_to=date_to, query=request.GET.get("q", ""))
+    page = Paginator(rows, 100).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "dossiers/book.html",
+        {"page": page, "date_from": date_from, "date_to": date_to, "q": request.GET.get("q", ""),
+         "now": timezone.now()},
+    )  # fmt: skip
+
+
+def status_url(dossier: Dossier) -> str:
+    return f"{settings.MOTCUA_PUBLIC_URL}{reverse('portal:status', args=[dossier.code or dossier.pk, dossier.secret])}"
+
+
+@login_required
+@require_GET
+def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    """Mẫu 01–05, A5, printable from the browser."""
+    user = _staff(request)
+    dossier = dossier_get_for(user=user, pk=pk)
+    if form not in {"01", "02", "03", "04", "05"}:
+        raise Http404
+    url = status_url(dossier)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
+    last = {
+        "02": "request_supplement",
+        "03": "refuse",
+        "04": "extend",
+    }.get(form)
+    entry = dossier.control_entries.filter(action=last).last() if last else None
+    return render(
+        request,
+        f"dossiers/forms/mau{form}.html",
+        {
+            "d": dossier,
+            "qr_svg": qr_svg,
+            "status_url": url,
+            "entry": entry,
+            "entries": dossier.control_entries.select_related("actor", "handed_to"),
+            "checklist": dossier.procedure.checklist.all(),
+            "ticked": set(dossier.checklist_ticked),
+            "is_new": request.GET.get("moi") == "1",
+            "now": timezone.now(),
+        },
+    )

@@ -1,0 +1,423 @@
+"""The one-stop state machine: the transitions as data, and the one function that applies them.
+
+Every state change of a dossier — from the counter, a department, the leader, the API or a
+command — goes through `dossier_apply`, which
+1. checks the transition exists from the current state and that the actor's role may take it
+   (and, for department work, that the actor belongs to the dossier's department);
+2. runs the transition's effect (assign the code, restart the clock, set the new date…);
+3. writes the control-sheet entry (Mẫu 05): who, to whom, when, the deadline of the next step
+   and whether the step that ended was on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from motcua.calendar.selectors import calendar_for_province
+from motcua.calendar.workdays import WorkCalendar, due_at
+from motcua.catalog.models import TimeUnit
+from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
+from motcua.org.models import Department, Role, User
+
+from .models import ControlEntry, Dossier, State
+from .numbering import dossier_code_next
+
+S = State
+R = Role
+
+# Work-in-progress states of a department, in which an apology with a new date can be sent.
+_PROCESSING = (S.IN_PROCESS, S.PENDING_FEE, S.CONSULTING, S.AWAITING_APPROVAL)
+_OPEN = (S.DRAFT, S.RECEIVED, S.SUPPLEMENT_REQUESTED, *_PROCESSING)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None  # None: the state does not change (assignment, apology)
+    roles: frozenset[str]
+    # The actor must be the assignee or in the dossier's department (department work).
+    department_bound: bool = False
+    needs_reason: bool = False
+    form_code: str = ""  # the legal form this step produces ("01", "02"…)
+    effect: Callable[..., None] | None = field(default=None, compare=False)
+
+
+@dataclass
+class Context:
+    """What one application of a transition knows: passed to the effect functions."""
+
+    dossier: Dossier
+    actor: User
+    now: dt.datetime
+    reason: str
+    data: dict[str, Any]
+    calendar: WorkCalendar
+    handed_to: User | None = None
+    handed_to_label: str = ""
+    step_due_at: dt.datetime | None = None
+
+
+def _local(now: dt.datetime) -> dt.datetime:
+    return timezone.localtime(now)
+
+
+def _start_clock(ctx: Context) -> None:
+    """(Re)start the statutory clock from zero: at first receipt and when a supplemented
+    dossier comes back complete (Decree 61/2018, art. 16)."""
+    d = ctx.dossier
+    p = d.procedure
+    d.received_at = ctx.now
+    d.first_received_at = d.first_received_at or ctx.now
+    d.due_at = due_at(
+        received_at=_local(ctx.now), unit=p.time_unit, value=p.time_value, calendar=ctx.calendar
+    )
+    d.extended_due_at = None
+    d.received_by = ctx.actor
+    d.supplement_items = []
+    ctx.step_due_at = _transfer_due(ctx)
+
+
+def _transfer_due(ctx: Context) -> dt.datetime:
+    """Paper originals move to the department the same working day, or the next morning when
+    received after 15:00 (Decree 61/2018, art. 21)."""
+    local = _local(ctx.now)
+    cal = ctx.calendar
+    if local.time() >= cal.same_day_cutoff or not cal.is_working_day(local.date()):
+        day = cal.next_working_day(local.date())
+        return dt.datetime.combine(day, cal.office_windows[0][1], tzinfo=local.tzinfo)
+    return cal.end_of_day(local.date(), local.tzinfo)  # type: ignore[arg-type]
+
+
+def _receive(ctx: Context) -> None:
+    d = ctx.dossier
+    ticked = set(ctx.data.get("checklist_ticked", d.checklist_ticked) or [])
+    required = {i.id for i in d.procedure.checklist.all() if i.required}
+    missing = required - ticked
+    if missing:
+        names = [i.name for i in d.procedure.checklist.all() if i.id in missing]
+        raise ValidationFailed(
+            "Hồ sơ chưa đủ giấy tờ theo danh mục: hãy lập phiếu yêu cầu bổ sung (Mẫu 02).",
+            code="checklist_incomplete",
+            details=names,
+        )
+    d.checklist_ticked = sorted(ticked)
+    if not d.code:
+        if not d.commune.agency_code:
+            raise ValidationFailed("Xã/phường chưa được cấp mã cơ quan tiếp nhận.", code="no_agency_code")
+        d.code = dossier_code_next(agency_code=d.commune.agency_code, day=_local(ctx.now).date())
+    _start_clock(ctx)
+
+
+def _supplement(ctx: Context) -> None:
+    """Mẫu 02: every missing item at once — one supplementation, never a drip."""
+    items = [str(i).strip() for i in ctx.data.get("items", []) if str(i).strip()]
+    if not items:
+        raise ValidationFailed(
+            "Hãy ghi đầy đủ các giấy tờ cần bổ sung.", code="supplement_items_required"
+        )
+    d = ctx.dossier
+    d.supplement_items = items
+    d.supplement_count += 1
+    d.received_at = None
+    d.due_at = None
+    d.extended_due_at = None
+    if d.state != S.DRAFT:
+        # On appraisal: the return to the resident is due within 3 working days of receipt.
+        ctx.step_due_at = None
+
+
+def _transfer(ctx: Context) -> None:
+    d = ctx.dossier
+    if d.department is None:
+        dept = Department.objects.filter(commune=d.commune, kind=d.procedure.responsible_kind).first()
+        if dept is None:
+            raise ValidationFailed("Chưa có phòng chuyên môn phụ trách lĩnh vực này.", code="no_department")
+        d.department = dept
+    ctx.handed_to = d.assignee
+    ctx.handed_to_label = d.department.name
+    ctx.step_due_at = d.effective_due_at
+
+
+def _assign(ctx: Context) -> None:
+    d = ctx.dossier
+    try:
+        assignee = User.objects.get(pk=ctx.data.get("assignee_id"), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        raise ValidationFailed("Hãy chọn cán bộ xử lý.", code="assignee_required") from exc
+    if assignee.department_id != d.department_id or assignee.commune_id != d.commune_id:
+        raise ValidationFailed("Cán bộ được phân công phải thuộc phòng phụ trách hồ sơ.", code="bad_assignee")
+    d.assignee = assignee
+    ctx.handed_to = assignee
+    ctx.step_due_at = d.effective_due_at
+
+
+def _on_spot_only(ctx: Context) -> None:
+    d = ctx.dossier
+    if d.procedure.time_unit != TimeUnit.ON_THE_SPOT:
+        raise ValidationFailed(
+            "Chỉ thủ tục giải quyết ngay mới trả kết quả tại quầy.", code="not_on_the_spot"
+        )
+    _finish(ctx)
+
+
+def _finish(ctx: Context) -> None:
+    d = ctx.dossier
+    d.finished_at = ctx.now
+    summary = str(ctx.data.get("result_summary", "")).strip()
+    if summary:
+        d.result_summary = summary
+    ctx.step_due_at = d.effective_due_at
+
+
+def _close(ctx: Context) -> None:
+    d = ctx.dossier
+    d.finished_at = ctx.now
+    d.decision_reason = ctx.reason
+
+
+def _pause(ctx: Context) -> None:
+    ctx.dossier.paused_at = ctx.now
+
+
+def _resume(ctx: Context) -> None:
+    """Waiting for a fee pauses processing: the deadline moves by the working days waited."""
+    d = ctx.dossier
+    if d.paused_at and d.due_at:
+        waited = ctx.calendar.working_days_between(_local(d.paused_at).date(), _local(ctx.now).date())
+        if waited:
+            local_due = _local(d.due_at)
+            new_day = ctx.calendar.add_working_days(local_due.date(), waited)
+            d.due_at = dt.datetime.combine(new_day, local_due.timetz())
+            if d.extended_due_at:
+                local_ext = _local(d.extended_due_at)
+                ext_day = ctx.calendar.add_working_days(local_ext.date(), waited)
+                d.extended_due_at = dt.datetime.combine(ext_day, local_ext.timetz())
+    d.paused_at = None
+    ctx.step_due_at = d.effective_due_at
+
+
+def _extend(ctx: Context) -> None:
+    """Mẫu 04: an apology with a new date, sent at least one working day before the deadline;
+    the date may be moved only once."""
+    d = ctx.dossier
+    if d.extended_due_at is not None:
+        raise Conflict("Hồ sơ đã được gia hạn một lần; không được gia hạn lần nữa.", code="already_extended")
+    if d.due_at is None:
+        raise Conflict("Hồ sơ chưa có hạn giải quyết.", code="no_deadline")
+    new_date = ctx.data.get("new_due_date")
+    if isinstance(new_date, str):
+        try:
+            new_date = dt.datetime.strptime(new_date, "%d/%m/%Y").date()
+        except ValueError:
+            try:
+                new_date = dt.date.fromisoformat(new_date)
+            except ValueError as exc:
+                raise ValidationFailed("Ngày hẹn mới phải có dạng dd/mm/yyyy.", code="bad_date") from exc
+    if not isinstance(new_date, dt.date):
+        raise ValidationFailed("Hãy nhập ngày hẹn trả mới.", code="new_due_date_required")
+    due_local = _local(d.due_at)
+    cal = ctx.calendar
+    if new_date <= due_local.date():
+        raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.", code="bad_new_date")
+    if not cal.is_working_day(new_date):
+        raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", code="bad_new_date")
+    if cal.working_days_between(_local(ctx.now).date(), due_local.date()) < 1:
+        raise ValidationFailed(
+            "Phải gửi văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước hạn.",
+            code="apology_too_late",
+        )
+    d.extended_due_at = cal.end_of_day(new_date, due_local.tzinfo)  # type: ignore[arg-type]
+    d.extension_reason = ctx.reason
+    ctx.step_due_at = d.extended_due_at
+
+
+def _return_result(ctx: Context) -> None:
+    d = ctx.dossier
+    method = ctx.data.get("method", "IN_PERSON")
+    if method not in {"IN_PERSON", "POST", "ONLINE"}:
+        raise ValidationFailed("Hình thức trả kết quả không hợp lệ.", code="bad_method")
+    d.returned_at = ctx.now
+    d.return_method = method
+
+
+def _withdraw(ctx: Context) -> None:
+    _close(ctx)
+
+
+COUNTER = frozenset({R.COUNTER_OFFICER})
+DEPT = frozenset({R.SPECIALIST, R.DEPARTMENT_HEAD})
+HEAD = frozenset({R.DEPARTMENT_HEAD})
+LEADER = frozenset({R.COMMUNE_LEADER})
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("receive", "Tiếp nhận hồ sơ", (S.DRAFT, S.SUPPLEMENT_REQUESTED), S.RECEIVED, COUNTER,
+               form_code="01", effect=_receive),
+    Transition("request_supplement", "Yêu cầu bổ sung", (S.DRAFT,), S.SUPPLEMENT_REQUESTED, COUNTER,
+               form_code="02", effect=_supplement),
+    Transition("request_supplement", "Yêu cầu bổ sung", (S.IN_PROCESS,), S.SUPPLEMENT_REQUESTED, DEPT,
+               department_bound=True, form_code="02", effect=_supplement),
+    Transition("refuse", "Từ chối tiếp nhận", (S.DRAFT,), S.REFUSED, COUNTER, needs_reason=True,
+               form_code="03", effect=_close),
+    Transition("refuse", "Từ chối giải quyết", (S.IN_PROCESS,), S.REFUSED, DEPT, department_bound=True,
+               needs_reason=True, form_code="03", effect=_close),
+    Transition("resolve_on_spot", "Giải quyết ngay", (S.RECEIVED,), S.RESULT_READY, COUNTER,
+               effect=_on_spot_only),
+    Transition("transfer", "Chuyển phòng chuyên môn", (S.RECEIVED,), S.IN_PROCESS, COUNTER,
+               effect=_transfer),
+    Transition("assign", "Phân công xử lý", (S.IN_PROCESS,), None, HEAD, department_bound=True,
+               effect=_assign),
+    Transition("await_fee", "Chờ nghĩa vụ tài chính", (S.IN_PROCESS,), S.PENDING_FEE, DEPT,
+               department_bound=True, effect=_pause),
+    Transition("fee_paid", "Đã thực hiện nghĩa vụ tài chính", (S.PENDING_FEE,), S.IN_PROCESS,
+               DEPT | COUNTER, effect=_resume),
+    Transition("consult", "Lấy ý kiến cơ quan khác", (S.IN_PROCESS,), S.CONSULTING, DEPT,
+               department_bound=True, needs_reason=True),
+    Transition("consult_done", "Đã có ý kiến phối hợp", (S.CONSULTING,), S.IN_PROCESS, DEPT,
+               department_bound=True),
+    Transition("submit_draft", "Trình phê duyệt", (S.IN_PROCESS,), S.AWAITING_APPROVAL, DEPT,
+               department_bound=True),
+    Transition("approve", "Phê duyệt kết quả", (S.AWAITING_APPROVAL,), S.RESULT_READY, LEADER,
+               effect=_finish),
+    Transition("return_draft", "Trả lại dự thảo", (S.AWAITING_APPROVAL,), S.IN_PROCESS, LEADER,
+               needs_reason=True),
+    Transition("extend", "Xin lỗi và hẹn lại", _PROCESSING, None, DEPT, department_bound=True,
+               needs_reason=True, form_code="04", effect=_extend),
+    Transition("stop", "Dừng xử lý", _PROCESSING, S.STOPPED, HEAD | LEADER, needs_reason=True,
+               effect=_close),
+    Transition("withdraw", "Rút hồ sơ theo đề nghị", _OPEN, S.WITHDRAWN, COUNTER, needs_reason=True,
+               effect=_withdraw),
+    Transition("return_result", "Trả kết quả", (S.RESULT_READY,), S.RETURNED, COUNTER,
+               effect=_return_result),
+)  # fmt: skip
+
+
+def _transition_for(action: str, state: str) -> Transition | None:
+    for t in TRANSITIONS:
+        if t.action == action and state in t.sources:
+            return t
+    return None
+
+
+def _may(actor: User, dossier: Dossier, t: Transition) -> bool:
+    if not actor.is_active or actor.commune_id != dossier.commune_id or actor.role not in t.roles:
+        return False
+    if t.department_bound:
+        if actor.role == R.DEPARTMENT_HEAD:
+            return actor.department_id == dossier.department_id
+        return dossier.assignee_id == actor.pk or (
+            dossier.assignee_id is None and actor.department_id == dossier.department_id
+        )
+    return True
+
+
+def allowed_transitions(*, actor: User, dossier: Dossier) -> list[Transition]:
+    """What this actor may do to this dossier now: drives the buttons on the dossier page."""
+    seen: set[str] = set()
+    result = []
+    for t in TRANSITIONS:
+        if dossier.state in t.sources and t.action not in seen and _may(actor, dossier, t):
+            if t.action == "resolve_on_spot" and dossier.procedure.time_unit != TimeUnit.ON_THE_SPOT:
+                continue
+            if t.action == "extend" and dossier.extended_due_at is not None:
+                continue
+            seen.add(t.action)
+            result.append(t)
+    return result
+
+
+def dossier_apply(
+    *,
+    dossier: Dossier,
+    action: str,
+    actor: User,
+    now: dt.datetime | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Dossier:
+    """Apply `action` to `dossier` as `actor`, atomically, and write the control-sheet entry.
+
+    Raises NotAllowed (the role or person may not), Conflict (not from this state), or
+    ValidationFailed (missing reason, incomplete checklist…) — and then changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure", "commune", "department")
+            .get(pk=dossier.pk)
+        )
+        t = _transition_for(action, locked.state)
+        if t is None:
+            if not any(x.action == action for x in TRANSITIONS):
+                raise ValidationFailed(f"Thao tác không tồn tại: {action}.", code="unknown_action")
+            raise Conflict(
+                f"Không thể thực hiện «{action}» khi hồ sơ đang ở trạng thái «{locked.get_state_display()}».",
+                code="invalid_transition",
+            )
+        if not _may(actor, locked, t):
+            raise NotAllowed("Bạn không có quyền thực hiện thao tác này trên hồ sơ.")
+        reason = (reason or "").strip()
+        if t.needs_reason and not reason:
+            raise ValidationFailed("Hãy ghi rõ lý do.", code="reason_required")
+        ctx = Context(
+            dossier=locked,
+            actor=actor,
+            now=now,
+            reason=reason,
+            data=data or {},
+            calendar=calendar_for_province(locked.commune.province_id),
+        )
+        from_state = locked.state
+        if t.effect is not None:
+            t.effect(ctx)
+        if t.target is not None:
+            locked.state = t.target
+        if ctx.step_due_at is None and locked.state not in (S.DRAFT, S.SUPPLEMENT_REQUESTED, S.REFUSED):
+            ctx.step_due_at = locked.effective_due_at
+        locked.save()
+        previous = locked.control_entries.order_by("-at", "-id").first()
+        on_time = None
+        if previous is not None and previous.step_due_at is not None:
+            on_time = now <= previous.step_due_at
+        ControlEntry.objects.create(
+            dossier=locked,
+            action=t.action,
+            from_state=from_state,
+            to_state=locked.state,
+            actor=actor,
+            actor_label=f"{actor.display_name} ({actor.get_role_display()})",
+            handed_to=ctx.handed_to,
+            handed_to_label=ctx.handed_to_label or (ctx.handed_to.display_name if ctx.handed_to else ""),
+            at=now,
+            step_due_at=ctx.step_due_at,
+            previous_step_on_time=on_time,
+            note=_note(t, ctx),
+        )
+    dossier.refresh_from_db()
+    return dossier
+
+
+def _note(t: Transition, ctx: Context) -> str:
+    parts = [ctx.reason] if ctx.reason else []
+    if t.action == "request_supplement":
+        parts.append("Cần bổ sung: " + "; ".join(ctx.dossier.supplement_items))
+    if t.action == "extend" and ctx.dossier.extended_due_at:
+        parts.append(f"Hẹn lại: {_local(ctx.dossier.extended_due_at):%d/%m/%Y}")
+    if t.action == "return_result":
+        parts.append(f"Hình thức: {ctx.dossier.get_return_method_display()}")
+    return " — ".join(parts)
+
+
+def transition_label(action: str) -> str:
+    for t in TRANSITIONS:
+        if t.action == action:
+            return t.label
+    return action

@@ -1,0 +1,127 @@
+"""Residents' pages: small, server-rendered, usable without JavaScript on an old phone."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.core.errors import NotFound, RateLimited, ValidationFailed
+from motcua.core.ratelimit import client_key, hit
+from motcua.dossiers import forms as parse
+from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.services import dossier_create_draft
+from motcua.geo.models import Commune
+
+from .selectors import draft_lookup, public_lookup
+
+_RESIDENT_STEPS = {
+    "receive": "Đã tiếp nhận hồ sơ",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "refuse": "Từ chối giải quyết",
+    "resolve_on_spot": "Đã giải quyết",
+    "transfer": "Chuyển phòng chuyên môn xử lý",
+    "assign": "Phân công cán bộ xử lý",
+    "await_fee": "Chờ thực hiện nghĩa vụ tài chính",
+    "fee_paid": "Đã thực hiện nghĩa vụ tài chính",
+    "consult": "Lấy ý kiến cơ quan liên quan",
+    "consult_done": "Đã có ý kiến phối hợp",
+    "submit_draft": "Trình lãnh đạo phê duyệt",
+    "approve": "Lãnh đạo đã phê duyệt, có kết quả",
+    "return_draft": "Lãnh đạo yêu cầu xem lại",
+    "extend": "Xin lỗi và hẹn lại ngày trả",
+    "stop": "Dừng xử lý",
+    "withdraw": "Rút hồ sơ",
+    "return_result": "Đã trả kết quả",
+}
+
+
+def _status_context(dossier: Dossier) -> dict[str, object]:
+    """What a resident sees: each step, when, and which unit — never officers' names,
+    other residents' data or internal notes."""
+    steps = [
+        {"at": e.at, "label": _RESIDENT_STEPS.get(e.action, e.action),
+         "note": e.note if e.action in {"request_supplement", "refuse", "extend", "stop"} else ""}
+        for e in dossier.control_entries.all()
+    ]  # fmt: skip
+    return {"d": dossier, "steps": steps, "now": timezone.now()}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("ma", "").strip()
+    phone = request.GET.get("sdt", "").strip()
+    context: dict[str, object] = {"code": code, "phone": phone}
+    if code or phone:
+        try:
+            hit(purpose="lookup", key=client_key(request))
+            dossier = public_lookup(code=code, phone_last4=phone)
+        except (NotFound, RateLimited) as exc:
+            context["error"] = exc.message
+            return render(request, "portal/lookup.html", context, status=exc.status)
+        context.update(_status_context(dossier))
+        return render(request, "portal/status.html", context)
+    return render(request, "portal/lookup.html", context)
+
+
+@require_GET
+def status(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The page the QR code on the receipt opens: code + secret, no typing."""
+    try:
+        hit(purpose="lookup", key=client_key(request))
+        if code.isdigit():
+            dossier = draft_lookup(pk=int(code), secret=secret)
+        else:
+            dossier = public_lookup(code=code, secret=secret)
+    except (NotFound, RateLimited) as exc:
+        return render(request, "portal/lookup.html", {"error": exc.message}, status=exc.status)
+    return render(request, "portal/status.html", _status_context(dossier))
+
+
+@require_GET
+def online_list(request: HttpRequest) -> HttpResponse:
+    procedures = (
+        Procedure.objects.filter(is_active=True).exclude(online_level=OnlineLevel.NONE).select_related("field")
+    )
+    return render(request, "portal/online_list.html", {"procedures": procedures})
+
+
+def online_submit(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        procedure = (
+            Procedure.objects.prefetch_related("checklist", "form_fields")
+            .exclude(online_level=OnlineLevel.NONE)
+            .get(code=code, is_active=True)
+        )
+    except Procedure.DoesNotExist as exc:
+        raise Http404 from exc
+    communes = Commune.objects.exclude(agency_code="").order_by("name")
+    context: dict[str, object] = {"procedure": procedure, "values": request.POST, "communes": communes}
+    if request.method == "POST":
+        commune = communes.filter(pk=request.POST.get("commune") or 0).first()
+        try:
+            if commune is None:
+                raise ValidationFailed("Hãy chọn xã/phường nơi nộp hồ sơ.")
+            dossier = dossier_create_draft(
+                commune=commune,
+                procedure=procedure,
+                applicant=parse.applicant_from(request.POST),
+                form_data=parse.form_data_from(request.POST, procedure),
+                channel=Channel.ONLINE,
+                now=timezone.now(),
+                files=parse.files_from(request.FILES),
+                assisted_by_volunteer=request.POST.get("assisted") == "1",
+                volunteer_name=request.POST.get("volunteer_name", ""),
+            )
+        except ValidationFailed as exc:
+            context.update(error=exc.message, error_details=exc.details)
+            return render(request, "portal/online_form.html", context, status=422)
+        return redirect("portal:status", code=str(dossier.pk), secret=dossier.secret)
+    return render(request, "portal/online_form.html", context)
