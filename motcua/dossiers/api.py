@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from motcua.catalog.models import Procedure
 from motcua.core.errors import NotFound
@@ -76,7 +76,7 @@ def get_dossier(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
 
 
 @router.post("/intake", response={201: DossierDetailOut, **_ERRORS}, summary="Tiếp nhận hồ sơ tại quầy")
-def intake(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[str, Any]]:
+def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     user = _user(request)
     procedure = Procedure.objects.filter(code=payload.procedure_code, is_active=True).first()
     if procedure is None:
@@ -91,7 +91,7 @@ def intake(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict[str, Any]
         missing_items=payload.missing_items,
         reason=payload.reason,
     )
-    return 201, _detail(dossier, user)
+    return Status(201, _detail(dossier, user))
 
 
 @router.post(

@@ -3,3 +3,7 @@
 from .base import *  # noqa: F403
 
 DEBUG = True
+
+# Serve static files straight from the apps (no collectstatic) while developing and testing.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

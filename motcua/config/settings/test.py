@@ -6,3 +6,7 @@ from .base import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 UPLOAD_ROOT = VAR_DIR / "test-uploads"
+
+# Serve static files straight from the apps (no collectstatic) while developing and testing.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
