@@ -350,7 +350,7 @@ def dossier_apply(
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure", "commune", "department")
             .get(pk=dossier.pk)
         )
