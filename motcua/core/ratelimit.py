@@ -30,6 +30,4 @@ def hit(*, purpose: str, key: str, rate: str | None = None) -> None:
         cache.set(name, 1, timeout=window + 1)
         count = 1
     if count > limit:
-        raise RateLimited(
-            "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.", code="rate_limited"
-        )
+        raise RateLimited("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.", code="rate_limited")

@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 
 from motcua.org.models import Role
 
-_START_PAGE = {
+_START_PAGE: dict[str, str] = {
     Role.COUNTER_OFFICER: "dossiers:counter",
     Role.SPECIALIST: "dossiers:inbox",
     Role.DEPARTMENT_HEAD: "dossiers:inbox",
@@ -17,4 +17,5 @@ _START_PAGE = {
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on the screen it works in."""
-    return redirect(_START_PAGE.get(request.user.role, "dossiers:inbox"))  # type: ignore[union-attr]
+    role = getattr(request.user, "role", "")
+    return redirect(_START_PAGE.get(role, "dossiers:inbox"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from motcua.catalog.models import Procedure
+from motcua.core import clock
 from motcua.core.errors import NotFound
 from motcua.org.models import User
 
@@ -37,7 +37,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _detail(d: Dossier, user: User) -> dict[str, Any]:
-    now = timezone.now()
+    now = clock.now()
     out = DossierOut.build(d, now)
     out.update(
         form_data=d.form_data,
@@ -65,7 +65,7 @@ def list_dossiers(request: HttpRequest, filters: Query[ListFilters]) -> list[dic
         qs = qs.filter(code__icontains=filters.q.strip())
     limit = max(1, min(filters.limit, 200))
     offset = max(0, filters.offset)
-    now = timezone.now()
+    now = clock.now()
     return [DossierOut.build(d, now) for d in qs.order_by("-created_at", "-id")[offset : offset + limit]]
 
 
@@ -90,6 +90,7 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
         outcome=payload.outcome,
         missing_items=payload.missing_items,
         reason=payload.reason,
+        now=clock.now(),
     )
     return Status(201, _detail(dossier, user))
 
@@ -105,5 +106,7 @@ def apply_action(request: HttpRequest, dossier_id: int, action: str, payload: Ac
     data: dict[str, Any] = payload.dict(exclude={"reason"})
     if payload.checklist_ticked is None:
         data.pop("checklist_ticked")
-    dossier = dossier_apply(dossier=dossier, action=action, actor=user, reason=payload.reason, data=data)
+    dossier = dossier_apply(
+        dossier=dossier, action=action, actor=user, reason=payload.reason, data=data, now=clock.now()
+    )
     return _detail(dossier, user)

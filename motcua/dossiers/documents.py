@@ -30,9 +30,7 @@ def store_upload(*, upload: UploadedFile, commune_code: int) -> dict[str, object
     limit = settings.MOTCUA_MAX_UPLOAD_BYTES
     name = upload.name or "tep"
     if upload.size is None or upload.size > limit:
-        raise ValidationFailed(
-            f"Tệp «{name}» lớn hơn {limit // (1024 * 1024)} MB.", code="file_too_large"
-        )
+        raise ValidationFailed(f"Tệp «{name}» lớn hơn {limit // (1024 * 1024)} MB.", code="file_too_large")
     if upload.size == 0:
         raise ValidationFailed(f"Tệp «{name}» rỗng.", code="file_empty")
     upload.seek(0)

@@ -22,9 +22,7 @@ class State(models.TextChoices):
 
 FINAL_STATES = frozenset({State.REFUSED, State.RETURNED, State.STOPPED, State.WITHDRAWN})
 # States in which the processing clock runs against the deadline.
-CLOCK_STATES = frozenset(
-    {State.RECEIVED, State.IN_PROCESS, State.CONSULTING, State.AWAITING_APPROVAL}
-)
+CLOCK_STATES = frozenset({State.RECEIVED, State.IN_PROCESS, State.CONSULTING, State.AWAITING_APPROVAL})
 
 
 class Channel(models.TextChoices):
@@ -127,7 +125,12 @@ class DossierSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency_code", "day"], name="one_sequence_per_agency_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency_code", "day"], name="one_sequence_per_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} {self.day:%d/%m/%Y}: {self.last}"
 
 
 class ControlEntry(models.Model):
@@ -153,6 +156,9 @@ class ControlEntry(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
 
 class DocumentKind(models.TextChoices):
@@ -182,3 +188,6 @@ class DossierDocument(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from motcua.catalog.models import FormField, OnlineLevel, Procedure
+from motcua.core.dates import parse_date
 from motcua.core.errors import NotAllowed, ValidationFailed
 from motcua.core.text import fold
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
 from .documents import store_upload
-from .models import Channel, Dossier, DossierDocument, DocumentKind
+from .models import Channel, DocumentKind, Dossier, DossierDocument
 from .workflow import dossier_apply
 
 _PHONE = re.compile(r"^0\d{9,10}$")
@@ -68,14 +69,11 @@ def clean_form_data(*, procedure: Procedure, raw: Mapping[str, Any]) -> tuple[di
                 errors.append(f"{f.label}: bắt buộc.")
             continue
         if f.kind == FormField.Kind.DATE:
-            try:
-                value = dt.datetime.strptime(value, "%d/%m/%Y").date().strftime("%d/%m/%Y")
-            except ValueError:
-                try:
-                    value = dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-                except ValueError:
-                    errors.append(f"{f.label}: ngày phải có dạng dd/mm/yyyy.")
-                    continue
+            parsed = parse_date(value)
+            if parsed is None:
+                errors.append(f"{f.label}: ngày phải có dạng dd/mm/yyyy.")
+                continue
+            value = parsed.strftime("%d/%m/%Y")
         elif f.kind == FormField.Kind.NUMBER and not re.fullmatch(r"-?\d+([.,]\d+)?", value):
             errors.append(f"{f.label}: phải là số.")
             continue

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from motcua.catalog.models import Procedure
+from motcua.core import clock
+from motcua.core.dates import parse_date
 from motcua.core.errors import NotAllowed, ValidationFailed
 from motcua.core.text import fold
 from motcua.org.models import Role, User
@@ -29,8 +31,8 @@ from .selectors import (
     book_for,
     document_get_for,
     dossier_get_for,
-    drafts_for,
     dossiers_visible_to,
+    drafts_for,
     inbox_for,
 )
 from .services import dossier_attach_documents, dossier_intake
@@ -56,7 +58,7 @@ def _counter_officer(request: HttpRequest) -> User:
 @require_GET
 def counter(request: HttpRequest) -> HttpResponse:
     user = _counter_officer(request)
-    now = timezone.now()
+    now = clock.now()
     visible = dossiers_visible_to(user)
     return render(
         request,
@@ -90,7 +92,9 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest, code: str) -> HttpResponse:
     user = _counter_officer(request)
     try:
-        procedure = Procedure.objects.prefetch_related("checklist", "form_fields").get(code=code, is_active=True)
+        procedure = Procedure.objects.prefetch_related("checklist", "form_fields").get(
+            code=code, is_active=True
+        )
     except Procedure.DoesNotExist as exc:
         raise Http404 from exc
     context: dict[str, object] = {"procedure": procedure, "values": request.POST}
@@ -106,6 +110,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
                 files=parse.files_from(request.FILES),
                 missing_items=parse.lines(request.POST.get("missing_items", "")),
                 reason=request.POST.get("reason", ""),
+                now=clock.now(),
             )
         except ValidationFailed as exc:
             context.update(error=exc.message, error_details=exc.details)
@@ -125,10 +130,10 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     dossier = dossier_get_for(user=user, pk=pk)
-    now = timezone.now()
+    now = clock.now()
     actions = allowed_transitions(actor=user, dossier=dossier)
     assignees = []
-    if any(t.action == "assign" for t in actions):
+    if dossier.department_id and any(t.action == "assign" for t in actions):
         assignees = list(
             User.objects.filter(department_id=dossier.department_id, is_active=True).order_by("full_name")
         )
@@ -155,7 +160,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = _staff(request)
     dossier = dossier_get_for(user=user, pk=pk)
-    data = {
+    data: dict[str, object] = {
         "items": parse.lines(request.POST.get("items", "")),
         "assignee_id": request.POST.get("assignee_id"),
         "new_due_date": request.POST.get("new_due_date", ""),
@@ -166,7 +171,12 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         data["checklist_ticked"] = parse.ticked_from(request.POST)
     try:
         dossier = dossier_apply(
-            dossier=dossier, action=action, actor=user, reason=request.POST.get("reason", ""), data=data
+            dossier=dossier,
+            action=action,
+            actor=user,
+            reason=request.POST.get("reason", ""),
+            data=data,
+            now=clock.now(),
         )
     except ValidationFailed as exc:
         messages.error(request, exc.message + (" " + "; ".join(exc.details) if exc.details else ""))
@@ -185,7 +195,9 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = dossier_get_for(user=user, pk=pk)
     kind = request.POST.get("kind", "INPUT")
     try:
-        dossier_attach_documents(dossier=dossier, actor=user, files=parse.files_from(request.FILES), kind=kind)
+        dossier_attach_documents(
+            dossier=dossier, actor=user, files=parse.files_from(request.FILES), kind=kind, now=clock.now()
+        )
     except ValidationFailed as exc:
         messages.error(request, exc.message)
     return redirect("dossiers:detail", pk=pk)
@@ -212,7 +224,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     scope = request.GET.get("pham_vi", "mine")
     if scope not in {"mine", "department"}:
         scope = "mine"
-    now = timezone.now()
+    now = clock.now()
     page = Paginator(inbox_for(user=user, now=now, scope=scope), 50).get_page(request.GET.get("trang"))
     return render(request, "dossiers/inbox.html", {"page": page, "scope": scope, "now": now})
 
@@ -221,19 +233,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    now = timezone.now()
-    return render(request, "dossiers/approvals.html", {"dossiers": approvals_for(user=user, now=now), "now": now})
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
+    now = clock.now()
+    return render(
+        request, "dossiers/approvals.html", {"dossiers": approvals_for(user=user, now=now), "now": now}
+    )
 
 
 @login_required
@@ -241,16 +244,16 @@ def _parse_date(value: str | None) -> dt.date | None:
 def book(request: HttpRequest) -> HttpResponse:
     """Mẫu 06: the tracking book (A4, landscape)."""
     user = _staff(request)
-    today = timezone.localdate()
-    date_from = _parse_date(request.GET.get("tu")) or today - dt.timedelta(days=30)
-    date_to = _parse_date(request.GET.get("den")) or today
+    today = timezone.localdate(clock.now())
+    date_from = parse_date(request.GET.get("tu")) or today - dt.timedelta(days=30)
+    date_to = parse_date(request.GET.get("den")) or today
     rows = book_for(user=user, date_from=date_from, date_to=date_to, query=request.GET.get("q", ""))
     page = Paginator(rows, 100).get_page(request.GET.get("trang"))
     return render(
         request,
         "dossiers/book.html",
         {"page": page, "date_from": date_from, "date_to": date_to, "q": request.GET.get("q", ""),
-         "now": timezone.now()},
+         "now": clock.now()},
     )  # fmt: skip
 
 
@@ -286,6 +289,6 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             "checklist": dossier.procedure.checklist.all(),
             "ticked": set(dossier.checklist_ticked),
             "is_new": request.GET.get("moi") == "1",
-            "now": timezone.now(),
+            "now": clock.now(),
         },
     )

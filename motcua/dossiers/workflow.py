@@ -22,6 +22,7 @@ from django.utils import timezone
 from motcua.calendar.selectors import calendar_for_province
 from motcua.calendar.workdays import WorkCalendar, due_at
 from motcua.catalog.models import TimeUnit
+from motcua.core.dates import parse_date
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.org.models import Department, Role, User
 
@@ -120,9 +121,7 @@ def _supplement(ctx: Context) -> None:
     """Mẫu 02: every missing item at once — one supplementation, never a drip."""
     items = [str(i).strip() for i in ctx.data.get("items", []) if str(i).strip()]
     if not items:
-        raise ValidationFailed(
-            "Hãy ghi đầy đủ các giấy tờ cần bổ sung.", code="supplement_items_required"
-        )
+        raise ValidationFailed("Hãy ghi đầy đủ các giấy tờ cần bổ sung.", code="supplement_items_required")
     d = ctx.dossier
     d.supplement_items = items
     d.supplement_count += 1
@@ -148,9 +147,10 @@ def _transfer(ctx: Context) -> None:
 
 def _assign(ctx: Context) -> None:
     d = ctx.dossier
+    raw_id = str(ctx.data.get("assignee_id") or "")
     try:
-        assignee = User.objects.get(pk=ctx.data.get("assignee_id"), is_active=True)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        assignee = User.objects.get(pk=int(raw_id), is_active=True)
+    except (User.DoesNotExist, ValueError) as exc:
         raise ValidationFailed("Hãy chọn cán bộ xử lý.", code="assignee_required") from exc
     if assignee.department_id != d.department_id or assignee.commune_id != d.commune_id:
         raise ValidationFailed("Cán bộ được phân công phải thuộc phòng phụ trách hồ sơ.", code="bad_assignee")
@@ -214,13 +214,12 @@ def _extend(ctx: Context) -> None:
         raise Conflict("Hồ sơ chưa có hạn giải quyết.", code="no_deadline")
     new_date = ctx.data.get("new_due_date")
     if isinstance(new_date, str):
-        try:
-            new_date = dt.datetime.strptime(new_date, "%d/%m/%Y").date()
-        except ValueError:
-            try:
-                new_date = dt.date.fromisoformat(new_date)
-            except ValueError as exc:
-                raise ValidationFailed("Ngày hẹn mới phải có dạng dd/mm/yyyy.", code="bad_date") from exc
+        if not new_date.strip():
+            new_date = None
+        else:
+            new_date = parse_date(new_date)
+            if new_date is None:
+                raise ValidationFailed("Ngày hẹn mới phải có dạng dd/mm/yyyy.", code="bad_date")
     if not isinstance(new_date, dt.date):
         raise ValidationFailed("Hãy nhập ngày hẹn trả mới.", code="new_due_date_required")
     due_local = _local(d.due_at)

@@ -76,6 +76,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
     @staticmethod
     def new_raw() -> str:
         return "mc_" + secrets.token_urlsafe(32)

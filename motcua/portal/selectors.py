@@ -20,9 +20,7 @@ def public_lookup(*, code: str, phone_last4: str = "", secret: str = "") -> Doss
     if not code or not (len(phone_last4) == 4 or secret):
         raise NotFound(_NOT_FOUND)
     dossier = (
-        Dossier.objects.select_related("procedure", "commune", "department")
-        .filter(code__iexact=code)
-        .first()
+        Dossier.objects.select_related("procedure", "commune", "department").filter(code__iexact=code).first()
     )
     if dossier is None:
         raise NotFound(_NOT_FOUND)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.core import clock
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
 from motcua.dossiers import forms as parse
@@ -46,7 +46,7 @@ def _status_context(dossier: Dossier) -> dict[str, object]:
          "note": e.note if e.action in {"request_supplement", "refuse", "extend", "stop"} else ""}
         for e in dossier.control_entries.all()
     ]  # fmt: skip
-    return {"d": dossier, "steps": steps, "now": timezone.now()}
+    return {"d": dossier, "steps": steps, "now": clock.now()}
 
 
 @require_GET
@@ -88,7 +88,9 @@ def status(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 @require_GET
 def online_list(request: HttpRequest) -> HttpResponse:
     procedures = (
-        Procedure.objects.filter(is_active=True).exclude(online_level=OnlineLevel.NONE).select_related("field")
+        Procedure.objects.filter(is_active=True)
+        .exclude(online_level=OnlineLevel.NONE)
+        .select_related("field")
     )
     return render(request, "portal/online_list.html", {"procedures": procedures})
 
@@ -115,7 +117,7 @@ def online_submit(request: HttpRequest, code: str) -> HttpResponse:
                 applicant=parse.applicant_from(request.POST),
                 form_data=parse.form_data_from(request.POST, procedure),
                 channel=Channel.ONLINE,
-                now=timezone.now(),
+                now=clock.now(),
                 files=parse.files_from(request.FILES),
                 assisted_by_volunteer=request.POST.get("assisted") == "1",
                 volunteer_name=request.POST.get("volunteer_name", ""),

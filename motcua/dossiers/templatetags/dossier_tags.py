@@ -23,3 +23,10 @@ def masked(value: str, keep: int = 3) -> str:
     from motcua.core.text import mask_digits
 
     return mask_digits(value, keep)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    from motcua.dossiers.workflow import transition_label
+
+    return transition_label(action)

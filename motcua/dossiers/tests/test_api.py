@@ -44,17 +44,26 @@ def test_api_carries_a_dossier_through_its_lifecycle(staff, land):
     resp = counter.post(f"/api/dossiers/{dossier_id}/actions/transfer", {}, content_type="application/json")
     assert resp.json()["state"] == "IN_PROCESS"
     specialist = token_client(staff["specialist_econ"])
-    resp = specialist.post(f"/api/dossiers/{dossier_id}/actions/submit_draft", {}, content_type="application/json")
+    resp = specialist.post(
+        f"/api/dossiers/{dossier_id}/actions/submit_draft", {}, content_type="application/json"
+    )
     assert resp.json()["state"] == "AWAITING_APPROVAL"
     resp = specialist.post(f"/api/dossiers/{dossier_id}/actions/approve", {}, content_type="application/json")
     assert resp.status_code == 403 and resp.json()["code"] == "forbidden"
     leader = token_client(staff["leader"])
-    resp = leader.post(f"/api/dossiers/{dossier_id}/actions/return_draft", {}, content_type="application/json")
+    resp = leader.post(
+        f"/api/dossiers/{dossier_id}/actions/return_draft", {}, content_type="application/json"
+    )
     assert resp.status_code == 422 and resp.json()["code"] == "reason_required"
     resp = leader.post(f"/api/dossiers/{dossier_id}/actions/approve", {}, content_type="application/json")
     assert resp.json()["state"] == "RESULT_READY"
     detail = counter.get(f"/api/dossiers/{dossier_id}").json()
-    assert [e["action"] for e in detail["control_sheet"]] == ["receive", "transfer", "submit_draft", "approve"]
+    assert [e["action"] for e in detail["control_sheet"]] == [
+        "receive",
+        "transfer",
+        "submit_draft",
+        "approve",
+    ]
     listing = counter.get("/api/dossiers", {"state": "RESULT_READY"}).json()
     assert [d["id"] for d in listing] == [dossier_id]
 

@@ -111,7 +111,9 @@ def test_every_api_endpoint_refuses_staff_of_another_commune(here, outsiders):
         for dossier in here["dossiers"]:
             resp = client.get(f"/api/dossiers/{dossier.pk}")
             assert resp.status_code == 404, (role, resp.status_code)
-            resp = client.post(f"/api/dossiers/{dossier.pk}/actions/submit_draft", {}, content_type="application/json")
+            resp = client.post(
+                f"/api/dossiers/{dossier.pk}/actions/submit_draft", {}, content_type="application/json"
+            )
             assert resp.status_code == 404, (role, resp.status_code)
         listing = client.get("/api/dossiers")
         assert listing.status_code == 200 and SECRET_NAME not in listing.content.decode()

@@ -109,7 +109,9 @@ def test_dossier_page_shows_only_the_actions_of_my_role(client, staff, land):
     login(client, staff["head_econ"])
     body = client.get(reverse("dossiers:detail", args=[d.pk])).content.decode()
     assert act_url("assign") in body and act_url("transfer") not in body
-    resp = client.post(reverse("dossiers:act", args=[d.pk, "assign"]), {"assignee_id": staff["specialist_econ"].pk})
+    resp = client.post(
+        reverse("dossiers:act", args=[d.pk, "assign"]), {"assignee_id": staff["specialist_econ"].pk}
+    )
     assert resp.status_code == 302
     d.refresh_from_db()
     assert d.assignee == staff["specialist_econ"]
@@ -133,7 +135,9 @@ def test_inbox_lists_overdue_first(client, staff, land):
             form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome="receive",
             now=now - dt.timedelta(days=days_ago),
         )  # fmt: skip
-        dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=now - dt.timedelta(days=days_ago))
+        dossier_apply(
+            dossier=d, action="transfer", actor=staff["counter"], now=now - dt.timedelta(days=days_ago)
+        )
         ids.append(d.code)
     login(client, staff["specialist_econ"])
     body = client.get(reverse("dossiers:inbox")).content.decode()
@@ -162,7 +166,10 @@ def test_printed_forms_and_tracking_book(client, staff, land):
         reverse("dossiers:intake", args=[land.code]),
         intake_post(land, outcome="supplement", missing_items="Sơ đồ thửa đất\nGiấy nộp tiền"),
     )
-    client.post(reverse("dossiers:intake", args=[land.code]), intake_post(land, outcome="refuse", reason="Sai thẩm quyền"))
+    client.post(
+        reverse("dossiers:intake", args=[land.code]),
+        intake_post(land, outcome="refuse", reason="Sai thẩm quyền"),
+    )
     received, supplement, refused = Dossier.objects.order_by("id")
     assert "A5" in client.get(reverse("dossiers:form", args=[received.pk, "01"])).content.decode()
     body = client.get(reverse("dossiers:form", args=[supplement.pk, "02"])).content.decode()
@@ -183,7 +190,9 @@ def test_excel_like_garbage_in_action_payload_is_rejected(client, staff, land):
     d = Dossier.objects.get()
     client.post(reverse("dossiers:act", args=[d.pk, "transfer"]))
     login(client, staff["specialist_econ"])
-    resp = client.post(reverse("dossiers:act", args=[d.pk, "extend"]), {"reason": "x", "new_due_date": "31/02/2026"})
+    resp = client.post(
+        reverse("dossiers:act", args=[d.pk, "extend"]), {"reason": "x", "new_due_date": "31/02/2026"}
+    )
     assert resp.status_code == 302
     d.refresh_from_db()
     assert d.extended_due_at is None

@@ -36,8 +36,12 @@ def test_birth_registration_is_received_and_resolved_on_the_spot(staff, birth):
     assert d.state == State.RECEIVED
     assert d.code == "H48.20209-260210-0001"
     assert d.due_at.astimezone(VN) == at("10/02/2026", "17:00")
-    d = dossier_apply(dossier=d, action="resolve_on_spot", actor=staff["counter"], now=at("10/02/2026", "08:30"))
-    d = dossier_apply(dossier=d, action="return_result", actor=staff["counter"], now=at("10/02/2026", "08:35"))
+    d = dossier_apply(
+        dossier=d, action="resolve_on_spot", actor=staff["counter"], now=at("10/02/2026", "08:30")
+    )
+    d = dossier_apply(
+        dossier=d, action="return_result", actor=staff["counter"], now=at("10/02/2026", "08:35")
+    )
     assert d.state == State.RETURNED
     assert not d.is_overdue(at("11/02/2026"))
     actions = list(d.control_entries.values_list("action", flat=True))
@@ -108,7 +112,9 @@ def test_roles_and_departments_are_enforced(staff, land):
         dossier_apply(dossier=d, action="transfer", actor=staff["specialist_econ"], now=at("10/02/2026"))
     d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("10/02/2026"))
     with pytest.raises(NotAllowed):  # a specialist of another department
-        dossier_apply(dossier=d, action="submit_draft", actor=staff["specialist_office"], now=at("11/02/2026"))
+        dossier_apply(
+            dossier=d, action="submit_draft", actor=staff["specialist_office"], now=at("11/02/2026")
+        )
     with pytest.raises(Conflict):  # approve before a draft was submitted
         dossier_apply(dossier=d, action="approve", actor=staff["leader"], now=at("11/02/2026"))
     other = make_staff(make_commune(20210, "Phường An Khê", "H48.20305"), prefix="ak_")
