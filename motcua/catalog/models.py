@@ -41,9 +41,7 @@ class Procedure(models.Model):
     name = models.CharField("tên thủ tục", max_length=400)
     name_folded = models.CharField(max_length=400, db_index=True)
     field = models.ForeignKey(ProcedureField, on_delete=models.PROTECT, related_name="procedures")
-    responsible_kind = models.CharField(
-        "đơn vị chủ trì", max_length=20, choices=DepartmentKind.choices
-    )
+    responsible_kind = models.CharField("đơn vị chủ trì", max_length=20, choices=DepartmentKind.choices)
     time_unit = models.CharField(max_length=20, choices=TimeUnit.choices)
     time_value = models.PositiveIntegerField(null=True, blank=True)
     time_value_difficult = models.PositiveIntegerField(null=True, blank=True)

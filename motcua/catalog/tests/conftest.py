@@ -1,0 +1,44 @@
+import pytest
+
+from motcua.catalog.services import catalog_load_starter
+from motcua.geo.models import Commune, Province
+from motcua.org.models import Role, User
+
+
+@pytest.fixture
+def starter(db):
+    return catalog_load_starter()
+
+
+@pytest.fixture
+def commune(db):
+    province = Province.objects.create(code=48, name="Thành phố Đà Nẵng", codename="da_nang")
+    return Commune.objects.create(
+        code=20209,
+        name="Phường Thanh Khê",
+        division_type="phường",
+        codename="phuong_thanh_khe",
+        province=province,
+        name_folded="phuong thanh khe",
+        agency_code="H48.20209",
+    )
+
+
+@pytest.fixture
+def make_user(commune):
+    def make(role: str, username: str | None = None) -> User:
+        return User.objects.create_user(
+            username=username or role.lower(),
+            password="mat-khau-thu-nghiem",
+            role=role,
+            commune=commune,
+            full_name=f"Cán bộ {role}",
+        )
+
+    return make
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    client.force_login(make_user(Role.ADMIN))
+    return client
