@@ -9,18 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure
 from motcua.core import clock
 from motcua.core.dates import parse_date
 from motcua.core.errors import NotAllowed, ValidationFailed
-from motcua.core.text import fold
 from motcua.org.models import Role, User
 
 from . import forms as parse
@@ -79,24 +78,14 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
     """The counter's search box: typed without diacritics, matched on name or code."""
     _staff(request)
     q = request.GET.get("q", "").strip()
-    results = Procedure.objects.none()
-    if q:
-        folded = fold(q)
-        results = Procedure.objects.filter(is_active=True).filter(
-            Q(name_folded__contains=folded) | Q(code__icontains=q)
-        )[:15]
+    results = catalog.procedure_search(query=q, limit=15) if q else Procedure.objects.none()
     return render(request, "dossiers/_procedure_results.html", {"results": results, "q": q})
 
 
 @login_required
 def intake(request: HttpRequest, code: str) -> HttpResponse:
     user = _counter_officer(request)
-    try:
-        procedure = Procedure.objects.prefetch_related("checklist", "form_fields").get(
-            code=code, is_active=True
-        )
-    except Procedure.DoesNotExist as exc:
-        raise Http404 from exc
+    procedure = catalog.procedure_get(code=code)
     context: dict[str, object] = {"procedure": procedure, "values": request.POST}
     if request.method == "POST":
         try:

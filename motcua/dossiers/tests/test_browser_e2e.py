@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from motcua.catalog.services import catalog_load_starter
 from motcua.core import clock
-from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff
+from motcua.core.testing import make_commune, make_staff
 from motcua.dossiers.models import Dossier, State
 
 pytestmark = pytest.mark.browser
@@ -51,13 +52,37 @@ def do_action(page, label, fill=None, select=None):
     box.get_by_role("button", name=label).click()
 
 
-def intake(page, live_server, search, pick, name, phone):
+BIRTH_FORM = {
+    "ho_ten_tre": "Nguyễn Minh Khang",
+    "ngay_sinh": "02/02/2026",
+    "noi_sinh": "Bệnh viện Phụ sản - Nhi Đà Nẵng",
+    "dan_toc": "Kinh",
+    "quoc_tich": "Việt Nam",
+    "ho_ten_me": "Lê Thị Thu",
+    "so_dinh_danh_me": "048196001234",
+}
+BIRTH_CHOICES = {"gioi_tinh": "Nam", "quan_he_nguoi_di_dang_ky": "Cha"}
+LAND_FORM = {
+    "ho_ten": "Trần Thị Bích",
+    "so_dinh_danh": "048185004321",
+    "dia_chi_thua_dat": "Kiệt 25 Hà Huy Tập, tổ 12",
+    "dien_tich": "72.5",
+    "nguon_goc": "Nhận chuyển nhượng năm 1998, sử dụng ổn định, không tranh chấp",
+}
+LAND_CHOICES = {"muc_dich_su_dung": "Đất ở"}
+
+
+def intake(page, live_server, search, pick, name, phone, form, choices):
     page.goto(f"{live_server.url}/ho-so/tiep-nhan/")
     page.get_by_label("Tìm thủ tục").fill(search)
     page.locator("#procedure-results a", has_text=pick).first.click()
     page.get_by_label("Họ và tên").fill(name)
     page.get_by_label("Số điện thoại").fill(phone)
     page.get_by_label("Địa chỉ", exact=True).fill("25 Hà Huy Tập, tổ 12, phường Thanh Khê")
+    for key, value in form.items():
+        page.locator(f"[name=f_{key}]").fill(value)
+    for key, value in choices.items():
+        page.locator(f"[name=f_{key}]").select_option(label=value)
     for box in page.locator("input[name=checklist]").all():
         box.check()
     page.get_by_role("button", name="Tiếp nhận — in Phiếu hẹn (Mẫu 01)").click()
@@ -67,13 +92,21 @@ def intake(page, live_server, search, pick, name, phone):
 def test_birth_and_land_dossiers_from_counter_to_resident(live_server, browser, page, axe_scan, axe_report):
     ward = make_commune()
     staff = make_staff(ward)
-    make_procedure()
-    land_procedure()
+    catalog_load_starter()
     try:
         clock.pin(at("10/02/2026", "08:30"))
         counter = open_as(browser, live_server, staff["counter"].username)
 
-        intake(counter, live_server, "dang ky khai sinh", "Đăng ký khai sinh", "Nguyễn Văn An", "0905111222")
+        intake(
+            counter,
+            live_server,
+            "dang ky khai sinh",
+            "Đăng ký khai sinh",
+            "Nguyễn Văn An",
+            "0905111222",
+            BIRTH_FORM,
+            BIRTH_CHOICES,
+        )
         expect(counter.get_by_test_id("due-date")).to_have_text("10/02/2026")
         birth = Dossier.objects.get(procedure__code="1.001193")
         counter.goto(f"{live_server.url}/ho-so/{birth.pk}/")
@@ -87,15 +120,17 @@ def test_birth_and_land_dossiers_from_counter_to_resident(live_server, browser, 
         intake(
             counter,
             live_server,
-            "giay chung nhan quyen su dung dat",
-            "quyền sử dụng đất",
+            "cap giay chung nhan lan dau ho gia dinh",
+            "lần đầu",
             "Trần Thị Bích",
             "0935123789",
+            LAND_FORM,
+            LAND_CHOICES,
         )
         # 20 working days from 10/02/2026, Tết (16–20/02/2026) not counted.
         expect(counter.get_by_test_id("due-date")).to_have_text("17/03/2026")
         counter.screenshot(path=f"{SHOTS}/e2e_mau01_land.png", full_page=True)
-        land = Dossier.objects.get(procedure__code="1.003003")
+        land = Dossier.objects.get(procedure__code="1.013978")
         counter.goto(f"{live_server.url}/ho-so/{land.pk}/")
         do_action(counter, "Chuyển phòng chuyên môn")
 
