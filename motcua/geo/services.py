@@ -12,9 +12,7 @@ from .models import Commune, Province
 @transaction.atomic
 def geo_load_official_units() -> tuple[int, int]:
     """Insert or refresh the 34 provinces and 3,321 communes. Idempotent; keeps agency codes."""
-    provinces = [
-        Province(code=int(p.code), name=p.name, codename=p.codename) for p in VPProvince.iter_all()
-    ]
+    provinces = [Province(code=int(p.code), name=p.name, codename=p.codename) for p in VPProvince.iter_all()]
     Province.objects.bulk_create(
         provinces, update_conflicts=True, unique_fields=["code"], update_fields=["name", "codename"]
     )

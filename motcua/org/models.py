@@ -28,6 +28,9 @@ class Department(models.Model):
     commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="departments")
     kind = models.CharField(max_length=20, choices=DepartmentKind.choices)
     name = models.CharField(max_length=200)
+    # The procedure fields (lĩnh vực) this department handles; shown on staff screens and used
+    # by the staffing capability. Routing uses the procedure's responsible kind.
+    fields = models.ManyToManyField("catalog.ProcedureField", blank=True, related_name="departments")
 
     class Meta:
         ordering = ["commune_id", "name"]
