@@ -26,7 +26,9 @@ def api_schema(db):
                        form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome=outcome,
                        missing_items=["Sơ đồ"])  # fmt: skip
     raw = ApiToken.new_raw()
-    ApiToken.objects.create(user=staff["counter"], name="schemathesis", key_hash=ApiToken.hash(raw), created_at=timezone.now())
+    ApiToken.objects.create(
+        user=staff["counter"], name="schemathesis", key_hash=ApiToken.hash(raw), created_at=timezone.now()
+    )
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     schema.config.headers = {"Authorization": f"Bearer {raw}"}
     return schema
