@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 
 from motcua.catalog.models import Procedure, ProcedureField
 from motcua.core.errors import NotFound
-from motcua.core.text import fold
+from motcua.core.text import clean_text, fold
 
 
 def procedure_search(
@@ -20,8 +20,8 @@ def procedure_search(
     if not include_inactive:
         qs = qs.filter(is_active=True)
     if field_code:
-        qs = qs.filter(field__code=field_code)
-    text = query.strip()
+        qs = qs.filter(field__code=clean_text(field_code))
+    text = clean_text(query).strip()
     if text:
         by_name = Q()
         for word in fold(text).split():
@@ -35,7 +35,7 @@ def procedure_get(*, code: str, include_inactive: bool = False) -> Procedure:
     qs = Procedure.objects.select_related("field").prefetch_related("checklist", "form_fields")
     if not include_inactive:
         qs = qs.filter(is_active=True)
-    procedure = qs.filter(code=code.strip()).first()
+    procedure = qs.filter(code=clean_text(code).strip()).first()
     if procedure is None:
         raise NotFound(f"Không tìm thấy thủ tục có mã '{code}'.")
     return procedure

@@ -5,9 +5,21 @@ sometimes in decomposed Unicode. Everything searchable is stored with a folded c
 query is folded the same way, so the comparison is a plain substring test in the database.
 """
 
+import re
 import unicodedata
 
 from unidecode import unidecode
+
+# C0 controls except tab and newline, DEL, and C1 controls: never meaningful in a name or a
+# reason, and PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str | None) -> str:
+    """NFC-normalised text without control characters (input from forms, API, files)."""
+    if not text:
+        return ""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", str(text)))
 
 
 def fold(text: str | None) -> str:
@@ -18,7 +30,7 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    return " ".join(unidecode(unicodedata.normalize("NFC", text)).lower().split())
+    return " ".join(_CONTROL.sub("", unidecode(clean_text(text))).lower().split())
 
 
 def mask_digits(value: str | None, keep: int = 3) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from motcua.catalog.models import Procedure
+from motcua.catalog.selectors import procedure_get
 from motcua.core import clock
-from motcua.core.errors import NotFound
+from motcua.core.text import clean_text
 from motcua.org.models import User
 
 from .models import Dossier, State
@@ -25,9 +25,9 @@ _ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Err
 
 class ListFilters(Schema):
     state: State | None = None
-    q: str | None = None
-    limit: int = 50
-    offset: int = 0
+    q: str | None = Field(None, max_length=60, description="mã hồ sơ (một phần)")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _user(request: HttpRequest) -> User:
@@ -62,9 +62,8 @@ def list_dossiers(request: HttpRequest, filters: Query[ListFilters]) -> list[dic
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.q:
-        qs = qs.filter(code__icontains=filters.q.strip())
-    limit = max(1, min(filters.limit, 200))
-    offset = max(0, filters.offset)
+        qs = qs.filter(code__icontains=clean_text(filters.q).strip())
+    limit, offset = filters.limit, filters.offset
     now = clock.now()
     return [DossierOut.build(d, now) for d in qs.order_by("-created_at", "-id")[offset : offset + limit]]
 
@@ -78,9 +77,7 @@ def get_dossier(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
 @router.post("/intake", response={201: DossierDetailOut, **_ERRORS}, summary="Tiếp nhận hồ sơ tại quầy")
 def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     user = _user(request)
-    procedure = Procedure.objects.filter(code=payload.procedure_code, is_active=True).first()
-    if procedure is None:
-        raise NotFound("Không tìm thấy thủ tục.")
+    procedure = procedure_get(code=payload.procedure_code)
     dossier = dossier_intake(
         actor=user,
         procedure=procedure,

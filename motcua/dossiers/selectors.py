@@ -9,7 +9,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from motcua.core.errors import NotFound
-from motcua.core.text import fold
+from motcua.core.text import clean_text, fold
 from motcua.org.models import Role, User
 
 from .models import FINAL_STATES, Dossier, DossierDocument, State
@@ -93,5 +93,5 @@ def book_for(
         qs = qs.filter(first_received_at__date__lte=date_to)
     q = fold(query)
     if q:
-        qs = qs.filter(Q(applicant_name_folded__contains=q) | Q(code__icontains=query.strip()))
+        qs = qs.filter(Q(applicant_name_folded__contains=q) | Q(code__icontains=clean_text(query).strip()))
     return qs.order_by("first_received_at", "id")

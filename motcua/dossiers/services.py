@@ -16,7 +16,7 @@ from django.utils import timezone
 from motcua.catalog.models import FormField, OnlineLevel, Procedure
 from motcua.core.dates import parse_date
 from motcua.core.errors import NotAllowed, ValidationFailed
-from motcua.core.text import fold
+from motcua.core.text import clean_text, fold
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
@@ -39,6 +39,7 @@ class Applicant:
 
 def _clean_applicant(a: Applicant) -> tuple[Applicant, list[str]]:
     errors = []
+    a = Applicant(**{k: clean_text(v) for k, v in a.__dict__.items()})
     name = " ".join((a.name or "").split())
     phone = re.sub(r"[\s.\-]", "", a.phone or "")
     if phone.startswith("+84"):
@@ -63,7 +64,7 @@ def clean_form_data(*, procedure: Procedure, raw: Mapping[str, Any]) -> tuple[di
     data: dict[str, str] = {}
     errors: list[str] = []
     for f in procedure.form_fields.all():
-        value = " ".join(str(raw.get(f.key, "") or "").split())
+        value = " ".join(clean_text(str(raw.get(f.key, "") or "")).split())
         if not value:
             if f.required:
                 errors.append(f"{f.label}: bắt buộc.")

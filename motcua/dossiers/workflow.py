@@ -24,6 +24,7 @@ from motcua.calendar.workdays import WorkCalendar, due_at
 from motcua.catalog.models import TimeUnit
 from motcua.core.dates import parse_date
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
+from motcua.core.text import clean_text
 from motcua.org.models import Department, Role, User
 
 from .models import ControlEntry, Dossier, State
@@ -119,7 +120,7 @@ def _receive(ctx: Context) -> None:
 
 def _supplement(ctx: Context) -> None:
     """Mẫu 02: every missing item at once — one supplementation, never a drip."""
-    items = [str(i).strip() for i in ctx.data.get("items", []) if str(i).strip()]
+    items = [clean_text(str(i)).strip() for i in ctx.data.get("items", []) if clean_text(str(i)).strip()]
     if not items:
         raise ValidationFailed("Hãy ghi đầy đủ các giấy tờ cần bổ sung.", code="supplement_items_required")
     d = ctx.dossier
@@ -171,7 +172,7 @@ def _on_spot_only(ctx: Context) -> None:
 def _finish(ctx: Context) -> None:
     d = ctx.dossier
     d.finished_at = ctx.now
-    summary = str(ctx.data.get("result_summary", "")).strip()
+    summary = clean_text(str(ctx.data.get("result_summary", ""))).strip()
     if summary:
         d.result_summary = summary
     ctx.step_due_at = d.effective_due_at
@@ -363,7 +364,8 @@ def dossier_apply(
             )
         if not _may(actor, locked, t):
             raise NotAllowed("Bạn không có quyền thực hiện thao tác này trên hồ sơ.")
-        reason = (reason or "").strip()
+        reason = clean_text(reason).strip()
+        data = {k: clean_text(v) if isinstance(v, str) else v for k, v in (data or {}).items()}
         if t.needs_reason and not reason:
             raise ValidationFailed("Hãy ghi rõ lý do.", code="reason_required")
         ctx = Context(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 
 from motcua.core.errors import NotFound
+from motcua.core.text import clean_text
 from motcua.dossiers.models import Dossier
 
 _NOT_FOUND = "Không tìm thấy hồ sơ với mã và thông tin xác thực đã nhập. Hãy kiểm tra lại."
@@ -14,9 +15,9 @@ _NOT_FOUND = "Không tìm thấy hồ sơ với mã và thông tin xác thực �
 def public_lookup(*, code: str, phone_last4: str = "", secret: str = "") -> Dossier:
     """The same answer for a wrong code and a wrong second factor, so codes cannot be probed.
     Rate limiting is the caller's job (it knows the client)."""
-    code = (code or "").strip().upper()
+    code = clean_text(code).strip().upper()
     phone_last4 = "".join(ch for ch in (phone_last4 or "") if ch.isdigit())
-    secret = (secret or "").strip()
+    secret = clean_text(secret).strip()
     if not code or not (len(phone_last4) == 4 or secret):
         raise NotFound(_NOT_FOUND)
     dossier = (

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from motcua.catalog.models import OnlineLevel, Procedure
+from motcua.catalog.selectors import procedure_get
 from motcua.core import clock
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
@@ -96,14 +97,9 @@ def online_list(request: HttpRequest) -> HttpResponse:
 
 
 def online_submit(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        procedure = (
-            Procedure.objects.prefetch_related("checklist", "form_fields")
-            .exclude(online_level=OnlineLevel.NONE)
-            .get(code=code, is_active=True)
-        )
-    except Procedure.DoesNotExist as exc:
-        raise Http404 from exc
+    procedure = procedure_get(code=code)
+    if procedure.online_level == OnlineLevel.NONE:
+        raise Http404
     communes = Commune.objects.exclude(agency_code="").order_by("name")
     context: dict[str, object] = {"procedure": procedure, "values": request.POST, "communes": communes}
     if request.method == "POST":

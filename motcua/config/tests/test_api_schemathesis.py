@@ -14,7 +14,9 @@ from motcua.org.models import ApiToken
 
 
 @pytest.fixture
-def api_schema(db):
+def api_schema(transactional_db):
+    # Autocommit per request (as in production): on PostgreSQL one failed statement would
+    # otherwise abort the test's transaction and turn every later request into a 500.
     from motcua.config.wsgi import application
 
     ward = make_commune()
@@ -47,7 +49,7 @@ def test_api_never_answers_a_server_error(api_schema):
         def run(case):
             response = case.call()
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} → {response.status_code}")
+                failures.append(f"{case.method} {case.formatted_path} {case.query} → {response.status_code}")
             not_a_server_error  # noqa: B018 - same semantics as schemathesis's check of that name
 
         run()

@@ -92,3 +92,17 @@ def test_openapi_document_is_served(db):
 def test_states_are_documented_in_the_api(db):
     spec = Client().get("/api/openapi.json").json()
     assert set(spec["components"]["schemas"]["State"]["enum"]) == set(State.values)
+
+
+def test_nul_characters_never_reach_the_database(staff, land):
+    counter = token_client(staff["counter"])
+    resp = counter.post(
+        "/api/dossiers/intake",
+        {"procedure_code": land.code, "applicant": {"name": "Lê\u0000 Văn A", "phone": "0905000111"},
+         "checklist_ticked": [i.id for i in land.checklist.all()], "outcome": "receive"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert resp.status_code == 201 and resp.json()["applicant_name"] == "Lê Văn A"
+    assert counter.get("/api/dossiers", {"q": "H48\u0000"}).status_code == 200
+    assert Client().get("/api/public/lookup", {"code": "A\u0000", "phone_last4": "1234"}).status_code == 404
+    assert Client().get("/api/procedures", {"q": "khai\u0000"}).status_code == 200

@@ -1,0 +1,35 @@
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from motcua.core.dates import parse_date
+from motcua.core.text import clean_text, fold, mask_digits
+
+
+def test_fold_handles_d_decomposed_text_and_case():
+    assert fold("Đăng ký  KHAI SINH") == "dang ky khai sinh"
+    assert fold(unicodedata.normalize("NFD", "Nguyễn Văn Đoàn")) == "nguyen van doan"
+    assert fold("hoà") == fold("hòa") == "hoa"
+
+
+def test_clean_text_drops_control_characters_postgres_refuses():
+    assert clean_text("Lê\x00 Văn\x07 A\nB\t") == "Lê Văn A\nB\t"
+
+
+@given(st.text())
+def test_fold_and_clean_never_keep_nul(text):
+    assert "\x00" not in fold(text) and "\x00" not in clean_text(text)
+
+
+def test_mask_digits():
+    assert mask_digits("048095001234") == "*********234"
+    assert mask_digits("12") == "**"
+    assert mask_digits("") == ""
+
+
+def test_parse_date_vietnamese_and_iso():
+    assert str(parse_date("10/02/2026")) == "2026-02-10"
+    assert str(parse_date("1/2/2026")) == "2026-02-01"
+    assert str(parse_date("2026-02-10")) == "2026-02-10"
+    assert parse_date("31/02/2026") is None and parse_date("") is None and parse_date("hôm nay") is None
