@@ -256,7 +256,16 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
     """Mẫu 01–05, A5, printable from the browser."""
     user = _staff(request)
     dossier = dossier_get_for(user=user, pk=pk)
-    if form not in {"01", "02", "03", "04", "05"}:
+    # A form exists only once its step happened: no receipt before receipt, no refusal slip
+    # for a dossier that was not refused.
+    available = {
+        "01": bool(dossier.code),
+        "02": dossier.supplement_count > 0,
+        "03": dossier.state == State.REFUSED,
+        "04": dossier.extended_due_at is not None,
+        "05": True,
+    }
+    if not available.get(form, False):
         raise Http404
     url = status_url(dossier)
     qr_svg = segno.make(url, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")

@@ -197,3 +197,14 @@ def test_excel_like_garbage_in_action_payload_is_rejected(client, staff, land):
     d.refresh_from_db()
     assert d.extended_due_at is None
     assert io.BytesIO(b"") is not None
+
+
+def test_lists_show_dossiers_without_department_and_forms_only_once_their_step_happened(client, staff, land):
+    login(client, staff["counter"])
+    client.post(reverse("dossiers:intake", args=[land.code]), intake_post(land))
+    d = Dossier.objects.get()
+    assert d.department is None
+    assert client.get(reverse("dossiers:counter")).status_code == 200
+    assert client.get(reverse("dossiers:inbox")).status_code == 200
+    for form, status in (("01", 200), ("02", 404), ("03", 404), ("04", 404), ("05", 200)):
+        assert client.get(reverse("dossiers:form", args=[d.pk, form])).status_code == status, form

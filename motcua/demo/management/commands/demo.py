@@ -1,0 +1,74 @@
+"""`motcua demo [--reset]`: load the living demo ward and print how to log in."""
+
+import datetime as dt
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from motcua.core import clock
+from motcua.core.errors import DomainError
+from motcua.demo import ward
+from motcua.demo.selectors import demo_logins, demo_summary
+from motcua.demo.services import demo_load
+
+URL = "http://127.0.0.1:8000/"
+
+
+class Command(BaseCommand):
+    help = "Nạp phường mẫu (Phường Thanh Khê, Đà Nẵng) với cán bộ và khoảng 300 hồ sơ; chạy lại không thay đổi gì."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--reset", action="store_true", help="Xóa hồ sơ của phường mẫu và tạo lại (giữ cán bộ, danh mục)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = clock.now()
+        started = time.perf_counter()
+        try:
+            loaded = demo_load(now=now, reset=options["reset"])
+        except DomainError as exc:
+            raise CommandError("\n".join([exc.message, *exc.details])) from exc
+        out = self.stdout
+        if loaded:
+            seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")
+            out.write(f"Đã nạp phường mẫu trong {seconds} giây.")
+        else:
+            out.write("Phường mẫu đã có sẵn: không thay đổi gì (dùng --reset để tạo lại hồ sơ mẫu).")
+        self._summary(now)
+        self._logins()
+
+    def _summary(self, now: dt.datetime) -> None:
+        s = demo_summary(now=now)
+        out = self.stdout
+        out.write(
+            f"\nPhường Thanh Khê, Thành phố Đà Nẵng (mã {ward.COMMUNE_CODE}) — DỮ LIỆU MẪU, người và hồ sơ đều là hư cấu."
+        )
+        out.write(f"Hồ sơ: {s.total}")
+        for state, label, count in s.by_state:
+            out.write(f"  {label:<34} {state:<21} {count:>4}")
+        out.write(
+            f"  Quá hạn: {s.overdue} · Đã xin lỗi, hẹn lại (Mẫu 04): {s.extended} · "
+            f"Có tình nguyện viên hỗ trợ: {s.assisted} · Nộp trực tuyến: {s.online}"
+        )
+
+    def _logins(self) -> None:
+        out = self.stdout
+        logins = demo_logins()
+        login_url = URL.rstrip("/") + reverse("core:login")
+        out.write(f"\nĐăng nhập tại {login_url} — mật khẩu mẫu cho mọi tài khoản: {ward.PASSWORD}")
+        out.write(f"  {'tên đăng nhập':<13} {'vai trò':<20} {'họ và tên':<22} màn hình")
+        for x in logins:
+            if x.featured:
+                out.write(f"  {x.username:<13} {x.role:<20} {x.full_name:<22} {x.screen} ({x.path})")
+        others: dict[str, list[str]] = {}
+        for x in logins:
+            if not x.featured:
+                others.setdefault(x.role, []).append(x.username)
+        out.write("  Các tài khoản khác, cùng mật khẩu:")
+        for role, usernames in others.items():
+            out.write(f"    {role}: {', '.join(usernames)}")
+        out.write(f"\nMở {URL}")

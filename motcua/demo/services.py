@@ -1,0 +1,151 @@
+"""Loading the demo ward (`motcua demo`): Phường Thanh Khê, Thành phố Đà Nẵng, alive.
+
+Everything goes through the project's own services — the official geography, the starter
+catalogue, and about 300 dossiers received and moved through `dossier_intake` /
+`dossier_apply` over the last 30 working days — so the demo shows exactly what the software
+does, control sheets included. One fixed seed gives the same ward every time for a given day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from motcua.calendar.selectors import calendar_for_province
+from motcua.catalog.models import Procedure
+from motcua.catalog.services import catalog_load_starter
+from motcua.core.errors import Conflict
+from motcua.dossiers.documents import stored_path
+from motcua.dossiers.models import Dossier, DossierDocument, DossierSequence
+from motcua.geo.models import Commune, LegacyUnit
+from motcua.geo.services import geo_load_official_units
+from motcua.org.models import Department, Role, User
+
+from . import ward as W
+from .selectors import demo_is_loaded
+from .stories import DRAFT_MIX, PROCEDURE_MIX, Teller, Ward, plan_dossiers, tell
+from .timeline import Timeline
+
+SEED = 2026
+
+
+@transaction.atomic
+def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
+    """Load the demo ward; `now` anchors the 30 working days of dossiers before it.
+
+    Idempotent: when the demo staff already exist nothing changes and False is returned.
+    With `reset`, the demo ward's dossiers (and its dossier numbering) are wiped and told
+    again; staff, catalogue and geography stay as they are.
+    """
+    if demo_is_loaded():
+        if not reset:
+            return False
+        _wipe_dossiers()
+    else:
+        geo_load_official_units()
+        catalog_load_starter()
+        commune = _setup_commune()
+        _setup_staff(commune)
+    _load_dossiers(now=now)
+    return True
+
+
+def _wipe_dossiers() -> None:
+    """Delete the demo ward's dossiers, their numbering and the files staff uploaded to them.
+
+    The files go only once the deletion is committed: a rolled-back reset keeps both.
+    """
+    paths = [
+        stored_path(p)
+        for p in DossierDocument.objects.filter(dossier__commune_id=W.COMMUNE_CODE).values_list(
+            "storage_path", flat=True
+        )
+    ]
+    Dossier.objects.filter(commune_id=W.COMMUNE_CODE).delete()
+    DossierSequence.objects.filter(agency_code=W.AGENCY_CODE).delete()
+
+    def remove_files() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(remove_files)
+
+
+def _setup_commune() -> Commune:
+    commune = Commune.objects.get(code=W.COMMUNE_CODE)
+    commune.agency_code = W.AGENCY_CODE
+    commune.save(update_fields=["agency_code"])
+    for name in W.LEGACY_WARDS:
+        LegacyUnit.objects.get_or_create(
+            commune=commune, name=name, district=W.OLD_DISTRICT, defaults={"province": W.OLD_PROVINCE}
+        )
+    for kind, name in W.DEPARTMENTS.items():
+        Department.objects.update_or_create(commune=commune, kind=kind, defaults={"name": name})
+    return commune
+
+
+def _setup_staff(commune: Commune) -> None:
+    departments = {d.kind: d for d in Department.objects.filter(commune=commune)}
+    # One hash for the one shared demo password: hashing it twenty times with the production
+    # hasher would take most of the load time and buy nothing.
+    password = make_password(W.PASSWORD)
+    for s in W.STAFF:
+        existing = User.objects.filter(username=s.username).first()
+        if existing is not None:
+            if existing.commune_id not in (None, W.COMMUNE_CODE):
+                raise Conflict(
+                    f"Tên đăng nhập «{s.username}» đã có ở đơn vị khác; không thể nạp phường mẫu.",
+                    code="demo_username_taken",
+                )
+            continue
+        province_only = s.role == Role.PROVINCE_OFFICER
+        user = User.objects.create_user(
+            username=s.username,
+            password=None,
+            full_name=s.full_name,
+            role=s.role,
+            commune=None if province_only else commune,
+            province_id=W.PROVINCE_CODE,
+            department=departments[s.department] if s.department else None,
+            position=s.position,
+        )
+        user.password = password
+        user.save(update_fields=["password"])
+
+
+def _ward(commune: Commune) -> Ward:
+    staff = {u.username: u for u in User.objects.filter(username__in=[s.username for s in W.STAFF])}
+    people = [(s, staff[s.username]) for s in W.STAFF]
+    specialists: dict[str, list[tuple[User, tuple[str, ...]]]] = {}
+    for s, u in people:
+        if s.role == Role.SPECIALIST and s.department:
+            specialists.setdefault(s.department, []).append((u, s.fields))
+    return Ward(
+        commune=commune,
+        calendar=calendar_for_province(W.PROVINCE_CODE),
+        counters=[u for s, u in people if s.role == Role.COUNTER_OFFICER],
+        heads={s.department: u for s, u in people if s.role == Role.DEPARTMENT_HEAD and s.department},
+        specialists=specialists,
+        chair=staff["chutich"],
+        vice_chair=staff["phochutich"],
+    )
+
+
+def _load_dossiers(*, now: dt.datetime) -> None:
+    commune = Commune.objects.select_related("province").get(code=W.COMMUNE_CODE)
+    ward = _ward(commune)
+    rng = random.Random(SEED)
+    today = now.astimezone(ward.calendar.tz).date()
+    timeline = Timeline(rng=rng, calendar=ward.calendar, today=today)
+    procedures = list(
+        Procedure.objects.filter(is_active=True, code__in=set(PROCEDURE_MIX) | set(DRAFT_MIX))
+        .select_related("field")
+        .prefetch_related("form_fields", "checklist")
+        .order_by("code")
+    )
+    plans = plan_dossiers(rng, procedures, timeline)
+    teller = Teller(rng=rng, ward=ward, timeline=timeline)
+    tell([teller.story(plan) for plan in plans], cutoff=timeline.at(today, 0))
