@@ -14,6 +14,9 @@ from motcua.org.models import Role, User
 
 from .models import FINAL_STATES, Dossier, DossierDocument, State
 
+# The states in which a dossier is the department's work (not the desk's, not the resident's).
+DEPARTMENT_STATES = (State.IN_PROCESS, State.PENDING_FEE, State.CONSULTING, State.AWAITING_APPROVAL)
+
 STAFF_ROLES = frozenset(
     {Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.COMMUNE_LEADER, Role.ADMIN}
 )
@@ -63,13 +66,15 @@ def inbox_for(*, user: User, now: dt.datetime, scope: str = "mine") -> QuerySet[
     open dossiers only, overdue first then by deadline."""
     qs = dossiers_visible_to(user).exclude(state__in=FINAL_STATES).exclude(state=State.DRAFT)
     if scope == "department" and user.department_id:
-        qs = qs.filter(department_id=user.department_id)
+        qs = qs.filter(department_id=user.department_id, state__in=DEPARTMENT_STATES)
     elif user.role == Role.COUNTER_OFFICER:
         qs = qs.filter(state__in=[State.RECEIVED, State.RESULT_READY, State.SUPPLEMENT_REQUESTED])
     elif user.role == Role.COMMUNE_LEADER:
         qs = qs.filter(state=State.AWAITING_APPROVAL)
     else:
-        qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True, department_id=user.department_id))
+        qs = qs.filter(state__in=DEPARTMENT_STATES).filter(
+            Q(assignee=user) | Q(assignee__isnull=True, department_id=user.department_id)
+        )
     return _overdue_first(qs, now)
 
 

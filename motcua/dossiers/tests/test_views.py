@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from motcua.dossiers.models import Dossier, DossierDocument, State
@@ -208,3 +209,21 @@ def test_lists_show_dossiers_without_department_and_forms_only_once_their_step_h
     assert client.get(reverse("dossiers:inbox")).status_code == 200
     for form, status in (("01", 200), ("02", 404), ("03", 404), ("04", 404), ("05", 200)):
         assert client.get(reverse("dossiers:form", args=[d.pk, form])).status_code == status, form
+
+
+def test_department_inbox_holds_department_work_only(client, staff, land):
+    from motcua.dossiers.workflow import dossier_apply
+
+    login(client, staff["counter"])
+    for _ in range(2):
+        client.post(reverse("dossiers:intake", args=[land.code]), intake_post(land))
+    waiting, done = Dossier.objects.order_by("id")
+    for d in (waiting, done):
+        dossier_apply(dossier=d, action="transfer", actor=staff["counter"])
+    dossier_apply(dossier=done, action="submit_draft", actor=staff["specialist_econ"])
+    dossier_apply(dossier=done, action="approve", actor=staff["leader"])
+    head = login(Client(), staff["head_econ"])
+    body = head.get(reverse("dossiers:inbox"), {"pham_vi": "department"}).content.decode()
+    assert waiting.code in body and done.code not in body, (
+        "a result waiting at the desk is not the department's work"
+    )
