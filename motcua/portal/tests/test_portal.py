@@ -103,3 +103,18 @@ def test_online_submission_with_bad_input_changes_nothing(client):
 def test_home_and_lookup_pages_render(client):
     assert "Tra cứu hồ sơ" in client.get("/").content.decode()
     assert "4 số cuối điện thoại" in client.get(reverse("portal:lookup")).content.decode()
+
+
+def test_residents_pages_are_small_when_compressed(client, received):
+    """Under 60 KB on first load (HTML + CSS, gzip), and no JavaScript on residents' pages."""
+    import gzip
+
+    css = b"".join(client.get("/static/core/site.css").streaming_content)
+    for url in (
+        "/",
+        reverse("portal:lookup"),
+        reverse("portal:status", args=[received.code, received.secret]),
+    ):
+        html = client.get(url).content
+        assert b"<script" not in html, url
+        assert len(gzip.compress(html)) + len(gzip.compress(css)) < 60 * 1024, url
