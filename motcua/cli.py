@@ -25,12 +25,17 @@ def main() -> None:
 
 
 def _serve(args: list[str]) -> None:
-    """Run gunicorn on the WSGI app. Workers default to 2×cores+1 (gunicorn's advice)."""
     from gunicorn.app.wsgiapp import run
 
+    sys.argv = gunicorn_argv(args)
+    run()
+
+
+def gunicorn_argv(args: list[str]) -> list[str]:
+    """gunicorn's command line. Workers default to 2×cores+1 (gunicorn's advice)."""
     workers = str(int(os.environ.get("MOTCUA_WORKERS", str(2 * (os.cpu_count() or 1) + 1))))
     bind = os.environ.get("MOTCUA_BIND", "127.0.0.1:8000")
-    sys.argv = [
+    return [
         "gunicorn",
         "--bind",
         bind,
@@ -38,10 +43,13 @@ def _serve(args: list[str]) -> None:
         workers,
         "--access-logfile",
         "-",
+        # The path without the query string: lookups carry phone digits in it (?sdt=…), and
+        # personal numbers must not reach the logs.
+        "--access-logformat",
+        '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
         *args,
         "motcua.config.wsgi:application",
     ]
-    run()
 
 
 if __name__ == "__main__":
