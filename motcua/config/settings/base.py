@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.portal",
+    "motcua.registers",
     "motcua.demo",
 ]
 
