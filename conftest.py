@@ -210,3 +210,17 @@ def format_axe_violations(violations: list[dict[str, Any]]) -> str:
 def axe_report() -> Callable[[list[dict[str, Any]]], str]:
     """``axe_report(violations)`` → readable text, for ``assert not v, axe_report(v)``."""
     return format_axe_violations
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Per-process caches (calendar, catalogue for receipts) are cleared by signals on a change,
+    but a rolled-back test transaction sends no signal: start every test with them empty."""
+    from motcua.calendar.selectors import _forget as forget_calendars
+    from motcua.catalog.selectors import _forget_procedures
+
+    forget_calendars()
+    _forget_procedures()
+    yield
+    forget_calendars()
+    _forget_procedures()

@@ -1,9 +1,12 @@
 """Reads of the procedure catalogue. The catalogue is national public information: no tenant
 filter applies, but inactive procedures are hidden unless asked for."""
 
-from django.db.models import Count, Q, QuerySet
+import time
 
-from motcua.catalog.models import Procedure, ProcedureField
+from django.db.models import Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+
+from motcua.catalog.models import ChecklistItem, FormField, Procedure, ProcedureField
 from motcua.core.errors import NotFound
 from motcua.core.text import clean_text, fold
 
@@ -50,3 +53,31 @@ def procedure_field_list() -> QuerySet[ProcedureField]:
         .filter(active_count__gt=0)
         .order_by("name")
     )
+
+
+# Receipts read their procedure (with checklist and form fields: 3 queries) on every request;
+# the catalogue changes a few times a month. Kept per process for a minute, dropped at once by
+# a change made in the same process.
+_INTAKE_TTL_S = 60.0
+_intake_cache: dict[str, tuple[float, Procedure]] = {}
+
+
+def _forget_procedures(**_kwargs: object) -> None:
+    _intake_cache.clear()
+
+
+for _model in (Procedure, ChecklistItem, FormField, ProcedureField):
+    post_save.connect(_forget_procedures, sender=_model, dispatch_uid=f"intake_cache_save_{_model.__name__}")
+    post_delete.connect(
+        _forget_procedures, sender=_model, dispatch_uid=f"intake_cache_delete_{_model.__name__}"
+    )
+
+
+def procedure_for_intake(*, code: str) -> Procedure:
+    """procedure_get for the receipt path, cached (read-only use: never modify the result)."""
+    hit = _intake_cache.get(code)
+    if hit is not None and time.monotonic() - hit[0] < _INTAKE_TTL_S:
+        return hit[1]
+    procedure = procedure_get(code=code)
+    _intake_cache[code] = (time.monotonic(), procedure)
+    return procedure

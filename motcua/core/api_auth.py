@@ -9,7 +9,7 @@ class ApiTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         row = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user", "user__commune")
             .filter(key_hash=ApiToken.hash(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from motcua.catalog.selectors import procedure_get
+from motcua.catalog.selectors import procedure_for_intake
 from motcua.core import clock
 from motcua.core.text import clean_text
 from motcua.org.models import User
@@ -77,7 +77,7 @@ def get_dossier(request: HttpRequest, dossier_id: int) -> dict[str, Any]:
 @router.post("/intake", response={201: DossierDetailOut, **_ERRORS}, summary="Tiếp nhận hồ sơ tại quầy")
 def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     user = _user(request)
-    procedure = procedure_get(code=payload.procedure_code)
+    procedure = procedure_for_intake(code=payload.procedure_code)
     dossier = dossier_intake(
         actor=user,
         procedure=procedure,

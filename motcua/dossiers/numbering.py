@@ -28,4 +28,6 @@ def dossier_code_next(*, agency_code: str, day: dt.date) -> str:
         (number,) = cur.fetchone()
     if number > 9999:
         raise OverflowError("more than 9,999 dossiers in one day for one agency")
-    return f"{agency_code}-{day:%y%m%d}-{number:04d}"
+    # Upper-case, so that the public lookup (which upper-cases what residents type) finds the
+    # code through the unique index with an exact match.
+    return f"{agency_code.upper()}-{day:%y%m%d}-{number:04d}"

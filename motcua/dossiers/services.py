@@ -94,6 +94,9 @@ def _attach_all(
     *, dossier: Dossier, files: Iterable[tuple[int | None, UploadedFile]], actor: User | None, now: dt.datetime,
     kind: str = DocumentKind.INPUT,
 ) -> None:  # fmt: skip
+    files = list(files)
+    if not files:
+        return
     valid_items = set(dossier.procedure.checklist.values_list("id", flat=True))
     for item_id, upload in files:
         fields = store_upload(upload=upload, commune_code=dossier.commune_id)
@@ -131,7 +134,7 @@ def dossier_create_draft(
     errors += form_errors
     if errors:
         raise ValidationFailed("Thông tin chưa hợp lệ, hãy sửa các mục sau.", details=errors)
-    valid_items = set(procedure.checklist.values_list("id", flat=True))
+    valid_items = {i.id for i in procedure.checklist.all()}  # prefetched by procedure_get
     with transaction.atomic():
         dossier = Dossier.objects.create(
             commune=commune,

@@ -65,6 +65,8 @@ class Context:
     handed_to: User | None = None
     handed_to_label: str = ""
     step_due_at: dt.datetime | None = None
+    # Set by the effect that gives the dossier its number; dossier_apply takes the number last.
+    needs_code: bool = False
 
 
 def _local(now: dt.datetime) -> dt.datetime:
@@ -114,7 +116,7 @@ def _receive(ctx: Context) -> None:
     if not d.code:
         if not d.commune.agency_code:
             raise ValidationFailed("Xã/phường chưa được cấp mã cơ quan tiếp nhận.", code="no_agency_code")
-        d.code = dossier_code_next(agency_code=d.commune.agency_code, day=_local(ctx.now).date())
+        ctx.needs_code = True
     _start_clock(ctx)
 
 
@@ -354,6 +356,8 @@ def dossier_apply(
             .select_related("procedure", "commune", "department")
             .get(pk=dossier.pk)
         )
+        if dossier.procedure_id == locked.procedure_id and "procedure" in dossier._state.fields_cache:
+            locked.procedure = dossier.procedure  # the caller's copy, with its prefetched checklist
         t = _transition_for(action, locked.state)
         if t is None:
             if not any(x.action == action for x in TRANSITIONS):
@@ -383,7 +387,6 @@ def dossier_apply(
             locked.state = t.target
         if ctx.step_due_at is None and locked.state not in (S.DRAFT, S.SUPPLEMENT_REQUESTED, S.REFUSED):
             ctx.step_due_at = locked.effective_due_at
-        locked.save()
         previous = locked.control_entries.order_by("-at", "-id").first()
         on_time = None
         if previous is not None and previous.step_due_at is not None:
@@ -402,6 +405,11 @@ def dossier_apply(
             previous_step_on_time=on_time,
             note=_note(t, ctx),
         )
+        if ctx.needs_code:
+            # Last, so that the agency's number row stays locked only for this UPDATE and the
+            # commit: concurrent receipts of one commune queue on that row (numbering.py).
+            locked.code = dossier_code_next(agency_code=locked.commune.agency_code, day=_local(now).date())
+        locked.save()
     dossier.refresh_from_db()
     return dossier
 

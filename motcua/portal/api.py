@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from motcua.core.ratelimit import client_key, hit
 from motcua.dossiers.schemas import ErrorOut
 
-from .selectors import public_lookup
+from .selectors import public_status
 
 router = Router(tags=["Công khai"])
 
@@ -39,12 +39,12 @@ class PublicStatusOut(Schema):
             summary="Tra cứu hồ sơ bằng mã và 4 số cuối điện thoại")  # fmt: skip
 def lookup(request: HttpRequest, params: Query[LookupIn]) -> dict[str, object]:
     hit(purpose="lookup", key=client_key(request))
-    d = public_lookup(code=params.code, phone_last4=params.phone_last4, secret=params.secret)
+    d = public_status(code=params.code, phone_last4=params.phone_last4, secret=params.secret)
     return {
         "code": d.code,
         "state": d.state,
         "state_label": d.get_state_display(),
         "procedure_name": d.procedure.name,
         "due_at": d.effective_due_at,
-        "steps": [{"at": e.at, "step": e.action} for e in d.control_entries.all()],
+        "steps": [{"at": e.at, "step": e.action} for e in d.steps],
     }

@@ -16,7 +16,7 @@ from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.services import dossier_create_draft
 from motcua.geo.models import Commune
 
-from .selectors import draft_lookup, public_lookup
+from .selectors import PublicStatus, draft_lookup, public_status
 
 _RESIDENT_STEPS = {
     "receive": "Đã tiếp nhận hồ sơ",
@@ -39,13 +39,17 @@ _RESIDENT_STEPS = {
 }
 
 
-def _status_context(dossier: Dossier) -> dict[str, object]:
+def _status_context(dossier: Dossier | PublicStatus) -> dict[str, object]:
     """What a resident sees: each step, when, and which unit — never officers' names,
     other residents' data or internal notes."""
     steps = [
-        {"at": e.at, "label": _RESIDENT_STEPS.get(e.action, e.action),
-         "note": e.note if e.action in {"request_supplement", "refuse", "extend", "stop"} else ""}
-        for e in dossier.control_entries.all()
+        {"at": at, "label": _RESIDENT_STEPS.get(action, action),
+         "note": note if action in {"request_supplement", "refuse", "extend", "stop"} else ""}
+        for at, action, note in (
+            [(s.at, s.action, s.note) for s in dossier.steps]
+            if isinstance(dossier, PublicStatus)
+            else dossier.control_entries.values_list("at", "action", "note")
+        )
     ]  # fmt: skip
     return {"d": dossier, "steps": steps, "now": clock.now()}
 
@@ -63,7 +67,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if code or phone:
         try:
             hit(purpose="lookup", key=client_key(request))
-            dossier = public_lookup(code=code, phone_last4=phone)
+            dossier = public_status(code=code, phone_last4=phone)
         except (NotFound, RateLimited) as exc:
             context["error"] = exc.message
             return render(request, "portal/lookup.html", context, status=exc.status)
@@ -75,12 +79,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     """The page the QR code on the receipt opens: code + secret, no typing."""
+    dossier: Dossier | PublicStatus
     try:
         hit(purpose="lookup", key=client_key(request))
         if code.isdigit():
             dossier = draft_lookup(pk=int(code), secret=secret)
         else:
-            dossier = public_lookup(code=code, secret=secret)
+            dossier = public_status(code=code, secret=secret)
     except (NotFound, RateLimited) as exc:
         return render(request, "portal/lookup.html", {"error": exc.message}, status=exc.status)
     return render(request, "portal/status.html", _status_context(dossier))

@@ -78,6 +78,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("MOTCUA_DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Server-side binding lets psycopg prepare a statement run 5 times on a connection, so
+    # PostgreSQL stops re-planning the same queries on every request.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers (status lookups) run while an officer writes; the busy timeout makes a
     # second writer wait instead of failing with "database is locked".
