@@ -1,0 +1,55 @@
+"""`motcua registers merge FILE [FILE ...] --out CLUSTERS.csv [--engine duckdb|spark]`,
+plus `generate`, `score` and `baseline` (the evaluation tools)."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from motcua.core.errors import ValidationFailed
+from motcua.registers.evaluation.__main__ import main as evaluation_main
+from motcua.registers.services import registers_merge, write_clusters, write_review_pairs
+
+_EVALUATION = ("generate", "score", "baseline")
+
+
+class Command(BaseCommand):
+    help = "Hợp nhất sổ đăng ký của các phường cũ (merge), và công cụ đánh giá (generate, score, baseline)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="sub", required=True)
+        merge = sub.add_parser("merge", help="hợp nhất các sổ: mỗi bản ghi một person_id")
+        merge.add_argument("files", nargs="+", type=Path)
+        merge.add_argument("--out", type=Path, required=True, help="CLUSTERS.csv (record_id,person_id)")
+        merge.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+        merge.add_argument("--review-out", type=Path, help="các cặp chưa chắc chắn, để rà soát (CSV)")
+        for name in _EVALUATION:
+            sub.add_parser(name, help=f"công cụ đánh giá: {name} (motcua registers {name} --help)")
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # The evaluation tools keep their own argument parser: hand them the rest of the line.
+        if len(argv) > 2 and argv[2] in _EVALUATION:
+            raise SystemExit(evaluation_main(argv[2:]))
+        super().run_from_argv(argv)
+
+    def handle(self, *args: object, **options: object) -> None:
+        files: list[Path] = options["files"]  # type: ignore[assignment]
+        try:
+            report = registers_merge(
+                paths=files,
+                engine=str(options["engine"]),
+                progress=lambda step, fraction: self.stderr.write(f"{int(fraction * 100):3d}% {step}"),
+            )
+        except ValidationFailed as exc:
+            raise CommandError("\n".join([exc.message, *exc.details])) from exc
+        assert report.result is not None
+        write_clusters(result=report.result, out=options["out"])  # type: ignore[arg-type]
+        if options.get("review_out"):
+            write_review_pairs(result=report.result, out=options["review_out"])  # type: ignore[arg-type]
+        self.stdout.write(
+            json.dumps(
+                {"records": report.records, "persons": report.persons, "review_pairs": report.review_pairs,
+                 "seconds": round(report.seconds, 1), "timings": {k: round(v, 1) for k, v in report.timings.items()}},
+                ensure_ascii=False,
+            )
+        )  # fmt: skip

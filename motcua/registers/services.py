@@ -1,0 +1,83 @@
+"""Merging old wards' registers: read → normalise → link → write. One function, used by the
+command line (`motcua registers merge`) and by the web app's background job."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .io import read_registers
+from .linkage import LinkResult, link
+from .normalize import normalize_table
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class MergeReport:
+    records: int
+    persons: int
+    review_pairs: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    result: LinkResult | None = None
+
+
+def registers_merge(
+    *,
+    paths: Sequence[Path],
+    engine: str = "duckdb",
+    labels: Iterable[tuple[str, str, bool]] | None = None,
+    progress: Progress | None = None,
+) -> MergeReport:
+    """Link the records of the given registers into persons. `progress(step, fraction)` is
+    called between steps (reading, normalising, linking) for the progress bar."""
+    say = progress or (lambda step, fraction: None)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    say("read", 0.0)
+    raw = read_registers(list(paths))
+    timings["read"] = time.perf_counter() - started
+    say("normalise", 0.1)
+    normalised = normalize_table(raw)
+    timings["normalise"] = time.perf_counter() - started - timings["read"]
+    say("link", 0.3)
+    result = link(normalised, engine=engine, labels=labels)
+    timings["link"] = time.perf_counter() - started - timings["read"] - timings["normalise"]
+    say("done", 1.0)
+    persons = len(set(result.clusters.column("person_id").to_pylist()))
+    return MergeReport(
+        records=raw.num_rows,
+        persons=persons,
+        review_pairs=result.review_pairs.num_rows,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+        result=result,
+    )
+
+
+def write_clusters(*, result: LinkResult, out: Path) -> None:
+    """CLUSTERS.csv: record_id,person_id — one row per input record."""
+    ids = result.clusters.column("record_id").to_pylist()
+    persons = result.clusters.column("person_id").to_pylist()
+    with out.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(("record_id", "person_id"))
+        writer.writerows(zip(ids, persons, strict=True))
+
+
+def write_review_pairs(*, result: LinkResult, out: Path) -> None:
+    table = result.review_pairs
+    with out.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(table.column_names)
+        for row in table.to_pylist():
+            writer.writerow([_cell(row[c]) for c in table.column_names])
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value

@@ -1,0 +1,394 @@
+"""Register merge, linkage step: small hand-built normalised tables with known people."""
+
+import random
+
+import pyarrow as pa
+import pytest
+
+from motcua.core.text import fold
+from motcua.registers import linkage
+from motcua.registers.linkage import LinkResult, link
+
+SURNAME_KEY = {"huynh": "hoang", "vo": "vu"}
+
+
+def rec(
+    rid,
+    source,
+    name,
+    dob,
+    gender=None,
+    *,
+    cccd=None,
+    cmnd=None,
+    phone=None,
+    household=None,
+    street=None,
+):
+    """One normalised row (docs/registers-contract.md) from readable values."""
+    parts = fold(name).split()
+    row = {
+        "record_id": rid,
+        "source": source,
+        "full_name": name,
+        "name_folded": " ".join(parts),
+        "surname": parts[0],
+        "surname_key": SURNAME_KEY.get(parts[0], parts[0]),
+        "middle": " ".join(parts[1:-1]),
+        "given": parts[-1],
+        "given2": " ".join(parts[-2:]),
+        "name_sorted": " ".join(sorted(parts)),
+        "birth_date": None,
+        "birth_year": None,
+        "birth_month": None,
+        "birth_day": None,
+        "dob_precision": None,
+        "dob_swapped": None,
+        "gender": gender,
+        "citizen_id": cccd,
+        "cmnd": cmnd,
+        "id_century_gender": int(cccd[3]) if cccd and len(cccd) == 12 else None,
+        "id_birth_year_2": int(cccd[4:6]) if cccd and len(cccd) == 12 else None,
+        "phone": phone,
+        "household_no": household,
+        "address_folded": street,
+        "street_key": street,
+        "old_ward": source,
+        "new_ward_code": 20200,
+    }
+    if dob and len(dob) == 4:
+        row |= {"birth_year": int(dob), "dob_precision": "year"}
+    elif dob:
+        y, m, d = (int(x) for x in dob.split("-"))
+        row |= {
+            "birth_date": dob,
+            "birth_year": y,
+            "birth_month": m,
+            "birth_day": d,
+            "dob_precision": "day",
+            "dob_swapped": f"{y:04d}-{d:02d}-{m:02d}" if d <= 12 and d != m else None,
+        }
+    return row
+
+
+SURNAMES = ["Nguyễn"] * 8 + ["Trần"] * 3 + ["Lê"] * 2 + ["Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"]
+MIDDLES_M = ["Văn", "Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh", "Công"]
+MIDDLES_F = ["Thị", "Thị", "Ngọc", "Thu", "Kim", "Mỹ", "Phương", "Bích"]
+GIVEN_M = ["Hùng", "Dũng", "Tuấn", "Nam", "Hải", "Long", "Sơn", "Thắng", "Cường", "Quang", "Hiếu", "Huy"]
+GIVEN_F = ["Lan", "Hương", "Hoa", "Hằng", "Linh", "Trang", "Mai", "Thảo", "Nhung", "Yến", "Hà", "Vân"]
+STREETS = ["Lê Duẩn", "Hùng Vương", "Trần Cao Vân", "Điện Biên Phủ", "Hàm Nghi", "Hà Huy Tập", "Thái Thị Bôi"]
+
+
+def population(n=400, seed=7):
+    """Background people, each listed once, spread over three registers: the model trains on
+    them, as it would on a ward's registers. About a tenth are listed twice (clean copies in
+    another register) so that expectation maximisation sees matches."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        female = rng.random() < 0.5
+        name = " ".join(
+            [
+                rng.choice(SURNAMES),
+                rng.choice(MIDDLES_F if female else MIDDLES_M),
+                rng.choice(GIVEN_F if female else GIVEN_M),
+            ]
+        )
+        dob = f"{rng.randint(1940, 2015)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        gender = "F" if female else "M"
+        year = int(dob[:4])
+        cccd = f"048{(1 if female else 0) + (2 if year >= 2000 else 0)}{year % 100:02d}{rng.randint(0, 999999):06d}"
+        street = f"{rng.randint(1, 400)} {fold(rng.choice(STREETS))}"
+        rows.append(rec(f"bg{i:04d}", f"ward_{i % 3 + 1}", name, dob, gender, cccd=cccd, street=street))
+        if i % 10 == 0:
+            rows.append(rec(f"bg{i:04d}b", f"ward_{(i + 1) % 3 + 1}", name, dob, gender))
+    return rows
+
+
+# People we know, by the person each record belongs to.
+CASES = [
+    # Accents dropped by one clerk (the folded forms agree), other register, other address.
+    (
+        "hung1",
+        rec("a1", "ward_1", "Nguyễn Văn Hùng", "1985-03-12", "M", cccd="048085001234", street="12 le duan"),
+    ),
+    ("hung1", rec("a2", "ward_2", "Nguyen Van Hung", "1985-03-12", "M", street="40 ham nghi")),
+    # Typo in the given name, and the day and month swapped.
+    ("thuy", rec("b1", "ward_1", "Trần Thị Thủy", "1990-04-07", "F", cccd="048190004321")),
+    ("thuy", rec("b2", "ward_3", "Trần Thị Thuyr", "1990-07-04", "F", cccd="048190004321")),
+    # Dropped middle name; same phone.
+    ("nhung", rec("c1", "ward_2", "Lê Thị Hồng Nhung", "1978-11-23", "F", phone="0905123456")),
+    ("nhung", rec("c2", "ward_3", "Lê Nhung", "1978-11-23", "F", phone="0905123456")),
+    # Huỳnh / Hoàng, a regional variant of one surname.
+    ("tai", rec("d1", "ward_1", "Huỳnh Văn Tài", "1969-09-30", "M", cccd="049069007788")),
+    ("tai", rec("d2", "ward_2", "Hoàng Văn Tài", "1969-09-30", "M")),
+    # Leading zeros eaten by a spreadsheet (and not restored); a duplicate within one register.
+    ("khoa", rec("e1", "ward_3", "Phạm Đăng Khoa", "2001-02-14", "M", cccd="001201009876")),
+    ("khoa", rec("e2", "ward_3", "Phạm Đăng Khoa", "2001-02-14", "M", cccd="1201009876")),
+    # Namesakes in one household: father and son, same name, same address and phone.
+    (
+        "thang_f",
+        rec(
+            "f1",
+            "ward_1",
+            "Đỗ Văn Thắng",
+            "1960-05-20",
+            "M",
+            phone="0912000111",
+            household="HK77",
+            street="5 ha huy tap",
+        ),
+    ),
+    (
+        "thang_s",
+        rec(
+            "f2",
+            "ward_1",
+            "Đỗ Văn Thắng",
+            "1988-10-02",
+            "M",
+            phone="0912000111",
+            household="HK77",
+            street="5 ha huy tap",
+        ),
+    ),
+    # Twins: same birth date, same household, other given names.
+    (
+        "twin1",
+        rec("g1", "ward_2", "Bùi Minh Khang", "2012-06-18", "M", household="HK88", street="9 thai thi boi"),
+    ),
+    (
+        "twin2",
+        rec("g2", "ward_2", "Bùi Minh Khôi", "2012-06-18", "M", household="HK88", street="9 thai thi boi"),
+    ),
+    # A common name and year, other dates, other people.
+    ("lan1", rec("h1", "ward_1", "Nguyễn Thị Lan", "1975-01-09", "F", cccd="048175111111")),
+    ("lan2", rec("h2", "ward_3", "Nguyễn Thị Lan", "1975-08-27", "F", cccd="048175222222")),
+]
+
+
+def table(rows):
+    return pa.Table.from_pylist(rows)
+
+
+def persons(result: LinkResult):
+    return dict(
+        zip(
+            result.clusters.column("record_id").to_pylist(),
+            result.clusters.column("person_id").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def base():
+    rows = population() + [r for _, r in CASES]
+    return rows, link(table(rows), seed=1)
+
+
+def test_every_record_gets_one_person(base):
+    rows, result = base
+    assert result.clusters.column_names == ["record_id", "person_id"]
+    assert sorted(persons(result)) == sorted(r["record_id"] for r in rows)
+
+
+def test_known_duplicates_are_merged_and_namesakes_kept_apart(base):
+    _, result = base
+    p = persons(result)
+    truth: dict[str, list[str]] = {}
+    for person, row in CASES:
+        truth.setdefault(person, []).append(row["record_id"])
+    for person, rids in truth.items():
+        assert len({p[r] for r in rids}) == 1, f"{person} split: {rids}"
+    firsts = {person: p[rids[0]] for person, rids in truth.items()}
+    assert len(set(firsts.values())) == len(firsts), "two known people merged"
+
+
+def test_background_copies_found(base):
+    rows, result = base
+    p = persons(result)
+    copies = [r["record_id"] for r in rows if r["record_id"].endswith("b")]
+    assert copies
+    assert all(p[c] == p[c[:-1]] for c in copies)
+
+
+def test_stats_count_comparisons_per_blocking_rule(base):
+    rows, result = base
+    blocking = result.stats["blocking"]
+    assert [b["rule"] for b in blocking] == [name for name, _ in linkage.blocking_rules()]
+    assert blocking[-1]["cumulative"] == sum(b["marginal"] for b in blocking) == result.stats["comparisons"]
+    assert 0 < result.stats["comparisons"] < len(rows) * (len(rows) - 1) / 2 / 10
+    assert {"train_u", "train_em", "predict", "cluster", "total"} <= set(result.stats["timings"])
+    assert result.stats["n_records"] == len(rows)
+
+
+def test_pairs_and_review_pairs_show_both_sides(base):
+    _, result = base
+    lo, _hi = result.stats["review_band"]
+    assert set(result.pairs.column_names) >= {
+        "record_id_l",
+        "record_id_r",
+        "match_probability",
+        "match_weight",
+    }
+    assert min(result.pairs.column("match_probability").to_pylist()) >= lo
+    review = result.review_pairs
+    assert {"full_name_l", "full_name_r", "birth_date_l", "birth_date_r", "source_l", "source_r"} <= set(
+        review.column_names
+    )
+    # Most uncertain first: match weights nearest the threshold's.
+    tw = linkage.math.log2(result.stats["match_threshold"] / (1 - result.stats["match_threshold"]))
+    gaps = [abs(w - tw) for w in review.column("match_weight").to_pylist()]
+    assert gaps == sorted(gaps)
+
+
+def test_same_input_same_output(base):
+    rows, result = base
+    again = link(table(rows), seed=1)
+    assert persons(again) == persons(result)
+
+
+def _borderline_rows():
+    # One register says "Nguyễn Thị Mai, 1980, Nam", the other "Nguyễn Thị Mai, 15/06/1980,
+    # Nữ", at other addresses: a common name, only the year on one side, genders that disagree
+    # (a clerk's slip, or another person) — a reviewer's call.
+    return [
+        *population(),
+        rec("m1", "ward_1", "Nguyễn Thị Mai", "1980", "M", street="7 le loi"),
+        rec("m2", "ward_2", "Nguyễn Thị Mai", "1980-06-15", "F", street="90 tran phu"),
+    ]
+
+
+def test_labels_decide_a_borderline_pair():
+    rows = _borderline_rows()
+    unlabelled = link(table(rows), seed=1)
+    p = unlabelled.pairs.filter(
+        pa.compute.and_(
+            pa.compute.equal(unlabelled.pairs.column("record_id_l"), "m1"),
+            pa.compute.equal(unlabelled.pairs.column("record_id_r"), "m2"),
+        )
+    )
+    probability = p.column("match_probability")[0].as_py() if p.num_rows else 0.0
+    assert probability < unlabelled.stats["match_threshold"], "not borderline any more: adjust the case"
+    assert persons(unlabelled)["m1"] != persons(unlabelled)["m2"]
+    assert "m1" in unlabelled.review_pairs.column("record_id_l").to_pylist()
+
+    accepted = link(table(rows), seed=1, labels=[("m2", "m1", True)])
+    assert persons(accepted)["m1"] == persons(accepted)["m2"]
+    assert accepted.stats["n_labels"] == 1
+    # A decided pair is not offered for review again.
+    decided = list(
+        zip(
+            accepted.review_pairs.column("record_id_l").to_pylist(),
+            accepted.review_pairs.column("record_id_r").to_pylist(),
+            strict=True,
+        )
+    )
+    assert ("m1", "m2") not in decided
+
+
+def test_a_rejected_pair_is_never_merged(base):
+    rows, result = base
+    p = persons(result)
+    assert p["a1"] == p["a2"]
+    rejected = link(table(rows), seed=1, labels=[("a1", "a2", False)])
+    assert persons(rejected)["a1"] != persons(rejected)["a2"]
+
+
+def test_many_accepted_labels_train_m():
+    rows = population()
+    labels = [(r["record_id"][:-1], r["record_id"], True) for r in rows if r["record_id"].endswith("b")]
+    assert len(labels) >= linkage.MIN_LABELS_FOR_M
+    result = link(table(rows), seed=1, labels=labels)
+    assert result.stats["training"]["m_from_labels"] is True
+
+
+def test_one_register_and_a_bridge_record():
+    # A single register (deduplication only). x2 (year only, no ID) looks like both x1 and x3,
+    # who hold different CCCDs: x2 must not chain them into one person.
+    rows = [
+        *(r | {"source": "ward_1"} for r in population()),
+        rec("x1", "ward_1", "Trương Văn Quý", "1972-03-02", "M", cccd="048072123456", street="3 le do"),
+        rec("x2", "ward_1", "Trương Văn Quý", "1972", "M", street="3 le do"),
+        rec("x3", "ward_1", "Trương Văn Quý", "1972-11-21", "M", cccd="048072654321", street="3 le do"),
+    ]
+    result = link(table(rows), seed=1)
+    assert result.stats["link_type"] == "dedupe_only"
+    p = persons(result)
+    assert p["x1"] != p["x3"]
+    assert p["x2"] in (p["x1"], p["x3"])
+    copies = [r["record_id"] for r in rows if r["record_id"].endswith("b")]
+    assert all(p[c] == p[c[:-1]] for c in copies)
+
+
+def test_constrained_components_split_at_the_weakest_bridge():
+    recs = [
+        {
+            "record_id": "a",
+            "citizen_id_nz": "48072123456",
+            "cmnd": None,
+            "birth_date": "1972-03-02",
+            "dob_swapped": "1972-02-03",
+        },
+        {"record_id": "b", "citizen_id_nz": None, "cmnd": None, "birth_date": None, "dob_swapped": None},
+        {
+            "record_id": "c",
+            "citizen_id_nz": "48072654321",
+            "cmnd": None,
+            "birth_date": "1972-11-21",
+            "dob_swapped": None,
+        },
+    ]
+    edges = [(0.97, "a", "b"), (0.95, "b", "c")]
+    assert linkage._constrained_components(recs, edges, {}) == [["a", "b"], ["c"]]
+    # Without the conflict: plain connected components.
+    recs[2] |= {"citizen_id_nz": None, "birth_date": None}
+    assert linkage._constrained_components(recs, edges, {}) == [["a", "b", "c"]]
+    # A reviewer's rejection is a conflict too.
+    assert linkage._constrained_components(recs, edges, {("a", "c"): False}) == [["a", "b"], ["c"]]
+
+
+def test_conflicting_dates_and_ids():
+    def r(rid, cid=None, dob=None, swapped=None, cmnd=None):
+        return {
+            "record_id": rid,
+            "citizen_id_nz": cid,
+            "cmnd": cmnd,
+            "birth_date": dob,
+            "dob_swapped": swapped,
+        }
+
+    assert linkage._conflict(r("a", dob="1980-06-15"), r("b", dob="1980-09-23"), {})
+    assert not linkage._conflict(r("a", dob="1980-06-15"), r("b", dob="1980-06-16"), {})  # one field off
+    assert not linkage._conflict(r("a", dob="1980-06-05", swapped="1980-05-06"), r("b", dob="1980-05-06"), {})
+    assert linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {})
+    assert not linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080111112"), {})  # one digit
+    # Sharing an ID outweighs the dates; a reviewer's acceptance outweighs everything.
+    assert not linkage._conflict(r("a", cid="1", dob="1980-06-15"), r("b", cid="1", dob="1990-01-01"), {})
+    assert not linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {("a", "b"): True})
+
+
+def test_damerau_at_most_one():
+    assert linkage._damerau_at_most_one("048085001234", "048085001234")
+    assert linkage._damerau_at_most_one("048085001234", "048085001284")
+    assert linkage._damerau_at_most_one("048085001234", "048085002134")
+    assert linkage._damerau_at_most_one("48085001234", "048085001234")
+    assert not linkage._damerau_at_most_one("048085001234", "048085004321")
+
+
+def test_engine_is_a_parameter():
+    rows = [rec("a", "w1", "Lê Văn Tám", "1950-01-01", "M")]
+    with pytest.raises(NotImplementedError):
+        link(table(rows), engine="spark")
+    with pytest.raises(ValueError, match="engine"):
+        link(table(rows), engine="oracle")
+
+
+def test_input_checks():
+    with pytest.raises(ValueError, match="record_id"):
+        link(table([rec("a", "w1", "Lê Văn Tám", "1950", "M"), rec("a", "w2", "Lê Văn Tám", "1950", "M")]))
+    with pytest.raises(ValueError, match="lacks required columns"):
+        link(pa.table({"record_id": ["a"]}))
+    empty = link(table([rec("a", "w1", "Lê Văn Tám", "1950", "M")]).slice(0, 0))
+    assert empty.clusters.num_rows == 0
