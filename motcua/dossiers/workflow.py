@@ -346,8 +346,9 @@ def dossier_apply(
 ) -> Dossier:
     """Apply `action` to `dossier` as `actor`, atomically, and write the control-sheet entry.
 
-    Raises NotAllowed (the role or person may not), Conflict (not from this state), or
-    ValidationFailed (missing reason, incomplete checklist…) — and then changes nothing.
+    Returns the dossier as saved (use the return value: the instance passed in is not
+    refreshed). Raises NotAllowed (the role or person may not), Conflict (not from this state),
+    or ValidationFailed (missing reason, incomplete checklist…) — and then changes nothing.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -410,8 +411,8 @@ def dossier_apply(
             # commit: concurrent receipts of one commune queue on that row (numbering.py).
             locked.code = dossier_code_next(agency_code=locked.commune.agency_code, day=_local(now).date())
         locked.save()
-    dossier.refresh_from_db()
-    return dossier
+    # The row as saved, with its relations loaded; the instance passed in is left as it was.
+    return locked
 
 
 def _note(t: Transition, ctx: Context) -> str:
