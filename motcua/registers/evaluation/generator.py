@@ -30,19 +30,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from motcua.registers.io import COLUMNS as HEADER
+
 from . import vocab
 
-HEADER = (
-    "record_id",
-    "source",
-    "full_name",
-    "birth_date",
-    "gender",
-    "citizen_id",
-    "address",
-    "phone",
-    "household_no",
-)
 TRUTH_HEADER = ("record_id", "person_id")
 REFERENCE_YEAR = 2025
 _ROWS_PER_BUCKET = 20_000
