@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("motcua.portal.urls")),
     path("thu-tuc/", include("motcua.catalog.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),
+    path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
     path("api/", api.urls),
 ]

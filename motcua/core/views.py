@@ -9,6 +9,7 @@ _START_PAGE: dict[str, str] = {
     Role.SPECIALIST: "dossiers:inbox",
     Role.DEPARTMENT_HEAD: "dossiers:inbox",
     Role.COMMUNE_LEADER: "dossiers:approvals",
+    Role.DATA_OFFICER: "registers:jobs",
     Role.PROVINCE_OFFICER: "dossiers:book",
     Role.ADMIN: "dossiers:book",
 }

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     SPECIALIST = "SPECIALIST", "Chuyên viên"
     DEPARTMENT_HEAD = "DEPARTMENT_HEAD", "Trưởng phòng"
     COMMUNE_LEADER = "COMMUNE_LEADER", "Lãnh đạo UBND"
+    DATA_OFFICER = "DATA_OFFICER", "Cán bộ quản lý dữ liệu"
     PROVINCE_OFFICER = "PROVINCE_OFFICER", "Cán bộ cấp tỉnh"
     ADMIN = "ADMIN", "Quản trị hệ thống"
 

@@ -994,6 +994,11 @@ class _DuckDBRun:
             [block_on("citizen_id_nz"), block_on("name_folded", "birth_date")],
             recall=DETERMINISTIC_RECALL,
         )
+        # A small register may hold no pair the deterministic rules admit (prior 0: every weight
+        # -inf) or only such pairs (prior 1): keep the prior strictly between, at one pair's worth.
+        n_pairs = max(self.n_records * (self.n_records - 1) / 2, 2.0)
+        prior = self.linker._settings_obj._probability_two_random_records_match
+        self.linker._settings_obj._probability_two_random_records_match = min(max(prior, 1 / n_pairs), 0.5)
         timings["train_prior"] = self.lap()
         training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=self.seed)
         timings["train_u"] = self.lap()

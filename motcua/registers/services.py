@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from .io import read_registers
 from .linkage import LinkResult, link
 from .normalize import normalize_table
@@ -25,6 +27,9 @@ class MergeReport:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     result: LinkResult | None = None
+    # The records as read (with file_name and line_no: provenance) and as normalised.
+    raw: pa.Table | None = None
+    normalised: pa.Table | None = None
 
 
 def registers_merge(
@@ -57,6 +62,8 @@ def registers_merge(
         seconds=time.perf_counter() - started,
         timings=timings,
         result=result,
+        raw=raw,
+        normalised=normalised,
     )
 
 

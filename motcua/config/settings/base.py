@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "motcua.core",
     "motcua.geo",
     "motcua.org",
@@ -113,6 +115,16 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 
 UPLOAD_ROOT = VAR_DIR / "uploads"
+# The old wards' registers a data officer uploads, and what the merge makes of them: one folder
+# per merge job, outside any web root, served only through the job's view (commune check).
+REGISTERS_ROOT = VAR_DIR / "registers"
+# A ward's register in CSV is ~120 bytes a row: 50 MB is ~400,000 rows per file.
+MOTCUA_MAX_REGISTER_BYTES = int(os.environ.get("MOTCUA_MAX_REGISTER_BYTES", str(50 * 1024 * 1024)))
+
+# Background work (the register merge): Django's task framework (the django-tasks backport
+# until Django 6), queued in the database and run by `motcua db_worker`, which `motcua serve`
+# starts beside gunicorn unless MOTCUA_TASK_WORKER=0 (then run it as its own service).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Scans of one paper document are rarely above a few MB; 10 MB stops abuse without refusing
 # a phone photo of a land certificate.
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registers"
+
+urlpatterns = [
+    path("", views.job_list, name="jobs"),
+    path("<int:pk>/", views.job_detail, name="job"),
+    path("<int:pk>/tien-do/", views.job_progress, name="progress"),
+    path("<int:pk>/chay-lai/", views.job_rerun, name="rerun"),
+    path("<int:pk>/tai-ve/", views.job_download, name="download"),
+    path("<int:pk>/ra-soat/", views.review, name="review"),
+    path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),
+]

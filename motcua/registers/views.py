@@ -1,0 +1,269 @@
+"""The data officer's screens: upload the old wards' registers, follow the merge, review the
+uncertain pairs side by side, download the merged register. Thin: parse, call jobs, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from motcua.core import clock
+from motcua.core.errors import DomainError
+from motcua.core.text import fold
+from motcua.org.models import User
+
+from . import jobs
+from .models import MergeJob, ReviewPair
+
+REASONS_MATCH = (
+    "Cùng họ tên, ngày sinh và hộ khẩu",
+    "Cùng số CCCD/CMND (một bên gõ sai)",
+    "Đã chuyển hộ khẩu giữa hai phường cũ",
+    "Đã xác minh với tổ dân phố",
+)
+REASONS_NONMATCH = (
+    "Trùng tên, khác người (khác năm sinh)",
+    "Khác số CCCD",
+    "Người thân trong cùng hộ",
+    "Đã xác minh với tổ dân phố",
+)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    visible = jobs.jobs_visible_to(user)
+    errors: DomainError | None = None
+    title = ""
+    if request.method == "POST":
+        title = request.POST.get("title", "")
+        try:
+            job = jobs.merge_job_create(user=user, title=title, uploads=request.FILES.getlist("files"))
+        except DomainError as exc:
+            errors = exc
+        else:
+            messages.success(
+                request, "Đã nhận các tệp. Việc hợp nhất chạy nền; có thể rời trang và quay lại sau."
+            )
+            return redirect("registers:job", pk=job.pk)
+    page = Paginator(visible.select_related("created_by"), 20).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "registers/job_list.html",
+        {
+            "page": page,
+            "error": errors,
+            "title": title,
+            "max_mb": jobs.settings.MOTCUA_MAX_REGISTER_BYTES // 2**20,
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _job_context(job: MergeJob) -> dict[str, Any]:
+    return {
+        "job": job,
+        "step_label": jobs.STEP_LABELS.get(job.step, job.step),
+        "percent": round(job.progress * 100),
+        "stale": jobs.is_stale(job),
+        "elapsed": _elapsed(job),
+    }
+
+
+def _elapsed(job: MergeJob) -> int | None:
+    if job.started_at is None:
+        return None
+    end = job.finished_at if job.finished_at and not job.is_active else clock.now()
+    return max(0, int((end - job.started_at).total_seconds()))
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = jobs.job_get_for(user=_user(request), pk=pk)
+    decided = jobs.latest_decisions(job)
+    ctx = _job_context(job) | {
+        "files": job.files.all(),
+        "pending": jobs.pending_decisions(job),
+        "n_decided": len(decided),
+        "to_review": ReviewPair.objects.filter(job=job).count() - _decided_among_pairs(job, decided),
+        "workbook": jobs.workbook_path(job) is not None,
+        "quality": (job.stats or {}).get("quality"),
+    }
+    return render(request, "registers/job_detail.html", ctx)
+
+
+@login_required
+@require_GET
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment, polled by htmx while the job runs. When the run ends the whole
+    page reloads (HX-Refresh) to show the results."""
+    job = jobs.job_get_for(user=_user(request), pk=pk)
+    response = render(request, "registers/_progress.html", _job_context(job))
+    if not job.is_active and request.headers.get("HX-Request") and request.GET.get("dang_chay") == "1":
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    job = jobs.job_get_for(user=user, pk=pk)
+    jobs.merge_job_rerun(user=user, job=job)
+    messages.success(request, "Đã xếp lịch chạy lại với các quyết định rà soát.")
+    return redirect("registers:job", pk=job.pk)
+
+
+@login_required
+@require_GET
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = jobs.job_get_for(user=_user(request), pk=pk)
+    path = jobs.workbook_path(job)
+    if path is None:
+        raise Http404("Chưa có danh sách hợp nhất.")
+    name = f"danh-sach-hop-nhat-{job.pk}-lan-{job.runs}.xlsx"
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _decided_among_pairs(job: MergeJob, decided: dict[tuple[str, str], Any]) -> int:
+    if not decided:
+        return 0
+    pairs = set(ReviewPair.objects.filter(job=job).values_list("record_id_l", "record_id_r"))
+    return len(pairs & set(decided))
+
+
+@login_required
+@require_GET
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """One pair at a time, the most uncertain undecided first (or ?cap=<id>), and the list."""
+    job = jobs.job_get_for(user=_user(request), pk=pk)
+    decided = jobs.latest_decisions(job)
+    pairs = list(ReviewPair.objects.filter(job=job))
+    pair = None
+    wanted = request.GET.get("cap")
+    if wanted and wanted.isdigit():
+        pair = next((p for p in pairs if p.pk == int(wanted)), None)
+    if pair is None:
+        pair = next((p for p in pairs if (p.record_id_l, p.record_id_r) not in decided), None)
+    rows = [{"pair": p, "decision": decided.get((p.record_id_l, p.record_id_r))} for p in pairs]
+    page = Paginator(rows, 50).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "registers/review.html",
+        {
+            "job": job,
+            "pair": pair,
+            "fields": _side_by_side(pair) if pair else [],
+            "decision": decided.get((pair.record_id_l, pair.record_id_r)) if pair else None,
+            "page": page,
+            "n_pairs": len(pairs),
+            "n_decided": sum(1 for r in rows if r["decision"]),
+            "pending": jobs.pending_decisions(job),
+            "reasons_match": REASONS_MATCH,
+            "reasons_nonmatch": REASONS_NONMATCH,
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, pk: int, pair_id: int) -> HttpResponse:
+    user = _user(request)
+    job = jobs.job_get_for(user=user, pk=pk)
+    verdict = request.POST.get("verdict")
+    if verdict not in ("match", "nonmatch"):
+        messages.error(request, "Chọn «Cùng một người» hoặc «Hai người khác nhau».")
+        return redirect(f"{reverse('registers:review', args=[job.pk])}?cap={pair_id}")
+    try:
+        jobs.review_decide(
+            user=user,
+            job=job,
+            pair_id=pair_id,
+            is_match=verdict == "match",
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, " ".join([exc.message, *exc.details]))
+        return redirect(f"{reverse('registers:review', args=[job.pk])}?cap={pair_id}")
+    messages.success(request, "Đã ghi quyết định. Bấm «Áp dụng quyết định và chạy lại» khi rà soát xong.")
+    return redirect("registers:review", pk=job.pk)
+
+
+_FIELDS = (
+    ("Danh sách cũ", "source", None),
+    ("Tệp, dòng", None, None),
+    ("Mã bản ghi", "record_id", None),
+    ("Họ và tên", "full_name", "name"),
+    ("Ngày sinh", "birth_date", "birth"),
+    ("Giới tính", "gender", "gender"),
+    ("Số CCCD/CMND", "citizen_id", "id"),
+    ("Địa chỉ", "address", "address"),
+    ("Điện thoại", "phone", "phone"),
+    ("Số hộ khẩu", "household_no", "household_no"),
+)
+
+
+def _side_by_side(pair: ReviewPair) -> list[dict[str, Any]]:
+    """Rows of the comparison table: each field as written on both sides, and whether the
+    normalised values agree ("same"), differ ("diff") or cannot be compared (None)."""
+    left, right = pair.left, pair.right
+    out = []
+    for label, key, compare in _FIELDS:
+        if key is None:
+            lv = f"{left['raw'].get('file_name', '')}, dòng {left['raw'].get('line_no', '')}"
+            rv = f"{right['raw'].get('file_name', '')}, dòng {right['raw'].get('line_no', '')}"
+        else:
+            lv, rv = left["raw"].get(key) or "", right["raw"].get(key) or ""
+        out.append({"label": label, "left": lv, "right": rv, "agree": _agree(compare, left, right)})
+    return out
+
+
+def _agree(compare: str | None, left: dict[str, Any], right: dict[str, Any]) -> str | None:
+    if compare is None:
+        return None
+    ln, rn = left["norm"], right["norm"]
+    if compare == "name":
+        a, b = fold(left["raw"].get("full_name") or ""), fold(right["raw"].get("full_name") or "")
+    elif compare == "birth":
+        a = ln.get("birth_date") or ln.get("birth_year")
+        b = rn.get("birth_date") or rn.get("birth_year")
+        if a and b and (ln.get("birth_date") is None or rn.get("birth_date") is None):
+            # A bare year on one side: only the year can agree.
+            if not ln.get("birth_year") or not rn.get("birth_year"):
+                return None
+            return "same_year" if ln["birth_year"] == rn["birth_year"] else "diff"
+    elif compare == "id":
+        a = ln.get("citizen_id") or ln.get("cmnd")
+        b = rn.get("citizen_id") or rn.get("cmnd")
+        if ln.get("citizen_id") and rn.get("citizen_id"):
+            a, b = ln["citizen_id"], rn["citizen_id"]
+        elif ln.get("cmnd") and rn.get("cmnd"):
+            a, b = ln["cmnd"], rn["cmnd"]
+        elif a and b:
+            return None  # a CMND against a CCCD: not comparable
+    elif compare == "address":
+        a, b = ln.get("address_folded"), rn.get("address_folded")
+    else:
+        a, b = ln.get(compare), rn.get(compare)
+    if not a or not b:
+        return None
+    return "same" if a == b else "diff"
