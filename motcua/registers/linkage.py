@@ -79,10 +79,13 @@ import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from .engine_base import Runner
 
 logger = logging.getLogger(__name__)
 
@@ -543,8 +546,6 @@ def link(
     """
     if engine not in ENGINES:
         raise ValueError(f"Unknown engine {engine!r}; expected one of {ENGINES}")
-    if engine == "spark":
-        raise NotImplementedError("The Spark engine is not available yet; use engine='duckdb'.")
     lo, hi = review_band
     if not (0 <= lo <= hi <= 1) or not (0 < match_threshold < 1):
         raise ValueError("Expected 0 <= review_band[0] <= review_band[1] <= 1 and 0 < match_threshold < 1")
@@ -559,7 +560,13 @@ def link(
         empty = pa.table({"record_id": pa.array([], pa.string()), "person_id": pa.array([], pa.string())})
         return LinkResult(empty, _empty_pairs(), _empty_pairs(), {"n_records": 0, "warnings": notes})
 
-    runner = _DuckDBRun(table, seed=seed)
+    runner: Runner
+    if engine == "spark":
+        from .engine_spark import _SparkRun  # pyspark and a JVM only when asked for
+
+        runner = _SparkRun(table, seed=seed)
+    else:
+        runner = _DuckDBRun(table, seed=seed)
     try:
         return _run(
             runner,
@@ -583,7 +590,7 @@ def link(
 
 
 def _run(
-    runner: _DuckDBRun,
+    runner: Runner,
     n_records: int,
     match_threshold: float,
     lo: float,
@@ -685,7 +692,7 @@ def _run(
 
 
 def _cluster(
-    runner: _DuckDBRun, threshold: float, labels: Sequence[tuple[str, str, bool]]
+    runner: Runner, threshold: float, labels: Sequence[tuple[str, str, bool]]
 ) -> tuple[pa.Table, dict[str, Any]]:
     """Connected components, then the guard on clusters holding a conflict."""
     components = runner.connected_components(threshold, labels)
