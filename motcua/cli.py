@@ -1,7 +1,8 @@
 """The `motcua` console script: Django's management commands plus `serve`.
 
 `motcua migrate`, `motcua demo`, `motcua check --deploy`… are the management commands;
-`motcua serve` runs gunicorn, the production server, so an operator needs nothing else.
+`motcua serve` runs gunicorn, the production server, and the background task worker
+(`motcua db_worker`) beside it, so an operator needs nothing else.
 """
 
 import os
@@ -47,6 +48,9 @@ def gunicorn_argv(args: list[str]) -> list[str]:
         # personal numbers must not reach the logs.
         "--access-logformat",
         '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
+        # Starts and stops the background task worker with the master (register merges).
+        "--config",
+        "python:motcua.config.gunicorn_conf",
         *args,
         "motcua.config.wsgi:application",
     ]

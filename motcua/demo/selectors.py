@@ -18,6 +18,7 @@ _SCREENS = {
     Role.SPECIALIST: ("Việc của tôi", "dossiers:inbox"),
     Role.DEPARTMENT_HEAD: ("Việc của phòng, phân công", "dossiers:inbox"),
     Role.COMMUNE_LEADER: ("Hồ sơ chờ phê duyệt", "dossiers:approvals"),
+    Role.DATA_OFFICER: ("Hợp nhất danh sách dân cư các phường cũ", "registers:jobs"),
     Role.ADMIN: ("Sổ theo dõi hồ sơ", "dossiers:book"),
     Role.PROVINCE_OFFICER: ("Sổ theo dõi hồ sơ của tỉnh", "dossiers:book"),
 }

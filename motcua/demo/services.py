@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -49,8 +51,34 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         catalog_load_starter()
         commune = _setup_commune()
         _setup_staff(commune)
+        _load_merge_job()
     _load_dossiers(now=now)
     return True
+
+
+def _load_merge_job() -> None:
+    """A finished register merge for the data officer: five old wards' registers of 2,000
+    invented persons (the evaluation generator: Vietnamese names, households, clerks' typos),
+    uploaded and merged as the web app does, with its review queue and Excel."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from motcua.registers.evaluation.generator import generate_registers
+    from motcua.registers.jobs import merge_job_create, merge_job_run
+
+    officer = User.objects.get(username=W.DATA_OFFICER)
+    with tempfile.TemporaryDirectory(prefix="motcua-demo-registers-") as tmp:
+        generated = generate_registers(persons=2000, wards=5, seed=2026, out_dir=Path(tmp))
+        uploads = [
+            SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
+            for path in generated.files
+        ]
+        job = merge_job_create(
+            user=officer,
+            title="Hợp nhất danh sách dân cư 5 phường cũ (dữ liệu mẫu)",
+            uploads=uploads,
+            enqueue=False,
+        )
+    merge_job_run(job.pk)
 
 
 def _wipe_dossiers() -> None:

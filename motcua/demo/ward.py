@@ -16,6 +16,7 @@ PROVINCE_CODE = 48
 # one only follows the usual "H<province>.<commune>" shape so that dossier codes look real.
 AGENCY_CODE = "H48.20209"
 
+DATA_OFFICER = "dulieu"
 PASSWORD = "thanhkhe2026"  # noqa: S105 - a published demo password, printed by `motcua demo`
 
 OLD_DISTRICT = "Quận Thanh Khê"
@@ -91,6 +92,8 @@ STAFF: tuple[StaffMember, ...] = (
                 ("giam-ngheo", "bao-tro-xa-hoi")),
     StaffMember("chutich", "Lê Quang Vinh", Role.COMMUNE_LEADER, "Chủ tịch UBND phường", featured=True),
     StaffMember("phochutich", "Nguyễn Thị Hoài Thương", Role.COMMUNE_LEADER, "Phó Chủ tịch UBND phường"),
+    StaffMember("dulieu", "Nguyễn Thị Phương Thảo", Role.DATA_OFFICER,
+                "Công chức Văn phòng - Thống kê (quản lý dữ liệu dân cư)", OF, featured=True),
     StaffMember("quantri", "Dương Minh Khoa", Role.ADMIN, "Quản trị hệ thống (Văn phòng HĐND và UBND phường)",
                 featured=True),
     StaffMember("sonoivu", "Trần Thị Minh Thư", Role.PROVINCE_OFFICER, "Chuyên viên Sở Nội vụ thành phố Đà Nẵng",

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -112,7 +112,10 @@ def is_stale(job: MergeJob, now: dt.datetime | None = None) -> bool:
 # --------------------------------------------------------------------------- create / rerun
 
 
-def merge_job_create(*, user: User, title: str, uploads: Sequence[UploadedFile]) -> MergeJob:
+def merge_job_create(
+    *, user: User, title: str, uploads: Sequence[UploadedFile], enqueue: bool = True
+) -> MergeJob:
+    """``enqueue=False`` leaves the run to the caller (the demo loader runs it at once)."""
     _merge_user(user)
     title = " ".join((title or "").split())
     problems: list[str] = []
@@ -158,7 +161,8 @@ def merge_job_create(*, user: User, title: str, uploads: Sequence[UploadedFile])
                 size=up.size or 0,
                 sha256=digest.hexdigest(),
             )
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
@@ -248,7 +252,9 @@ def merge_job_run(job_id: int) -> None:
         job.heartbeat_at = now
         job.finished_at = None
         job.save(update_fields=["status", "started_at", "heartbeat_at", "finished_at"])
-    beat = _Heartbeat(job_id)
+    # Inside a caller's transaction (the demo loader) nobody else sees the job until it ends,
+    # and a second connection writing the heartbeat would only wait on the caller's locks.
+    beat = _Heartbeat(job_id, enabled=not transaction.get_connection().in_atomic_block)
     beat.start()
     try:
         _run(job)
@@ -417,25 +423,32 @@ class _Heartbeat:
     """Writes the job's heartbeat every few seconds from a thread while the run works (the link
     step can take minutes without reporting)."""
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, *, enabled: bool = True) -> None:
         self.job_id = job_id
+        self.enabled = enabled
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"merge-job-{job_id}-heartbeat", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        if self.enabled:
+            self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self.enabled:
+            self._thread.join(timeout=10)
 
     def _beat(self) -> None:
         from django.db import connection
 
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
-                MergeJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                    heartbeat_at=clock.now()
-                )
+                try:
+                    MergeJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                        heartbeat_at=clock.now()
+                    )
+                except DatabaseError:
+                    # A busy database delays a heartbeat; the run itself must not suffer for it.
+                    logger.warning("merge job %s: heartbeat not written", self.job_id, exc_info=True)
         finally:
             connection.close()

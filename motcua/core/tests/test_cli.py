@@ -9,3 +9,47 @@ def test_access_log_never_records_query_strings(monkeypatch):
     assert "%(r)s" not in log_format and "%(q)s" not in log_format
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
     assert argv[-3:] == ["--timeout", "30", "motcua.config.wsgi:application"]
+
+
+def test_serve_starts_and_stops_the_task_worker(monkeypatch):
+    from motcua.config import gunicorn_conf
+
+    argv = gunicorn_argv([])
+    assert argv[argv.index("--config") + 1] == "python:motcua.config.gunicorn_conf"
+
+    class Log:
+        def info(self, *args):
+            pass
+
+    class Server:
+        log = Log()
+
+    # A stand-in for db_worker: a process that sleeps until terminated.
+    monkeypatch.setattr(gunicorn_conf, "worker_argv", lambda: ["sleep", "60"])
+    gunicorn_conf.on_starting(Server())
+    worker = gunicorn_conf._worker
+    assert worker is not None and worker.poll() is None
+    gunicorn_conf.on_exit(Server())
+    assert worker.poll() is not None and gunicorn_conf._worker is None
+
+
+def test_the_task_worker_can_be_left_to_its_own_service(monkeypatch):
+    from motcua.config import gunicorn_conf
+
+    class Server:
+        class log:
+            @staticmethod
+            def info(*args):
+                pass
+
+    monkeypatch.setenv("MOTCUA_TASK_WORKER", "0")
+    monkeypatch.setattr(gunicorn_conf, "_worker", None)
+    gunicorn_conf.on_starting(Server())
+    assert gunicorn_conf._worker is None
+
+
+def test_worker_argv_runs_the_database_worker():
+    from motcua.config import gunicorn_conf
+
+    argv = gunicorn_conf.worker_argv()
+    assert argv[1:4] == ["-m", "motcua.cli", "db_worker"]

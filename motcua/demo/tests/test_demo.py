@@ -157,7 +157,7 @@ def test_departments_and_staff_per_role(load_seconds):
         == "Trung tâm Phục vụ hành chính công phường Thanh Khê"
     )
     staff = list(User.objects.filter(username__in=[s.username for s in W.STAFF]))
-    assert len(staff) == 20
+    assert len(staff) == 21
     roles = Counter(u.role for u in staff)
     assert roles == {
         Role.COUNTER_OFFICER: 5,
@@ -166,6 +166,7 @@ def test_departments_and_staff_per_role(load_seconds):
         Role.COMMUNE_LEADER: 2,
         Role.ADMIN: 1,
         Role.PROVINCE_OFFICER: 1,
+        Role.DATA_OFFICER: 1,
     }
     working = {DepartmentKind.OFFICE, DepartmentKind.ECONOMIC, DepartmentKind.CULTURE_SOCIAL}
     for u in staff:
@@ -274,3 +275,16 @@ def test_residents_look_like_thanh_khe(load_seconds):
     assert surnames.most_common(1)[0][0] == "Nguyễn"
     assert 0.2 <= surnames["Nguyễn"] / len(dossiers) <= 0.45
     assert len(surnames) >= 12
+
+
+def test_the_data_officer_finds_a_finished_register_merge(load_seconds):
+    from motcua.registers.jobs import workbook_path
+    from motcua.registers.models import JobStatus, MergeJob, ReviewPair
+
+    job = MergeJob.objects.get(commune_id=W.COMMUNE_CODE)
+    assert job.status == JobStatus.DONE, job.error
+    assert job.created_by.username == W.DATA_OFFICER
+    assert job.files.count() == 5
+    assert job.stats["records"] > 2000 > job.stats["persons"] * 0.9
+    assert ReviewPair.objects.filter(job=job).exists()
+    assert workbook_path(job) is not None

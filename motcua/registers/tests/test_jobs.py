@@ -329,3 +329,30 @@ def test_side_by_side_marks_what_agrees():
     assert rows["Ngày sinh"]["agree"] == "same_year"  # a bare year on one side
     assert rows["Số CCCD/CMND"]["agree"] is None  # a CMND against a CCCD
     assert rows["Điện thoại"]["agree"] is None and rows["Điện thoại"]["right"] == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_beats_and_a_silent_one_is_stale(ward, monkeypatch):
+    import datetime as dt
+    import time
+
+    from motcua.core import clock
+
+    officer = make_user(ward, Role.DATA_OFFICER, "dulieu")
+    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    long_ago = clock.now() - dt.timedelta(minutes=5)
+    MergeJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
+    job.refresh_from_db()
+    assert jobs.is_stale(job)
+    # A stale run may be queued again (its worker is gone).
+    assert jobs.merge_job_rerun(user=officer, job=job).status == JobStatus.QUEUED
+    MergeJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
+
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    beat = jobs._Heartbeat(job.pk)
+    beat.start()
+    time.sleep(0.5)
+    beat.stop()
+    job.refresh_from_db()
+    assert job.heartbeat_at > long_ago
+    assert not jobs.is_stale(job)

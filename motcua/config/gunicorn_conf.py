@@ -1,0 +1,43 @@
+"""gunicorn hooks of `motcua serve`: the background task worker runs beside the web workers.
+
+The register merge runs as a task (django-tasks, queued in the database). `motcua serve` starts
+one `motcua db_worker` process when gunicorn's master starts and stops it when the master exits,
+so a ward's single machine needs one service. MOTCUA_TASK_WORKER=0 leaves it out, for an
+installation that runs `motcua db_worker` as its own service (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+_worker: subprocess.Popen[bytes] | None = None
+
+
+def worker_argv() -> list[str]:
+    # No autoreload: it forks a child that SIGTERM to the parent would leave behind.
+    return [sys.executable, "-m", "motcua.cli", "db_worker", "--interval", "1", "--no-reload"]
+
+
+def on_starting(server: Any) -> None:
+    global _worker
+    if os.environ.get("MOTCUA_TASK_WORKER", "1") == "0":
+        server.log.info("MOTCUA_TASK_WORKER=0: no task worker started")
+        return
+    _worker = subprocess.Popen(worker_argv())  # noqa: S603 - our own interpreter and module
+    server.log.info("task worker started (pid %s)", _worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    global _worker
+    if _worker is None or _worker.poll() is not None:
+        return
+    _worker.terminate()  # the worker finishes its current task first (SIGTERM is graceful)
+    try:
+        _worker.wait(timeout=25)
+    except subprocess.TimeoutExpired:
+        _worker.kill()
+    server.log.info("task worker stopped")
+    _worker = None
