@@ -18,9 +18,10 @@ relative's number typed on the row), the gender from the CCCD when the row has n
 
 Blocking (``blocking_rules``): every rule a conjunction rare in the population, never the surname
 alone (Nguyễn is ~38 % of people); a true pair needs one rule to survive: CCCD, CMND, phone,
-household, (surname or tên) + birth date as written or day/month swapped, (surname, tên) + the
-year when one side has only the year, or + two of year/month/day, full name (any order, or
-without spaces) + year, street + surname + tên, the full name when one side has no birth year.
+household (within a register), (surname or tên) + birth date as written or day/month swapped,
+(surname, tên) + the year when one side has only the year, or + two of year/month/day, full
+name (any order, or without spaces) + year, street + surname + tên, the full name when one side
+has no birth year.
 Splink's blocking analysis estimates the comparisons first (on a sample when large) to warn
 early; the pairs are then built once, counted exactly per rule, and scored from Splink's cache.
 
@@ -37,7 +38,8 @@ Comparisons (``comparisons``), the decision carried by name and birth date:
 - gender (as written, else from the CCCD);
 - contact: household number, phone, street — one comparison with exclusive levels (a family
   shares all three: counted once), and *no weight at all* when the tên differs (family members,
-  twins).
+  twins). Household book numbers and addresses are local to a ward (counters restart, tổ numbers
+  repeat): they are compared within one register only; a phone is compared everywhere.
 
 Training, no labels needed: the prior from two deterministic rules (same CCCD; same full name and
 birth date) with an assumed recall; u by random sampling (seeded, deterministic); m by EM over two
@@ -77,7 +79,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +92,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ENGINES = ("duckdb", "spark")
+# Where each stage of a run starts, as a share of its time (measured on Thanh Khê-sized
+# registers: docs/performance.md); only for progress bars.
+LINK_STAGES = {"blocking": 0.0, "training": 0.25, "scoring": 0.55, "clustering": 0.85}
 DEFAULT_MATCH_THRESHOLD = 0.7
 DEFAULT_REVIEW_BAND = (0.3, 0.95)
 DEFAULT_MAX_PAIRS_WARNING = 20_000_000
@@ -236,7 +241,8 @@ def blocking_rules() -> list[tuple[str, Any]]:
         ("citizen_id", block_on("citizen_id_nz")),
         ("cmnd", block_on("cmnd")),
         ("phone", block_on("phone")),
-        ("household_no", block_on("household_no")),
+        # A household book number means something within its ward's register only.
+        ("household_no", block_on("source", "household_no")),
         ("surname_key+birth_date", block_on("surname_key", "birth_date")),
         ("given+birth_date", block_on("given", "birth_date")),
         # One orientation suffices: a swap is its own inverse (x.swapped = y.date iff
@@ -483,8 +489,15 @@ def comparisons(n_records: int) -> list[Any]:
     # Family members share all of these; with another given name it says nothing about identity
     # (twins share the birth date too), so that level carries no weight (is_null_level: Splink
     # neither estimates it nor adds to the score). With the same given name it counts once.
+    # Household book numbers and addresses are local to a ward: the same number, tổ or house in
+    # another ward's register is another household (counters restart, tổ numbers repeat), so
+    # they are compared within one register only; a phone number is the same everywhere.
     same_given = "(given_l = given_r or damerau_levenshtein(given_l, given_r) <= 1)"
-    shared = "(household_no_l = household_no_r or phone_l = phone_r or street_key_l = street_key_r)"
+    same_register = "source_l = source_r"
+    shared = (
+        f"(({same_register} and (household_no_l = household_no_r or street_key_l = street_key_r))"
+        " or phone_l = phone_r)"
+    )
     contact = cl.CustomComparison(
         output_column_name="contact",
         comparison_description="Household, phone, street: shared by a family, so counted once",
@@ -492,17 +505,23 @@ def comparisons(n_records: int) -> list[Any]:
             "contact",
             [
                 cll.CustomLevel(
-                    "not ((household_no_l is not null and household_no_r is not null)"
-                    " or (phone_l is not null and phone_r is not null)"
-                    " or (street_key_l is not null and street_key_r is not null))"
+                    f"not (({same_register} and ((household_no_l is not null and household_no_r is not null)"
+                    " or (street_key_l is not null and street_key_r is not null)))"
+                    " or (phone_l is not null and phone_r is not null))"
                 ).configure(is_null_level=True),
                 cll.CustomLevel(
                     f"{shared} and not {same_given}",
                     label_for_charts="Shared contact, other given name (family)",
                 ).configure(is_null_level=True),
-                cll.CustomLevel("household_no_l = household_no_r", label_for_charts="Same household number"),
+                cll.CustomLevel(
+                    f"{same_register} and household_no_l = household_no_r",
+                    label_for_charts="Same household number (same register)",
+                ),
                 cll.CustomLevel("phone_l = phone_r", label_for_charts="Same phone"),
-                cll.CustomLevel("street_key_l = street_key_r", label_for_charts="Same street address"),
+                cll.CustomLevel(
+                    f"{same_register} and street_key_l = street_key_r",
+                    label_for_charts="Same street address (same register)",
+                ),
                 cll.ElseLevel(),
             ],
         ),
@@ -536,8 +555,12 @@ def link(
     max_pairs_warning: int = DEFAULT_MAX_PAIRS_WARNING,
     seed: int = 0,
     blocking_sample: float | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> LinkResult:
     """Link the records of ``table`` (normalised registers) into persons.
+
+    ``progress(stage, fraction)`` is called as each stage starts (``LINK_STAGES``), the
+    fraction being roughly the share of the run's time already spent (for a progress bar).
 
     ``labels`` are reviewers' decisions ``(record_id_l, record_id_r, is_match)``.
     ``blocking_sample``: proportion of records sampled by Splink's blocking analysis to estimate
@@ -584,6 +607,7 @@ def link(
             notes=notes,
             timings=timings,
             started=started,
+            progress=progress or (lambda stage, fraction: None),
         )
     finally:
         runner.close()
@@ -603,8 +627,10 @@ def _run(
     notes: list[str],
     timings: dict[str, float],
     started: float,
+    progress: Callable[[str, float], None],
 ) -> LinkResult:
     timings["prepare"] = runner.lap()
+    progress("blocking", LINK_STAGES["blocking"])
     stats: dict[str, Any] = stats_base | {
         "n_records": n_records,
         "n_sources": runner.n_sources,
@@ -637,8 +663,10 @@ def _run(
             row["cumulative"],
         )
 
+    progress("training", LINK_STAGES["training"])
     stats["training"] = runner.train(label_list, timings)
 
+    progress("scoring", LINK_STAGES["scoring"])
     # Scored below the review band too: household evidence can lift a pair into it.
     runner.predict(min(lo, PREDICT_FLOOR))
     timings["predict"] = runner.lap()
@@ -647,6 +675,7 @@ def _run(
     timings["household_evidence"] = runner.lap()
     stats["pairs_scored_above_review_floor"] = pairs.num_rows
 
+    progress("clustering", LINK_STAGES["clustering"])
     clusters, guard = _cluster(runner, match_threshold, label_list)
     timings["cluster"] = runner.lap()
     stats["guard"] = guard

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .baselines import spreadsheet_way_files
 from .generator import generate_registers
+from .heldout import generate_heldout
 from .scorer import score_clusters, truth_structure
 
 
@@ -23,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--formats", default="csv")
     g.add_argument("--no-profiles", action="store_true", help="one clerk style for every ward")
+    g.add_argument(
+        "--heldout", action="store_true", help="the independently made generator (heldout.py) instead"
+    )
     g.add_argument("--out-dir", type=Path, required=True)
     s = sub.add_parser("score", help="pairwise precision/recall/F1 of a clustering")
     s.add_argument("--truth", type=Path, required=True)
@@ -34,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     result: dict[str, object]
-    if args.command == "generate":
+    if args.command == "generate" and args.heldout:
+        files = generate_heldout(persons=args.persons, out_dir=args.out_dir, wards=args.wards, seed=args.seed)
+        truth = args.out_dir / "truth.csv"
+        result = {"files": [str(f) for f in files], "truth": str(truth)}
+        result["structure"] = truth_structure(truth, files).__dict__
+    elif args.command == "generate":
         gen = generate_registers(
             persons=args.persons,
             wards=args.wards,

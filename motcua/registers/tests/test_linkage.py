@@ -251,12 +251,12 @@ def test_same_input_same_output(base):
 
 def _borderline_rows():
     # One register says "Nguyễn Thị Mai, 1980, Nam", the other "Nguyễn Thị Mai, 15/06/1980,
-    # Nữ", at other addresses: a common name, only the year on one side, genders that disagree
-    # (a clerk's slip, or another person) — a reviewer's call.
+    # Nữ", at other addresses and phones: a common name, only the year on one side, genders that
+    # disagree (a clerk's slip, or another person) — a reviewer's call.
     return [
         *population(),
-        rec("m1", "ward_1", "Nguyễn Thị Mai", "1980", "M", street="7 le loi"),
-        rec("m2", "ward_2", "Nguyễn Thị Mai", "1980-06-15", "F", street="90 tran phu"),
+        rec("m1", "ward_1", "Nguyễn Thị Mai", "1980", "M", street="7 le loi", phone="0905111222"),
+        rec("m2", "ward_2", "Nguyễn Thị Mai", "1980-06-15", "F", street="90 tran phu", phone="0935333444"),
     ]
 
 
@@ -392,3 +392,26 @@ def test_input_checks():
         link(pa.table({"record_id": ["a"]}))
     empty = link(table([rec("a", "w1", "Lê Văn Tám", "1950", "M")]).slice(0, 0))
     assert empty.clusters.num_rows == 0
+
+
+@pytest.mark.parametrize("second_register", ["ward_2", "ward_1"])
+def test_household_and_address_count_within_one_register_only(second_register):
+    # A common name, the year only on one side and a year apart on the other: not enough alone.
+    # The same household book number and tổ within one ward's register make it one person; in
+    # another ward's register they are another household (numbers restart, tổ repeat).
+    rows = [
+        *population(),
+        *(
+            rec(f"ns{i}", f"ward_{i % 3 + 1}", "Nguyễn Thị Lan", f"{1950 + 7 * i}-0{i + 1}-1{i}", "F")
+            for i in range(6)
+        ),
+        rec("n1", "ward_1", "Nguyễn Thị Lan", "1966", "F", household="12", street="to 5"),
+        rec("n2", second_register, "Nguyễn Thị Lan", "1967-04-02", household="12", street="to 5"),
+    ]
+    p = persons(link(table(rows), seed=1))
+    assert (p["n1"] == p["n2"]) is (second_register == "ward_1")
+
+
+def test_household_blocking_stays_within_a_register():
+    rules = dict(linkage.blocking_rules())
+    assert "source" in str(rules["household_no"].get_blocking_rule("duckdb").blocking_rule_sql)
