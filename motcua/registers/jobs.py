@@ -58,6 +58,10 @@ STEP_LABELS = {
     "read": "Đọc các tệp danh sách",
     "normalise": "Chuẩn hoá họ tên, ngày sinh, CCCD, địa chỉ",
     "link": "So khớp bản ghi (mô hình xác suất)",
+    "link.blocking": "So khớp bản ghi: chọn các cặp cần so sánh",
+    "link.training": "So khớp bản ghi: ước lượng mô hình",
+    "link.scoring": "So khớp bản ghi: chấm điểm từng cặp",
+    "link.clustering": "So khớp bản ghi: gom bản ghi thành người",
     "write": "Ghi danh sách hợp nhất và báo cáo chất lượng",
     "done": "Đã xong",
 }
@@ -277,7 +281,7 @@ def _run(job: MergeJob) -> None:
     def progress(step: str, fraction: float) -> None:
         if step == "done":
             step, fraction = "write", STEP_PROGRESS["write"]
-        _set_progress(job.pk, step, STEP_PROGRESS.get(step, fraction))
+        _set_progress(job.pk, step if step in STEP_LABELS else "link", fraction, detail=step)
 
     report = registers_merge(paths=paths, labels=labels, progress=progress)
     assert report.result is not None and report.raw is not None and report.normalised is not None
@@ -409,7 +413,9 @@ def _rows_per_file(raw: pa.Table, files: Sequence[RegisterFile]) -> dict[str, in
     return {f.stored_name: counts.get(f.stored_name, 0) for f in files}
 
 
-def _set_progress(job_id: int, step: str, progress: float) -> None:
+def _set_progress(job_id: int, step: str, progress: float, *, detail: str = "") -> None:
+    # The stages of the link step have their own label ("link.training"…).
+    step = detail if detail in STEP_LABELS else step
     MergeJob.objects.filter(pk=job_id).update(step=step, progress=progress, heartbeat_at=clock.now())
 
 

@@ -1,9 +1,9 @@
 """Tests: fast hashing, uploads in a scratch folder. The database comes from DATABASE_URL:
 SQLite (in memory) unless tools/test sets PostgreSQL for the second run."""
 
-from .base import *  # noqa: F403
 import os
 
+from .base import *  # noqa: F403
 from .base import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -356,3 +356,64 @@ def test_a_running_job_beats_and_a_silent_one_is_stale(ward, monkeypatch):
     job.refresh_from_db()
     assert job.heartbeat_at > long_ago
     assert not jobs.is_stale(job)
+
+
+def test_an_excel_register_is_merged_with_a_csv_one(officer, tmp_path):
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH NHÂN KHẨU PHƯỜNG TAM THUẬN"])  # a title block above the header
+    with (DATA / "tam_thuan.csv").open(encoding="utf-8") as f:
+        for row in csv.reader(f):
+            ws.append(row)
+    path = tmp_path / "Tam Thuận (bản Excel).xlsx"
+    wb.save(path)
+    excel = SimpleUploadedFile(path.name, path.read_bytes())
+    job = jobs.merge_job_create(
+        user=officer, title="", uploads=[upload("chinh_gian.csv"), excel], enqueue=False
+    )
+    assert [f.stored_name for f in job.files.all()] == ["01-chinh_gian.csv", "02-Tam-Thu-n-b-n-Excel.xlsx"]
+    jobs.merge_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    persons = persons_of(job)
+    assert persons["CG-001"] == persons["TT-001"]
+    records = list(
+        load_workbook(jobs.workbook_path(job), read_only=True)["Bản ghi gốc"].iter_rows(values_only=True)
+    )
+    head = records[0]
+    tt1 = next(r for r in records if r[head.index("Mã bản ghi")] == "TT-001")
+    # Provenance names the file as uploaded and the sheet's own row (title row + header above).
+    assert tt1[head.index("Tệp")] == "Tam Thuận (bản Excel).xlsx"
+    assert tt1[head.index("Dòng")] == 3
+
+
+def test_the_bar_moves_through_every_step(officer, monkeypatch):
+    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    seen: list[tuple[str, float]] = []
+    real = jobs._set_progress
+
+    def spy(job_id, step, progress, *, detail=""):
+        real(job_id, step, progress, detail=detail)
+        row = MergeJob.objects.get(pk=job_id)
+        seen.append((row.step, row.progress))
+
+    monkeypatch.setattr(jobs, "_set_progress", spy)
+    jobs.merge_job_run(job.pk)
+    steps = [s for s, _ in seen]
+    assert steps[:3] == ["read", "normalise", "link"]
+    assert [s for s in steps if s.startswith("link.")] == [
+        "link.blocking",
+        "link.training",
+        "link.scoring",
+        "link.clustering",
+    ]
+    assert steps[-1] == "write"
+    progress = [p for _, p in seen]
+    assert progress == sorted(progress) and progress[-1] < 1
+    assert all(s in jobs.STEP_LABELS for s in steps)
+    job.refresh_from_db()
+    assert job.progress == 1.0 and job.step == "done"
