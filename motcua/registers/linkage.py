@@ -582,6 +582,10 @@ def link(
     if n_records == 0:
         empty = pa.table({"record_id": pa.array([], pa.string()), "person_id": pa.array([], pa.string())})
         return LinkResult(empty, _empty_pairs(), _empty_pairs(), {"n_records": 0, "warnings": notes})
+    if n_records == 1:
+        # Nothing to compare (Splink cannot train on zero pairs): one record, one person.
+        one = pa.table({"record_id": table.column("record_id").cast(pa.string()), "person_id": ["P000001"]})
+        return LinkResult(one, _empty_pairs(), _empty_pairs(), {"n_records": 1, "n_persons": 1, "warnings": notes})
 
     runner: Runner
     if engine == "spark":
@@ -1026,14 +1030,20 @@ class _DuckDBRun:
         from splink.internals.exceptions import EMTrainingException
 
         training = self.linker.training
-        training.estimate_probability_two_random_records_match(
-            [block_on("citizen_id_nz"), block_on("name_folded", "birth_date")],
-            recall=DETERMINISTIC_RECALL,
-        )
         # A small register may hold no pair the deterministic rules admit (prior 0: every weight
-        # -inf) or only such pairs (prior 1): keep the prior strictly between, at one pair's worth.
+        # -inf), more such pairs than the assumed recall allows (Splink refuses: a short list
+        # full of duplicates), or only such pairs (prior 1): keep the prior strictly between,
+        # at least one pair's worth.
         n_pairs = max(self.n_records * (self.n_records - 1) / 2, 2.0)
-        prior = self.linker._settings_obj._probability_two_random_records_match
+        try:
+            training.estimate_probability_two_random_records_match(
+                [block_on("citizen_id_nz"), block_on("name_folded", "birth_date")],
+                recall=DETERMINISTIC_RECALL,
+            )
+            prior = self.linker._settings_obj._probability_two_random_records_match
+        except (ValueError, ZeroDivisionError) as exc:
+            logger.warning("prior not estimated (%s): one pair's worth instead", exc)
+            prior = 1 / n_pairs
         self.linker._settings_obj._probability_two_random_records_match = min(max(prior, 1 / n_pairs), 0.5)
         timings["train_prior"] = self.lap()
         training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=self.seed)

@@ -379,8 +379,6 @@ def test_damerau_at_most_one():
 
 def test_engine_is_a_parameter():
     rows = [rec("a", "w1", "Lê Văn Tám", "1950-01-01", "M")]
-    with pytest.raises(NotImplementedError):
-        link(table(rows), engine="spark")
     with pytest.raises(ValueError, match="engine"):
         link(table(rows), engine="oracle")
 
