@@ -58,9 +58,13 @@ CONFLICT_LABELS = {
 # --------------------------------------------------------------------------- the report
 
 
-def records_view(raw: pa.Table, normalised: pa.Table, clusters: pa.Table) -> list[dict[str, Any]]:
+def records_view(
+    raw: pa.Table, normalised: pa.Table, clusters: pa.Table, unit_names: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
     """One dict per record: the raw cells, provenance, the normalised values used to report, and
-    its person. In the order of the files and their lines."""
+    its person. In the order of the files and their lines. ``unit_names`` names the new
+    communes by code (the old address converted to the two-tier units)."""
+    unit_names = unit_names or {}
     person_of = dict(
         zip(clusters.column("record_id").to_pylist(), clusters.column("person_id").to_pylist(), strict=True)
     )
@@ -74,6 +78,7 @@ def records_view(raw: pa.Table, normalised: pa.Table, clusters: pa.Table) -> lis
             "dob_precision",
             "gender",
             "id_consistent",
+            "new_ward_code",
         )
         if c in normalised.column_names
     ]
@@ -97,6 +102,7 @@ def records_view(raw: pa.Table, normalised: pa.Table, clusters: pa.Table) -> lis
                 "n_birth_year": n.get("birth_year"),
                 "n_gender": n.get("gender"),
                 "n_id_consistent": n.get("id_consistent"),
+                "new_unit": unit_names.get(n.get("new_ward_code") or 0, ""),
             }
         )
     return out
@@ -214,6 +220,7 @@ def merged_persons(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "citizen_id": _most_common([m["n_citizen_id"] for m in members if m["n_citizen_id"]]) or "",
                 "cmnd": _most_common([m["n_cmnd"] for m in members if m["n_cmnd"]]) or "",
                 "address": _most_common([m["address"] for m in members if m["address"]]) or "",
+                "new_unit": _most_common([m["new_unit"] for m in members if m["new_unit"]]) or "",
                 "phone": _most_common([m["phone"] for m in members if m["phone"]]) or "",
                 "household_no": _most_common([m["household_no"] for m in members if m["household_no"]]) or "",
                 "n_records": len(members),
@@ -279,7 +286,8 @@ def write_workbook(
             ("Giới tính", 9, "gender"),
             ("Số CCCD", 15, "citizen_id"),
             ("Số CMND", 12, "cmnd"),
-            ("Địa chỉ", 40, "address"),
+            ("Địa chỉ (như đã ghi)", 40, "address"),
+            ("Xã, phường mới", 20, "new_unit"),
             ("Điện thoại", 13, "phone"),
             ("Số hộ khẩu", 12, "household_no"),
             ("Số bản ghi", 10, "n_records"),
@@ -302,6 +310,7 @@ def write_workbook(
             ("Giới tính", 9, "gender"),
             ("Số CCCD/CMND", 15, "citizen_id"),
             ("Địa chỉ", 40, "address"),
+            ("Xã, phường mới", 20, "new_unit"),
             ("Điện thoại", 13, "phone"),
             ("Số hộ khẩu", 12, "household_no"),
         ),

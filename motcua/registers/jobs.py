@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
 from .export import quality_report, records_view, write_workbook
@@ -300,7 +301,11 @@ def _run(job: MergeJob) -> None:
         "file_name",
         pa.array([original.get(n, n) for n in report.raw.column("file_name").to_pylist()], pa.string()),
     )
-    records = records_view(raw, report.normalised, result.clusters)
+    codes: set[int] = set()
+    if "new_ward_code" in report.normalised.column_names:
+        codes = {c for c in report.normalised.column("new_ward_code").to_pylist() if c}
+    unit_names = dict(Commune.objects.filter(code__in=codes).values_list("code", "name"))
+    records = records_view(raw, report.normalised, result.clusters, unit_names)
     quality = quality_report(records)
     commune_name = job.commune.name
     decided = [

@@ -143,6 +143,8 @@ def test_quality_report_and_provenance_in_the_workbook(officer):
     assert hung[head.index("Họ và tên")] == "Nguyễn Văn Hùng"
     assert hung[head.index("Số CCCD")] == "048078001234"
     assert hung[head.index("Ngày sinh")] == "12/03/1978"
+    # The old address (P. Chính Gián, Q. Thanh Khê) is in the new Phường Thanh Khê.
+    assert hung[head.index("Xã, phường mới")] == "Phường Thanh Khê"
     summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(values_only=True) if len(r) > 1 and r[0]}
     assert summary["Tổng số bản ghi"] == 20
     assert summary["Số người bị ghi trùng trong cùng một danh sách"] == 1  # Võ Văn Bình in Tam Thuận
