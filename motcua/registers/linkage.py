@@ -19,9 +19,12 @@ relative's number typed on the row), the gender from the CCCD when the row has n
 Blocking (``blocking_rules``): every rule a conjunction rare in the population, never the surname
 alone (Nguyễn is ~38 % of people); a true pair needs one rule to survive: CCCD, CMND, phone,
 household (within a register), (surname or tên) + birth date as written or day/month swapped,
-(surname, tên) + the year when one side has only the year, or + two of year/month/day, full
-name (any order, or without spaces) + year, street + surname + tên, the full name when one side
-has no birth year.
+(surname, tên) + the year when one side has only the year, or + two of year/month/day and the
+third a typo away (one digit, one apart, two digits swapped), the full name in another order or
+with other spaces + year, street + surname + tên (within a register), the full name when one
+side has no birth year (within a register). A pair no level of the model can weigh up (same
+name and year, two other full dates) is not built: those keys grow with the square of a common
+name's count.
 Splink's blocking analysis estimates the comparisons first (on a sample when large) to warn
 early; the pairs are then built once, counted exactly per rule, and scored from Splink's cache.
 
@@ -261,18 +264,54 @@ def blocking_rules() -> list[tuple[str, Any]]:
             "year_only+surname_key+given",
             "l.year_only = r.birth_year and l.surname_key = r.surname_key and l.given = r.given",
         ),
-        # ... or one of day, month, year mistyped.
-        ("surname_key+given+year+month", block_on("surname_key", "given", "birth_year", "birth_month")),
-        ("surname_key+given+year+day", block_on("surname_key", "given", "birth_year", "birth_day")),
-        ("surname_key+given+month+day", block_on("surname_key", "given", "birth_month", "birth_day")),
-        ("name_sorted+birth_year", block_on("name_sorted", "birth_year")),
-        ("name_nospace+birth_year", block_on("name_nospace", "birth_year")),
-        ("street_key+surname_key+given", block_on("street_key", "surname_key", "given")),
+        # ... or one of day, month, year mistyped: the other two agree and the third is a typo
+        # away (one digit, one apart, two digits swapped). Any other difference is another date,
+        # which no level of the model can weigh up (and these keys grow with the square of a
+        # common name's count: Nguyễn Văn Hùng).
+        (
+            "surname_key+given+year+month",
+            _same("surname_key", "given", "birth_year", "birth_month") + " and " + _typo("birth_day"),
+        ),
+        (
+            "surname_key+given+year+day",
+            _same("surname_key", "given", "birth_year", "birth_day") + " and " + _typo("birth_month"),
+        ),
+        (
+            "surname_key+given+month+day",
+            _same("surname_key", "given", "birth_month", "birth_day") + " and " + _typo("birth_year"),
+        ),
+        # The name in another order, or with other spaces (the same name and year with two other
+        # dates is another person: every rule above has seen the pairs that could be one).
+        (
+            "name_sorted+birth_year",
+            _same("name_sorted", "birth_year") + " and l.name_folded <> r.name_folded",
+        ),
+        (
+            "name_nospace+birth_year",
+            _same("name_nospace", "birth_year") + " and l.name_folded <> r.name_folded",
+        ),
+        # Addresses are local to a register (see the contact comparison).
+        ("street_key+surname_key+given", block_on("source", "street_key", "surname_key", "given")),
         # No birth year on one side: the full name alone, for those records only (both
-        # orientations: Splink keeps each pair once, with a fixed side on the left).
-        ("name_folded=name_undated", "l.name_folded = r.name_undated"),
-        ("name_undated=name_folded", "l.name_undated = r.name_folded"),
+        # orientations: Splink keeps each pair once, with a fixed side on the left); within a
+        # register, where a household or an address can confirm it.
+        ("name_folded=name_undated", "l.name_folded = r.name_undated and l.source = r.source"),
+        ("name_undated=name_folded", "l.name_undated = r.name_folded and l.source = r.source"),
     ]
+
+
+def _same(*columns: str) -> str:
+    return " and ".join(f"l.{c} = r.{c}" for c in columns)
+
+
+def _typo(column: str) -> str:
+    """SQL: the two sides' ``column`` (a positive integer) are one typo apart: one apart, or
+    differing in one of the last two digits, or with the last two digits swapped."""
+    a, b = f"l.{column}", f"r.{column}"
+    return (
+        f"(abs({a} - {b}) = 1 or {a} % 10 = {b} % 10 or floor({a} / 10) = floor({b} / 10)"
+        f" or ({a} % 10 = floor({b} / 10) % 10 and floor({a} / 10) % 10 = {b} % 10))"
+    )
 
 
 # Prior m and u per level (null levels excluded), in level order: what a data officer knows

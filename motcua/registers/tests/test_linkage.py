@@ -410,6 +410,49 @@ def test_household_and_address_count_within_one_register_only(second_register):
     assert (p["n1"] == p["n2"]) is (second_register == "ward_1")
 
 
-def test_household_blocking_stays_within_a_register():
-    rules = dict(linkage.blocking_rules())
-    assert "source" in str(rules["household_no"].get_blocking_rule("duckdb").blocking_rule_sql)
+def admitted(left, right):
+    """Names of the blocking rules that admit the pair (left, right), evaluated in DuckDB on the
+    model's own features."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("motcua_input", linkage._conform(table([left, right]), []))
+    con.execute("create table f as " + linkage._FEATURES_SQL.format(table="motcua_input"))
+    names = []
+    for name, rule in linkage.blocking_rules():
+        sql = rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
+        found = con.execute(
+            f"select count(*) from f as l, f as r where l.unique_id = ? and r.unique_id = ? and ({sql})",  # noqa: S608
+            [left["record_id"], right["record_id"]],
+        ).fetchone()
+        if found and found[0]:
+            names.append(name)
+    return names
+
+
+def test_blocking_admits_typos_not_other_dates():
+    a = rec("a", "ward_1", "Nguyễn Văn Hùng", "1978-05-06", "M")
+    # The year mistyped: one digit, one apart, two digits swapped.
+    for year in ("1987", "1979", "1968", "1998"):
+        b = rec("b", "ward_2", "Nguyễn Văn Hùng", f"{year}-05-06", "M")
+        assert "surname_key+given+month+day" in admitted(a, b), year
+    # Another year, another day, another month: another date, not compared on the name alone.
+    for dob in ("1990-05-06", "1978-05-29", "1978-11-06", "1978-11-23"):
+        assert admitted(a, rec("b", "ward_2", "Nguyễn Văn Hùng", dob, "M")) == [], dob
+    # The day or the month mistyped.
+    assert "surname_key+given+year+month" in admitted(a, rec("b", "ward_2", "Nguyễn Văn Hùng", "1978-05-16"))
+    assert "surname_key+given+year+day" in admitted(a, rec("b", "ward_2", "Nguyễn Văn Hùng", "1978-04-06"))
+    # The name in another order or with a space lost, same year.
+    assert "name_sorted+birth_year" in admitted(a, rec("b", "ward_2", "Văn Hùng Nguyễn", "1978-11-23"))
+    assert "name_nospace+birth_year" in admitted(a, rec("b", "ward_2", "Nguyễn Vănhùng", "1978-11-23"))
+
+
+def test_blocking_on_address_and_household_within_a_register():
+    a = rec("a", "ward_1", "Lê Thị Hoa", "1960-01-01", "F", street="to 5", household="12")
+    same = rec("b", "ward_1", "Lê Thị Hoa", "1971-08-30", "F", street="to 5", household="12")
+    other = same | {"source": "ward_2"}
+    assert {"household_no", "street_key+surname_key+given"} <= set(admitted(a, same))
+    assert admitted(a, other) == []
+    undated = rec("c", "ward_1", "Lê Thị Hoa", None, "F")
+    assert admitted(a, undated) == ["name_folded=name_undated"]
+    assert admitted(a, undated | {"source": "ward_2"}) == []
