@@ -624,7 +624,9 @@ def link(
     if n_records == 1:
         # Nothing to compare (Splink cannot train on zero pairs): one record, one person.
         one = pa.table({"record_id": table.column("record_id").cast(pa.string()), "person_id": ["P000001"]})
-        return LinkResult(one, _empty_pairs(), _empty_pairs(), {"n_records": 1, "n_persons": 1, "warnings": notes})
+        return LinkResult(
+            one, _empty_pairs(), _empty_pairs(), {"n_records": 1, "n_persons": 1, "warnings": notes}
+        )
 
     runner: Runner
     if engine == "spark":
