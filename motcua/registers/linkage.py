@@ -45,7 +45,9 @@ Comparisons (``comparisons``), the decision carried by name and birth date:
   repeat): they are compared within one register only; a phone is compared everywhere.
 
 Training, no labels needed: the prior from two deterministic rules (same CCCD; same full name and
-birth date) with an assumed recall; u by random sampling (seeded, deterministic); m by EM over two
+birth date) with an assumed recall; u by random sampling (seeded, deterministic), except the
+contact levels' u, counted on random pairs whatever their names (``_estimate_contact_u``: Splink's
+sampling meets those levels only with the tên agreeing too, and would count the name twice); m by EM over two
 blocking rules — same birth date (estimates names, IDs, gender, contact) and same CCCD (estimates
 dates, names, gender, contact) — each skipped below ``MIN_EM_PAIRS`` pairs (small registers), with
 domain priors (``PRIORS``) as the starting point and as the value wherever the data cannot
@@ -110,6 +112,10 @@ MIN_EM_PAIRS = 500
 # name and birth date). Duplicates without a CCCD or with a corrupted name/date are common.
 DETERMINISTIC_RECALL = 0.6
 U_MAX_PAIRS = 2e6
+# The contact levels' u is counted over the pairs of this many records (~2 M pairs), and kept
+# from Splink's sampling when a level is met fewer times than this (``_estimate_contact_u``).
+CONTACT_U_RECORDS = 2000
+CONTACT_U_MIN_HITS = 5
 M_FLOOR = 0.005
 PREDICT_FLOOR = 0.01
 EM_MAX_PAIRS = 1e6
@@ -220,6 +226,37 @@ select
 from {table}
 where record_id is not null
 ) as features
+"""
+
+
+# The contact comparison's levels on random pairs *without* its given-name condition: pairs
+# with something comparable, then those sharing the household number (same register), else the
+# phone, else the street (same register) — the levels' order. ``{table}`` holds the features.
+_CONTACT_U_SQL = """
+with s as (
+    select unique_id, source, household_no, phone, street_key from {table}
+    order by hash(concat(unique_id, $seed)), unique_id limit $k
+),
+p as (
+    select l.source = r.source as same_source, l.household_no as h_l, r.household_no as h_r,
+           l.phone as p_l, r.phone as p_r, l.street_key as s_l, r.street_key as s_r
+    from s as l join s as r on l.unique_id < r.unique_id
+),
+c as (
+    select
+        case
+            when same_source and h_l = h_r then 1
+            when p_l = p_r then 2
+            when same_source and s_l = s_r then 3
+            else 0
+        end as level
+    from p
+    where (same_source and ((h_l is not null and h_r is not null) or (s_l is not null and s_r is not null)))
+       or (p_l is not null and p_r is not null)
+)
+select count(*), count(*) filter (where level = 1), count(*) filter (where level = 2),
+       count(*) filter (where level = 3)
+from c
 """
 
 
@@ -876,6 +913,13 @@ def _conflict(x: dict[str, Any], y: dict[str, Any], verdict: dict[tuple[str, str
     return False
 
 
+def _set_u(level: Any, u: float) -> None:
+    """Set a level's u for good: Splink re-derives u from its record of trained values (after
+    EM, after labels), so that record is replaced too."""
+    level._trained_u_probabilities = [{"probability": u, "description": "motcua: contact u", "m_or_u": "u"}]
+    level.u_probability = u
+
+
 def _damerau_at_most_one(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` are equal or one edit apart (substitution, insertion, deletion,
     adjacent transposition)."""
@@ -1088,6 +1132,7 @@ class _DuckDBRun:
         self.linker._settings_obj._probability_two_random_records_match = min(max(prior, 1 / n_pairs), 0.5)
         timings["train_prior"] = self.lap()
         training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=self.seed)
+        contact_u = self._estimate_contact_u()
         timings["train_u"] = self.lap()
         em_sessions: list[dict[str, Any]] = []
         rules = [("birth_date", block_on("birth_date")), ("citizen_id", block_on("citizen_id_nz"))]
@@ -1132,11 +1177,43 @@ class _DuckDBRun:
         return {
             "probability_two_random_records_match": self.linker._settings_obj._probability_two_random_records_match,
             "u_max_pairs": U_MAX_PAIRS,
+            "contact_u": contact_u,
             "em_sessions": em_sessions,
             "m_from_labels": used_labels_for_m,
             "n_accepted_labels": len(accepted),
             "parameters": self._parameters(),
         }
+
+    def _estimate_contact_u(self) -> dict[str, Any]:
+        """u of the contact levels as P(shared household / phone / street | two people), whatever
+        their names: Splink's random pairs meet the levels only with the given names agreeing too
+        (another tên is the family level, no weight), so its u is P(shared contact) times
+        P(same tên) — the name's agreement counted a second time, already weighed by the name
+        comparison (a namesake in the same tổ came out ~2^10 more likely one person than it is).
+        Counted over the pairs of ``CONTACT_U_RECORDS`` records (a deterministic hash sample); a
+        level met fewer than ``CONTACT_U_MIN_HITS`` times keeps Splink's estimate (or its prior)."""
+        rows = self.con.execute(
+            _CONTACT_U_SQL.format(table="motcua_features"),
+            {"k": CONTACT_U_RECORDS, "seed": str(self.seed)},
+        ).fetchall()
+        row = rows[0] if rows else None
+        pairs, household, phone, street = (int(v or 0) for v in row) if row else (0, 0, 0, 0)
+        info: dict[str, Any] = {"pairs": pairs, "hits": [household, phone, street]}
+        if not pairs:
+            return info
+        comparison = next(
+            c for c in self.linker._settings_obj.comparisons if c.output_column_name == "contact"
+        )
+        levels = comparison._comparison_levels_excluding_null
+        assert len(levels) == 4, "contact: household, phone, street, else"
+        estimated = []
+        for level, hits in zip(levels[:3], (household, phone, street), strict=True):
+            if hits >= CONTACT_U_MIN_HITS:
+                _set_u(level, hits / pairs)
+            estimated.append(level.u_probability)
+        _set_u(levels[3], max(1 - sum(u for u in estimated if u), 0.5))
+        info["u"] = [lvl.u_probability for lvl in levels]
+        return info
 
     def _estimate_m_from_labels(self, accepted: Sequence[tuple[str, str]]) -> None:
         ids = pa.table({"a": [a for a, _ in accepted], "b": [b for _, b in accepted]})

@@ -79,7 +79,7 @@ GIVEN_F = ["Lan", "Hương", "Hoa", "Hằng", "Linh", "Trang", "Mai", "Thảo", 
 STREETS = ["Lê Duẩn", "Hùng Vương", "Trần Cao Vân", "Điện Biên Phủ", "Hàm Nghi", "Hà Huy Tập", "Thái Thị Bôi"]
 
 
-def population(n=400, seed=7):
+def population(n=400, seed=7, streets=None):
     """Background people, each listed once, spread over three registers: the model trains on
     them, as it would on a ward's registers. About a tenth are listed twice (clean copies in
     another register) so that expectation maximisation sees matches."""
@@ -98,7 +98,7 @@ def population(n=400, seed=7):
         gender = "F" if female else "M"
         year = int(dob[:4])
         cccd = f"048{(1 if female else 0) + (2 if year >= 2000 else 0)}{year % 100:02d}{rng.randint(0, 999999):06d}"
-        street = f"{rng.randint(1, 400)} {fold(rng.choice(STREETS))}"
+        street = f"{rng.randint(1, 400)} {fold(rng.choice(STREETS))}" if streets is None else streets(rng)
         rows.append(rec(f"bg{i:04d}", f"ward_{i % 3 + 1}", name, dob, gender, cccd=cccd, street=street))
         if i % 10 == 0:
             rows.append(rec(f"bg{i:04d}b", f"ward_{(i + 1) % 3 + 1}", name, dob, gender))
@@ -456,3 +456,26 @@ def test_blocking_on_address_and_household_within_a_register():
     undated = rec("c", "ward_1", "Lê Thị Hoa", None, "F")
     assert admitted(a, undated) == ["name_folded=name_undated"]
     assert admitted(a, undated | {"source": "ward_2"}) == []
+
+
+def _contact_u(result):
+    return {
+        p["level"]: p["u"] for p in result.stats["training"]["parameters"] if p["comparison"] == "contact"
+    }
+
+
+def test_shared_street_weighs_what_a_shared_street_is_worth():
+    # Everyone lives in one of 20 tổ: two people of one register share a tổ one time in 20,
+    # whatever their names. The tên agreeing is weighed by the name comparison already; the
+    # street's u must not be P(same tổ) x P(same tên) (a namesake in the same tổ ~2^10 times
+    # too likely to be one person).
+    rows = population(streets=lambda rng: f"to {rng.randint(1, 20)}")
+    u = _contact_u(link(table(rows), seed=1))["Same street address (same register)"]
+    assert 0.02 < u < 0.1
+    # Namesakes in the same tổ, the year only on one side and far from the other's: two people.
+    rows += [
+        rec("s1", "ward_1", "Nguyễn Văn Hùng", "1950", "M", street="to 3"),
+        rec("s2", "ward_1", "Nguyễn Văn Hùng", "1975-03-02", "M", street="to 3"),
+    ]
+    p = persons(link(table(rows), seed=1))
+    assert p["s1"] != p["s2"]
