@@ -419,3 +419,15 @@ def test_the_bar_moves_through_every_step(officer, monkeypatch):
     assert all(s in jobs.STEP_LABELS for s in steps)
     job.refresh_from_db()
     assert job.progress == 1.0 and job.step == "done"
+
+
+def test_the_list_shows_counts_the_vietnamese_way(client, officer):
+    job = jobs.merge_job_create(
+        user=officer, title="Dân cư", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    MergeJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, stats={"records": 230783, "persons": 200000}
+    )
+    client.force_login(officer)
+    page = client.get(reverse("registers:jobs")).content.decode()
+    assert "230.783 bản ghi → 200.000 người" in page
