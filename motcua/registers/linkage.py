@@ -31,7 +31,8 @@ early; the pairs are then built once, counted exactly per rule, and scored from 
 Comparisons (``comparisons``), the decision carried by name and birth date:
 - name: the whole folded name (term-frequency adjusted on the *full* name — its parts are not
   independent: Thị goes with women's names), the name once spaces are ignored, else the tên
-  (TF-adjusted: a rare tên says much, "Anh" little), a one-edit typo of a nearly unique spelling,
+  (TF-adjusted: a rare tên says much, "Anh" little), a one-edit typo (a nearly unique spelling, or
+  one ``TYPO_RATIO`` times rarer than the other: dugn/dung, not hung/dung),
   one tên ending the other, near names; surname (Huỳnh/Hoàng, Võ/Vũ as one key; TF) and middle
   name (a dropped tên đệm is its own level) count only when the full names differ;
 - birth date with its precision: exact (TF: 01/01 placeholders say little), day/month swapped,
@@ -115,6 +116,8 @@ U_MAX_PAIRS = 2e6
 # The contact levels' u is counted over the pairs of this many records (~2 M pairs), and kept
 # from Splink's sampling when a level is met fewer times than this (``_estimate_contact_u``).
 CONTACT_U_RECORDS = 2000
+# One given name one edit from another and this many times rarer is a typo of it (``comparisons``).
+TYPO_RATIO = 30
 CONTACT_U_MIN_HITS = 5
 M_FLOOR = 0.005
 PREDICT_FLOOR = 0.01
@@ -403,9 +406,13 @@ def comparisons(n_records: int) -> list[Any]:
     """Splink comparisons; level order matters (the first true condition wins).
 
     ``n_records`` sets what "a (nearly) unique spelling" means: at most two records in the
-    run (never below 2,000 records, where every name is rare).
+    run, or ``TYPO_RATIO`` times fewer records than the other spelling (neither below 2,000
+    records, where every name is rare).
     """
     rare_n = 2 if n_records >= 2000 else 0
+    # A mistyped spelling is far rarer than the name it mistypes (dugn, hnug against dung, hung);
+    # two names one letter apart that are both common are two names (dung / hung, ha / hoa).
+    typo_ratio = TYPO_RATIO if n_records >= 2000 else 10**9
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -425,8 +432,9 @@ def comparisons(n_records: int) -> list[Any]:
                 ),
                 cll.ExactMatchLevel("given", term_frequency_adjustments=True),
                 cll.CustomLevel(
-                    f"damerau_levenshtein(given_l, given_r) <= 1 and least(given_n_l, given_n_r) <= {rare_n}",
-                    label_for_charts="One edit apart, one spelling (nearly) unique: a typo",
+                    f"damerau_levenshtein(given_l, given_r) <= 1 and (least(given_n_l, given_n_r) <= {rare_n}"
+                    f" or least(given_n_l, given_n_r) * {typo_ratio} <= greatest(given_n_l, given_n_r))",
+                    label_for_charts="One edit apart, one spelling (nearly) unique or far rarer: a typo",
                 ),
                 cll.CustomLevel(
                     "ends_with(given_l, given_r) or ends_with(given_r, given_l)",

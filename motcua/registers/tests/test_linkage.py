@@ -479,3 +479,22 @@ def test_shared_street_weighs_what_a_shared_street_is_worth():
     ]
     p = persons(link(table(rows), seed=1))
     assert p["s1"] != p["s2"]
+
+
+def test_a_spelling_far_rarer_than_its_neighbour_is_a_typo():
+    # In a register of thousands, "Hugn" written three times against ~125 "Hùng" is Hùng
+    # mistyped; "Dũng" against "Hùng", both common, is another name. (Another middle name on
+    # each side, so that the given name decides.)
+    rows = [
+        *population(n=3000, seed=11),
+        rec("t1", "ward_1", "Trần Văn Hugn", "1961-05-05", "M"),
+        rec("t2", "ward_2", "Phạm Quốc Hugn", "2003-09-12", "M"),
+        rec("x1", "ward_1", "Lê Hữu Hugn", "1980-01-02", "M"),
+        rec("x2", "ward_2", "Lê Văn Hùng", "1980-01-02", "M"),
+        rec("y1", "ward_1", "Lê Hữu Dũng", "1980-01-02", "M"),
+    ]
+    n_hung = sum(r["given"] == "hung" for r in rows)
+    assert n_hung >= 3 * linkage.TYPO_RATIO
+    p = persons(link(table(rows), seed=1))
+    assert p["x1"] == p["x2"]
+    assert p["y1"] != p["x2"]
