@@ -14,7 +14,9 @@ Features (``_FEATURES_SQL``): the contract's columns plus the name without space
 together: "Thịthùy"), the number of records sharing the tên (a nearly unique spelling is a typo),
 the CCCD's gender and birth year (4th digit: century and gender; 5th–6th: year), the CCCD without
 leading zeros — and no CCCD at all when it contradicts the row's own gender or birth year (a
-relative's number typed on the row), the gender from the CCCD when the row has none.
+relative's number typed on the row), the gender from the CCCD when the row has none, the birth
+year from the CCCD when the row has no birth date (a year-only date; not when the CCCD's gender
+contradicts the row's).
 
 Blocking (``blocking_rules``): every rule a conjunction rare in the population, never the surname
 alone (Nguyễn is ~38 % of people); a true pair needs one rule to survive: CCCD, CMND, phone,
@@ -182,7 +184,7 @@ select
     nullif(name_folded, '') as name_folded,
     nullif(replace(name_folded, ' ', ''), '') as name_nospace,
     case when birth_year is null then nullif(name_folded, '') end as name_undated,
-    case when dob_precision is distinct from 'day' then birth_year end as year_only,
+    case when dob_precision is distinct from 'day' then coalesce(birth_year, birth_year_cccd) end as year_only,
     nullif(surname, '') as surname,
     nullif(coalesce(surname_key, surname), '') as surname_key,
     case when nullif(name_folded, '') is null then null else coalesce(middle, '') end as middle,
@@ -190,7 +192,7 @@ select
     nullif(given2, '') as given2,
     nullif(name_sorted, '') as name_sorted,
     case when dob_precision = 'day' then birth_date end as birth_date,
-    birth_year,
+    coalesce(birth_year, birth_year_cccd) as birth_year,
     case when dob_precision = 'day' then birth_month end as birth_month,
     case when dob_precision = 'day' then birth_day end as birth_day,
     dob_precision,
@@ -226,7 +228,19 @@ select
     nullif(street_key, '') as street_key,
     old_ward,
     new_ward_code
-from {table}
+from (
+    -- No birth date written, a CCCD that does not contradict the row's gender: the year it
+    -- encodes (4th digit: century, 5th-6th: year) stands for a year-only birth date.
+    select input.*,
+        case
+            when birth_year is null and nullif(citizen_id, '') is not null
+                and id_century_gender between 0 and 3 and id_birth_year_2 between 0 and 99
+                and (gender is null or gender not in ('M', 'F')
+                     or gender = case when id_century_gender % 2 = 0 then 'M' else 'F' end)
+            then case when id_century_gender <= 1 then 1900 else 2000 end + id_birth_year_2
+        end as birth_year_cccd
+    from {table} as input
+) as input
 where record_id is not null
 ) as features
 """

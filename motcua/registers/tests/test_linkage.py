@@ -498,3 +498,21 @@ def test_a_spelling_far_rarer_than_its_neighbour_is_a_typo():
     p = persons(link(table(rows), seed=1))
     assert p["x1"] == p["x2"]
     assert p["y1"] != p["x2"]
+
+
+def test_a_blank_birth_date_takes_the_year_of_the_cccd():
+    # No birth date written, but the CCCD says a man born in 1980 (4th digit 0, then 80): the
+    # namesake born in 1980 in another register is him, the one born in 1962 is not.
+    rows = [
+        *population(),
+        rec("x1", "ward_1", "Lê Văn Tám", None, "M", cccd="048080123456"),
+        rec("x2", "ward_2", "Lê Văn Tám", "1980-06-07", "M"),
+        rec("x3", "ward_3", "Lê Văn Tám", "1962-03-04", "M"),
+    ]
+    p = persons(link(table(rows), seed=1))
+    assert p["x1"] == p["x2"]
+    assert p["x3"] != p["x1"]
+    # A CCCD contradicting the row's gender is a relative's number: no year from it.
+    rows[-3] = rec("x1", "ward_1", "Lê Văn Tám", None, "F", cccd="048080123456")
+    p = persons(link(table(rows), seed=1))
+    assert p["x1"] != p["x2"]
