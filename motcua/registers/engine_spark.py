@@ -212,7 +212,9 @@ class _SparkRun:
         if not self._owns_session:
             # A session made elsewhere: this run's checkpoints go to its own directory.
             self.spark.sparkContext.setCheckpointDir(str(self._tmp / "checkpoints"))
-        self._partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions") or DEFAULT_SHUFFLE_PARTITIONS)
+        self._partitions = int(
+            self.spark.conf.get("spark.sql.shuffle.partitions") or DEFAULT_SHUFFLE_PARTITIONS
+        )
 
         t = self._name
         self._view(self.spark.createDataFrame(table), "input")
@@ -291,12 +293,9 @@ class _SparkRun:
         try:
             if self._owns_session:
                 self.spark.stop()
-            else:
+            else:  # Splink's own views (uniquely named per run) only point at files removed below
                 for name in self._views:
                     self.spark.catalog.dropTempView(name)
-                for row in self.spark.catalog.listTables():
-                    if row.isTemporary and row.name.startswith("__splink__"):
-                        self.spark.catalog.dropTempView(row.name)
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
 

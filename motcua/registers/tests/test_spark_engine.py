@@ -45,28 +45,23 @@ def registers(tmp_path_factory):
 
 
 def _labels(table, truth):
-    """Reviewers' decisions: 25 true pairs accepted (enough for m from labels), and rejected
-    the pairs the unlabelled model scores highest among those the truth keeps apart."""
+    """Reviewers' decisions: 25 true pairs accepted (enough for m from labels), and namesakes
+    (same folded name, other persons in the truth) rejected."""
     by_person: dict[str, list[str]] = {}
     for rid in sorted(truth):
         by_person.setdefault(truth[rid], []).append(rid)
     true_pairs = [(ids[0], ids[1]) for ids in by_person.values() if len(ids) > 1]
     accepted = [(a, b, True) for a, b in random.Random(5).sample(true_pairs, 25)]
-    unlabelled = link(table, engine="duckdb")
-    wrong = sorted(
-        (
-            (-p, a, b)
-            for a, b, p in zip(
-                unlabelled.pairs.column("record_id_l").to_pylist(),
-                unlabelled.pairs.column("record_id_r").to_pylist(),
-                unlabelled.pairs.column("match_probability").to_pylist(),
-                strict=True,
-            )
-            if truth[a] != truth[b]
-        )
+    by_name: dict[str, list[str]] = {}
+    for rid, name in zip(
+        table.column("record_id").to_pylist(), table.column("name_folded").to_pylist(), strict=True
+    ):
+        by_name.setdefault(name, []).append(rid)
+    namesakes = sorted(
+        (a, b) for ids in by_name.values() for a in ids for b in ids if a < b and truth[a] != truth[b]
     )
-    rejected = [(a, b, False) for _, a, b in wrong[:5]]
-    assert rejected, "the fixture should hold namesakes for the reviewers to reject"
+    rejected = [(a, b, False) for a, b in namesakes[:5]]
+    assert len(rejected) == 5, "the fixture should hold namesakes for the reviewers to reject"
     return accepted + rejected
 
 
