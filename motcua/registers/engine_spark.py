@@ -17,7 +17,7 @@ other pairs and other u. This is also how a province runs it: train on a sample 
 score everything on the cluster.
 
 - Up to ``TRAIN_MAX_RECORDS`` records (``MOTCUA_SPARK_TRAIN_MAX_RECORDS``, 1,000,000 by
-  default; DuckDB trains that many in about a minute on two cores) the model is trained on every
+  default; DuckDB trains that many in under 30 s on two cores) the model is trained on every
   record: exactly the model ``engine="duckdb"`` trains, hence the same clusters (the tests check
   it partition for partition).
 - Above, on a uniform random sample of that many records (seeded). A uniform record sample is
