@@ -34,17 +34,6 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from motcua.core.text import fold
 
-RAW_COLUMNS = (
-    "record_id",
-    "source",
-    "full_name",
-    "birth_date",
-    "gender",
-    "citizen_id",
-    "address",
-    "phone",
-    "household_no",
-)
 GENDER_LABEL = {"M": "Nam", "F": "Nữ"}
 CONFLICT_LABELS = {
     "cccd_two_birth_dates": "Một số CCCD, hai ngày sinh khác nhau",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -67,7 +68,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "error": errors,
             "title": title,
-            "max_mb": jobs.settings.MOTCUA_MAX_REGISTER_BYTES // 2**20,
+            "max_mb": settings.MOTCUA_MAX_REGISTER_BYTES // 2**20,
         },
         status=422 if errors else 200,
     )
