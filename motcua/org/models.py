@@ -32,15 +32,26 @@ class Department(models.Model):
     # The procedure fields (lĩnh vực) this department handles; shown on staff screens and used
     # by the staffing capability. Routing uses the procedure's responsible kind.
     fields = models.ManyToManyField("catalog.ProcedureField", blank=True, related_name="departments")
+    # A department is closed, never deleted: its dossiers and staff keep pointing to it, and a
+    # closed department takes no new work (routing and assignment look at open ones only).
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["commune_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["commune", "kind"], name="one_department_of_a_kind_per_commune")
+            models.UniqueConstraint(
+                fields=["commune", "kind"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_department_of_a_kind_per_commune",
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class User(AbstractUser):
@@ -58,13 +69,42 @@ class User(AbstractUser):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     position = models.CharField("chức vụ", max_length=150, blank=True)
+    # Roles held besides the primary `role` (a vice-chair who heads a department): a list of
+    # Role values. Checks go through `roles` / `has_role`, never `role` alone.
+    extra_roles = models.JSONField("vai trò kiêm nhiệm", default=list, blank=True)
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
     @property
+    def roles(self) -> set[str]:
+        extra = self.extra_roles if isinstance(self.extra_roles, list) else []
+        return {self.role, *(r for r in extra if r in Role.values)}
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class CommuneProfile(models.Model):
+    """What a commune shows residents and prints on forms (the agency code stays on the commune)."""
+
+    commune = models.OneToOneField("geo.Commune", on_delete=models.CASCADE, related_name="profile")
+    unit_name = models.CharField("tên đơn vị", max_length=200)
+    address = models.CharField("địa chỉ", max_length=300, blank=True)
+    opening_hours = models.CharField("giờ làm việc", max_length=300, blank=True)
+    hotline = models.CharField("đường dây nóng", max_length=30, blank=True)
+    # Set by `motcua demo` only: the demo refuses to touch a commune it did not create.
+    created_by_demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = "thông tin đơn vị"
+
+    def __str__(self) -> str:
+        return self.unit_name
 
 
 def _hash_token(raw: str) -> str:
