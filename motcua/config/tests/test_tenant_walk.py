@@ -1,0 +1,538 @@
+"""Tenant isolation, walked from the URL configuration and the OpenAPI document.
+
+Every URL pattern of every app (``get_resolver()``, recursively) and every operation of the
+OpenAPI document is looked up in a registry below: either it names objects of commune A and how to
+fill its kwargs from them (``Scoped``), or it takes none of A's objects and may be used by anyone
+allowed, on their own data only (``Own``), or it is public on purpose, with the reason
+(``Public``). A URL or endpoint missing from the registry fails the test ("URL <name> is not
+covered by the tenant walk"), so a new one is covered the day it is added.
+
+Then every role of commune B (another commune of the same province), a province officer of
+another province and an anonymous client GET and POST every walkable URL and call every
+endpoint: on A's objects they get 401/403/404/405/429 or a redirect to the login page or their own
+home; nowhere do they see A's data (applicant's name, dossier codes, merge title, register
+names). A's objects are unchanged at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from motcua.config.api import api
+from motcua.core import clock
+from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff, make_user
+from motcua.dossiers.models import Channel, Dossier, DossierDocument
+from motcua.dossiers.services import Applicant, dossier_attach_documents, dossier_create_draft, dossier_intake
+from motcua.dossiers.workflow import dossier_apply
+from motcua.geo.models import Commune, Province
+from motcua.org.models import ApiToken, DepartmentKind, Role, User
+from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NAME = "Huỳnh Thị Bí Mật"
+SECRET_JOB = "Đợt hợp nhất Bí Mật Thanh Khê"
+SECRET_PERSON = "Tôn Nữ Kín Đáo"
+
+World = dict[str, Any]
+Kwargs = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------------
+# the registry: every URL name and every API operation, and how the walk treats it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The kwargs name objects of commune A: every outsider is refused."""
+
+    build: Callable[[World], list[Kwargs]]
+    post: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+
+@dataclass(frozen=True)
+class Own:
+    """No object of A in the URL (lists, the shared catalogue, forms that create): an outsider
+    may use it, on its own commune's data only."""
+
+    reason: str
+    build: Callable[[World], list[Kwargs]] = field(default=lambda w: [{}])
+    post: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+
+@dataclass(frozen=True)
+class Public:
+    """Public on purpose; not walked (the reason says why)."""
+
+    reason: str
+
+
+def _dossiers(w: World) -> list[Kwargs]:
+    return [{"pk": d.pk} for d in w["dossiers"]]
+
+
+def _job(w: World) -> list[Kwargs]:
+    return [{"pk": w["job"].pk}]
+
+
+URLS: dict[str, Scoped | Own | Public] = {
+    # core
+    "core:login": Public("the login page"),
+    "core:logout": Public("logging out (walking it would end the walker's own session)"),
+    "core:home": Own("redirects each user to their own start page"),
+    # residents' pages
+    "portal:home": Own("the residents' home page"),
+    "portal:lookup": Own("residents' lookup form; an answer needs the code and the phone's last digits"),
+    "portal:status": Scoped(
+        lambda w: [
+            *({"code": d.code, "secret": "0" * 24} for d in w["dossiers"] if d.code),
+            {"code": str(w["draft"].pk), "secret": "0" * 24},
+        ]
+    ),
+    "portal:online_list": Own("the procedures residents may submit online"),
+    "portal:online_submit": Own(
+        "residents' online submission (creates a draft in the commune chosen)",
+        lambda w: [{"code": w["birth"].code}],
+    ),
+    # catalogue (installation-wide)
+    "catalog:list": Own("the public catalogue"),
+    "catalog:detail": Own("a procedure of the shared catalogue", lambda w: [{"code": w["land"].code}]),
+    "catalog:export": Own("the shared catalogue as Excel"),
+    "catalog:import": Own("the shared catalogue's import (installation administrators only)"),
+    # dossiers
+    "dossiers:counter": Own("the counter officer's own desk"),
+    "dossiers:procedure_search": Own("search of the shared catalogue"),
+    "dossiers:intake": Own(
+        "receipt of a new dossier in the officer's commune", lambda w: [{"code": w["land"].code}]
+    ),
+    "dossiers:inbox": Own("the user's own work list"),
+    "dossiers:approvals": Own("the leader's own approvals"),
+    "dossiers:book": Own("the commune's own tracking book"),
+    "dossiers:detail": Scoped(_dossiers),
+    "dossiers:act": Scoped(
+        lambda w: (
+            [
+                {"pk": d.pk, "action": a}
+                for d in w["dossiers"]
+                for a in ("transfer", "submit_draft", "receive")
+            ]
+            + [{"pk": w["draft"].pk, "action": "receive"}]
+        ),
+        post=lambda w: {"reason": "x", "items": "x", "result_summary": "x"},
+    ),
+    "dossiers:attach": Scoped(_dossiers),
+    "dossiers:form": Scoped(
+        lambda w: [{"pk": d.pk, "form": f} for d in w["dossiers"] for f in ("01", "02", "03")]
+    ),
+    "dossiers:document": Scoped(lambda w: [{"pk": w["document"].pk}]),
+    # register merge
+    "registers:jobs": Own("the commune's own merge jobs (POST creates one in the user's commune)"),
+    "registers:job": Scoped(_job),
+    "registers:progress": Scoped(_job),
+    "registers:rerun": Scoped(_job),
+    "registers:download": Scoped(_job),
+    "registers:review": Scoped(_job),
+    "registers:decide": Scoped(
+        lambda w: [{"pk": w["job"].pk, "pair_id": w["pair"].pk}],
+        post=lambda w: {"verdict": "match", "reason": "Đã xác minh với tổ dân phố"},
+    ),
+    # the API's own pages (its operations are walked from the OpenAPI document)
+    "api:api-root": Public("the API's root"),
+    "api:openapi-json": Public("the OpenAPI document"),
+    "api:openapi-view": Public("the API's documentation page"),
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ApiScoped:
+    """The call names objects of commune A: every outsider gets 401/403/404."""
+
+    build: Callable[[World], list[Call]]
+
+
+@dataclass(frozen=True)
+class ApiOwn:
+    reason: str
+    build: Callable[[World], list[Call]]
+
+
+@dataclass(frozen=True)
+class ApiPublic:
+    reason: str
+
+
+def _action_body() -> dict[str, Any]:
+    return {"reason": "x", "items": ["x"], "result_summary": "x"}
+
+
+ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
+    "GET /api/procedures": ApiOwn("the public catalogue", lambda w: [Call(query={"q": "dat"})]),
+    "GET /api/procedures/{code}": ApiOwn(
+        "the public catalogue", lambda w: [Call(path={"code": w["land"].code})]
+    ),
+    "GET /api/dossiers": ApiOwn(
+        "the caller's own dossiers",
+        lambda w: [Call()] + [Call(query={"q": d.code}) for d in w["dossiers"] if d.code],
+    ),
+    "GET /api/dossiers/{dossier_id}": ApiScoped(
+        lambda w: [Call(path={"dossier_id": d.pk}) for d in [*w["dossiers"], w["draft"]]]
+    ),
+    "POST /api/dossiers/intake": ApiOwn(
+        "receipt in the caller's own commune",
+        lambda w: [
+            Call(
+                body={
+                    "procedure_code": w["land"].code,
+                    "applicant": {"name": "Người Ngoài", "phone": "0905000111"},
+                    "outcome": "refuse",
+                    "reason": "Sai thẩm quyền",
+                }
+            )
+        ],
+    ),
+    "POST /api/dossiers/{dossier_id}/actions/{action}": ApiScoped(
+        lambda w: [
+            Call(path={"dossier_id": d.pk, "action": a}, body=_action_body())
+            for d in [*w["dossiers"], w["draft"]]
+            for a in ("transfer", "submit_draft", "receive", "withdraw")
+        ]
+    ),
+    "GET /api/public/lookup": ApiPublic(
+        "residents' lookup: answers only with the code and the phone's last digits"
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# discovery
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str
+    is_api_operation: bool
+
+
+def url_routes() -> list[Route]:
+    """Every URL pattern of the project, with its namespaced name."""
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[Route]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            else:
+                assert isinstance(p, URLPattern)
+                name = namespace + (p.name or f"<unnamed {prefix}{p.pattern}>")
+                yield Route(
+                    name, prefix + str(p.pattern), p.callback.__module__.startswith("ninja.operation")
+                )
+
+    return list(walk(get_resolver().url_patterns, "", ""))
+
+
+def api_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    schema = api.get_openapi_schema()
+    return [
+        (method.upper(), path, op)
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def _as_openapi_path(route: str) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_url_and_endpoint_is_in_the_registry():
+    routes = url_routes()
+    api_paths = {path for _, path, _ in api_operations()}
+    names = set()
+    for r in routes:
+        names.add(r.name)
+        if r.is_api_operation:
+            # An API operation is walked from the OpenAPI document: it must be in it.
+            assert _as_openapi_path(r.route) in api_paths, (
+                f"URL {r.name} ({r.route}) is not in the OpenAPI document, so not covered by the tenant walk"
+            )
+        else:
+            assert r.name in URLS, f"URL {r.name} is not covered by the tenant walk"
+    stale = set(URLS) - names
+    assert not stale, f"the tenant walk registers URLs that no longer exist: {sorted(stale)}"
+    ops = {f"{m} {p}" for m, p, _ in api_operations()}
+    for op in sorted(ops):
+        assert op in ENDPOINTS, f"URL {op} is not covered by the tenant walk"
+    assert not set(ENDPOINTS) - ops, f"stale endpoints: {sorted(set(ENDPOINTS) - ops)}"
+
+
+# --------------------------------------------------------------------------------------------
+# the two communes
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(settings, tmp_path) -> World:
+    """Commune A (Thanh Khê): its staff, dossiers in several states, a document, an online
+    draft, a merge job with a review pair."""
+    settings.UPLOAD_ROOT = tmp_path / "uploads"
+    settings.REGISTERS_ROOT = tmp_path / "registers"
+    commune = make_commune()
+    staff = make_staff(commune)
+    staff["data"] = make_user(commune, Role.DATA_OFFICER, "dulieu")
+    birth, land = make_procedure(), land_procedure()
+    now = clock.now()
+    dossiers = [
+        dossier_intake(
+            actor=staff["counter"], procedure=land, applicant=Applicant(name=SECRET_NAME, phone="0905999888"),
+            form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome=outcome,
+            missing_items=["Sơ đồ"], reason="Sai thẩm quyền", now=now,
+        )
+        for outcome in ("receive", "supplement", "refuse")
+    ]  # fmt: skip
+    dossiers[0] = dossier_apply(dossier=dossiers[0], action="transfer", actor=staff["counter"], now=now)
+    dossier_attach_documents(
+        dossier=dossiers[0], actor=staff["counter"], files=[(None, SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"))],
+        now=now,
+    )  # fmt: skip
+    draft = dossier_create_draft(
+        commune=commune, procedure=birth, applicant=Applicant(name=SECRET_NAME, phone="0905999777"),
+        form_data={}, channel=Channel.ONLINE, now=now,
+    )  # fmt: skip
+    job = MergeJob.objects.create(
+        commune=commune, title=SECRET_JOB, created_by=staff["data"], status=JobStatus.DONE, runs=1
+    )
+    RegisterFile.objects.create(job=job, original_name="so-ho-khau-bi-mat.csv", stored_name="x.csv", size=1,
+                                sha256="0" * 64, rows=2)  # fmt: skip
+    person = {"full_name": SECRET_PERSON, "birth_date": "01/01/1990", "source": "a"}
+    pair = ReviewPair.objects.create(
+        job=job, rank=1, record_id_l="a:1", record_id_r="b:1", match_probability=0.5, match_weight=0.0,
+        same_person=False, left=person, right=person | {"source": "b"},
+    )  # fmt: skip
+    return {
+        "commune": commune,
+        "staff": staff,
+        "birth": birth,
+        "land": land,
+        "dossiers": dossiers,
+        "document": DossierDocument.objects.get(),
+        "draft": draft,
+        "job": job,
+        "pair": pair,
+        "secrets": [SECRET_NAME, SECRET_JOB, SECRET_PERSON, "so-ho-khau-bi-mat"]
+        + [d.code for d in dossiers if d.code],
+    }
+
+
+@pytest.fixture
+def outsiders(db) -> dict[str, User | None]:
+    """Every role of commune B (same province), a province officer of another province, anonymous."""
+    other = make_commune(20305, "Phường An Khê", "H48.20305")
+    people: dict[str, User | None] = dict(make_staff(other, prefix="ak_"))
+    for role in Role:
+        if role not in {u.role for u in people.values() if u} and role != Role.PROVINCE_OFFICER:
+            people[role.lower()] = make_user(other, role, f"ak_{role.lower()}", DepartmentKind.ECONOMIC)
+    hn = Province.objects.create(code=1, name="Thành phố Hà Nội", codename="ha_noi")
+    Commune.objects.create(code=4, name="Phường Ba Đình", division_type="phường", codename="ba_dinh",
+                           province=hn, name_folded="phuong ba dinh")  # fmt: skip
+    people["province_other"] = make_user(None, Role.PROVINCE_OFFICER, "hn_sonoivu")
+    people["province_other"].province = hn
+    people["province_other"].save()
+    people["anonymous"] = None
+    return people
+
+
+def _state(w: World) -> dict[str, Any]:
+    """What an outsider must not change."""
+    return {
+        "dossiers": list(
+            Dossier.objects.filter(commune=w["commune"]).order_by("pk").values_list("pk", "state")
+        ),
+        "documents": DossierDocument.objects.count(),
+        "job": MergeJob.objects.filter(pk=w["job"].pk).values_list("status", "runs").get(),
+        "decisions": ReviewDecision.objects.count(),
+    }
+
+
+def _leaks(body: bytes, secrets: list[str]) -> list[str]:
+    """The secrets found in a body, as written or JSON-escaped (\\u1ef3…)."""
+    text = body.decode("utf-8", errors="ignore")
+    return [s for s in secrets if s in text or json.dumps(s)[1:-1] in text]
+
+
+def _body(resp: Any) -> bytes:
+    if getattr(resp, "streaming", False):
+        return b"".join(resp.streaming_content)
+    return resp.content
+
+
+# --------------------------------------------------------------------------------------------
+# the walks
+# --------------------------------------------------------------------------------------------
+
+REFUSED = {401, 403, 404, 405, 429}
+
+
+def test_every_url_refuses_other_communes_and_shows_none_of_their_data(world, outsiders):
+    routes = [r for r in url_routes() if not r.is_api_operation]
+    before = _state(world)
+    login = reverse("core:login")
+    failures: list[str] = []
+    walked, requests = set(), 0
+    for who, user in outsiders.items():
+        client = Client(raise_request_exception=False)
+        homes = {login, reverse("core:home")}
+        if user is not None:
+            client.force_login(user)
+            start = client.get(reverse("core:home"))
+            if start.status_code == 302:
+                homes.add(start["Location"])
+        for r in routes:
+            entry = URLS.get(r.name)
+            if entry is None:
+                failures.append(f"URL {r.name} is not covered by the tenant walk")
+                continue
+            if isinstance(entry, Public):
+                continue
+            walked.add(r.name)
+            for kwargs in entry.build(world):
+                url = reverse(r.name, kwargs=kwargs)
+                for method in ("get", "post"):
+                    data = entry.post(world) if method == "post" else {}
+                    resp = getattr(client, method)(url, data)
+                    requests += 1
+                    where = f"{who} {method.upper()} {url} ({r.name}) → {resp.status_code}"
+                    leaked = _leaks(_body(resp), world["secrets"])
+                    if leaked:
+                        failures.append(f"{where} shows commune A's data {leaked}")
+                    if resp.status_code >= 500:
+                        failures.append(f"{where}: server error")
+                    elif isinstance(entry, Scoped):
+                        redirect_ok = resp.status_code in (301, 302, 303) and (
+                            resp["Location"].split("?")[0] in homes or resp["Location"].startswith(login)
+                        )
+                        if resp.status_code not in REFUSED and not redirect_ok:
+                            failures.append(f"{where}: not refused ({resp.get('Location', '')})")
+    public = {name for name, e in URLS.items() if isinstance(e, Public)}
+    print(f"\ntenant walk: {len(walked)} URL patterns walked ({requests} requests by {len(outsiders)} outsiders), "
+          f"{len(public)} public on purpose, {len(routes)} non-API patterns in the URL configuration")  # fmt: skip
+    assert not failures, "\n".join(failures)
+    assert len(walked) + len(public & {r.name for r in routes}) >= len(routes)
+    assert _state(world) == before
+
+
+def _fill(path: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+def test_every_endpoint_refuses_other_communes_and_shows_none_of_their_data(world, outsiders):
+    operations = api_operations()
+    before = _state(world)
+    tokens: dict[str, str] = {}
+    for who, user in outsiders.items():
+        if user is not None:
+            raw = ApiToken.new_raw()
+            ApiToken.objects.create(
+                user=user, name="walk", key_hash=ApiToken.hash(raw), created_at=clock.now()
+            )
+            tokens[who] = raw
+    failures: list[str] = []
+    walked, requests = set(), 0
+    for method, path, op in operations:
+        key = f"{method} {path}"
+        entry = ENDPOINTS.get(key)
+        if entry is None:
+            failures.append(f"URL {key} is not covered by the tenant walk")
+            continue
+        if isinstance(entry, ApiPublic):
+            continue
+        walked.add(key)
+        for who in outsiders:
+            headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
+            client = Client(headers=headers, raise_request_exception=False)
+            for call in entry.build(world):
+                url = _fill(path, call.path)
+                if method == "GET":
+                    resp = client.get(url, call.query)
+                else:
+                    resp = client.generic(method, url, json.dumps(call.body or {}),
+                                          content_type="application/json")  # fmt: skip
+                requests += 1
+                where = f"{who} {method} {url} {call.query or ''} → {resp.status_code}"
+                leaked = _leaks(resp.content, world["secrets"])
+                if leaked:
+                    failures.append(f"{where} shows commune A's data {leaked}")
+                if resp.status_code >= 500:
+                    failures.append(f"{where}: server error")
+                elif isinstance(entry, ApiScoped) and resp.status_code not in REFUSED:
+                    failures.append(f"{where}: not refused")
+                elif who == "anonymous" and op.get("security") and resp.status_code != 401:
+                    failures.append(f"{where}: an anonymous call to a staff endpoint must answer 401")
+    public = {k for k, e in ENDPOINTS.items() if isinstance(e, ApiPublic)}
+    print(f"\ntenant walk: {len(walked)} API endpoints walked ({requests} calls by {len(outsiders)} outsiders), "
+          f"{len(public)} public on purpose, {len(operations)} operations in the OpenAPI document")  # fmt: skip
+    assert not failures, "\n".join(failures)
+    assert len(walked) + len(public) >= len(operations)
+    assert _state(world) == before
+
+
+def test_an_unregistered_url_fails_the_walk(monkeypatch):
+    """The walk's own guard: a URL nobody registered is named in the failure."""
+    monkeypatch.delitem(URLS, "dossiers:detail")
+    with pytest.raises(AssertionError, match="URL dossiers:detail is not covered by the tenant walk"):
+        test_every_url_and_endpoint_is_in_the_registry()
+    monkeypatch.delitem(ENDPOINTS, "GET /api/dossiers/{dossier_id}")
+    monkeypatch.setitem(URLS, "dossiers:detail", Scoped(_dossiers))
+    with pytest.raises(AssertionError, match=r"URL GET /api/dossiers/\{dossier_id\} is not covered"):
+        test_every_url_and_endpoint_is_in_the_registry()
+
+
+# --------------------------------------------------------------------------------------------
+# what the walk cannot tell: lists answer 200 but must hold none of A's rows; the province
+# officer of A's own province reads but does not act
+# --------------------------------------------------------------------------------------------
+
+
+def test_lists_of_another_commune_show_none_of_our_dossiers(world, outsiders):
+    for who, user in outsiders.items():
+        if user is None:
+            continue
+        client = Client()
+        client.force_login(user)
+        for name in ("inbox", "approvals", "book"):
+            resp = client.get(reverse(f"dossiers:{name}"), {"pham_vi": "department", "tu": "01/01/2020"})
+            assert resp.status_code in (200, 403), (who, name)
+            assert not _leaks(resp.content, world["secrets"]), (who, name)
+        if user.role == Role.COUNTER_OFFICER:
+            assert not _leaks(client.get(reverse("dossiers:counter")).content, world["secrets"])
+
+
+def test_province_officer_reads_own_province_only(world):
+    reader = make_user(None, Role.PROVINCE_OFFICER, "dn_sonoivu")
+    reader.province_id = 48
+    reader.save()
+    client = Client()
+    client.force_login(reader)
+    d = world["dossiers"][0]
+    assert client.get(reverse("dossiers:detail", args=[d.pk])).status_code == 200
+    resp = client.post(reverse("dossiers:act", args=[d.pk, "submit_draft"]))
+    assert resp.status_code == 403, "a province officer reads but does not act"
