@@ -29,9 +29,10 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -39,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from motcua.core.errors import ValidationFailed
+from motcua.core.text import fold
 
 COLUMNS = (
     "record_id",
@@ -52,6 +54,81 @@ COLUMNS = (
     "household_no",
 )
 HEADER = ",".join(COLUMNS)
+# The same columns as a commune's clerk writes them. A header cell matches after folding
+# (no diacritics, any case, "_" read as a space), so "HỌ VÀ TÊN", "Ho va ten" and "full_name" all
+# name full_name.
+VIETNAMESE_HEADER = {
+    "record_id": ("Mã bản ghi", "Mã định danh bản ghi", "Mã dòng"),
+    "source": ("Danh sách cũ", "Danh sách", "Nguồn", "Sổ", "Đơn vị cũ", "Phường cũ", "Xã cũ"),
+    "full_name": ("Họ và tên", "Họ tên"),
+    "birth_date": ("Ngày sinh", "Ngày tháng năm sinh", "Năm sinh"),
+    "gender": ("Giới tính",),
+    "citizen_id": (
+        "Số CCCD",
+        "CCCD",
+        "Số CCCD/CMND",
+        "Số CMND/CCCD",
+        "Số căn cước",
+        "Số căn cước công dân",
+        "Số định danh cá nhân",
+    ),
+    "address": ("Địa chỉ", "Địa chỉ thường trú", "Nơi thường trú"),
+    "phone": ("Số điện thoại", "Điện thoại", "SĐT"),
+    "household_no": ("Số hộ khẩu", "Số sổ hộ khẩu", "Số hộ"),
+}
+HEADER_VI = ", ".join(names[0] for names in VIETNAMESE_HEADER.values())
+
+
+def _header_key(text: str) -> str:
+    return " ".join(fold(text).replace("_", " ").split()).strip(" :.*")
+
+
+_ALIASES = {_header_key(c): c for c in COLUMNS} | {
+    _header_key(alias): column for column, aliases in VIETNAMESE_HEADER.items() for alias in aliases
+}
+
+
+def canonical_column(cell: Any) -> str:
+    """The canonical column a header cell names, or its folded text when it names none."""
+    key = _header_key(str(cell)) if cell is not None else ""
+    return _ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what a register file may hold, checked before and while it is read: a small
+    .xlsx may declare a billion rows or unzip to gigabytes (a «spreadsheet bomb")."""
+
+    max_rows: int = 1_000_000
+    max_columns: int = 60
+    max_uncompressed_bytes: int = 512 * 1024 * 1024
+    max_zip_entries: int = 500
+    # An entry above 1 MB that unzips to more than this many times its compressed size is refused
+    # (real sheets compress 5-30 times; a bomb thousands of times).
+    max_ratio: int = 200
+
+
+def limits_from_settings() -> Limits:
+    """The caps set in the settings (MOTCUA_REGISTER_MAX_*), or the defaults outside Django."""
+    from django.conf import settings
+
+    default = Limits()
+    if not settings.configured:  # pragma: no cover - the CLI and the app always configure
+        return default
+    return Limits(
+        max_rows=getattr(settings, "MOTCUA_REGISTER_MAX_ROWS", default.max_rows),
+        max_columns=getattr(settings, "MOTCUA_REGISTER_MAX_COLUMNS", default.max_columns),
+        max_uncompressed_bytes=getattr(
+            settings, "MOTCUA_REGISTER_MAX_UNCOMPRESSED_BYTES", default.max_uncompressed_bytes
+        ),
+    )
+
+
+def _so(n: int) -> str:
+    """A count the Vietnamese way: 1.000.000."""
+    return f"{n:,}".replace(",", ".")
+
+
 SCHEMA = pa.schema(
     [*[(name, pa.string()) for name in COLUMNS], ("line_no", pa.int64()), ("file_name", pa.string())]
 )
@@ -59,6 +136,13 @@ SCHEMA = pa.schema(
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SAVE_AS_UTF8 = "Hãy mở tệp bằng Excel và lưu lại với kiểu «CSV UTF-8 (Comma delimited)»."
 _MAX_TITLE_ROWS = 20
+
+
+Stop = Callable[[], None]
+
+
+def _never() -> None:
+    return None
 
 
 class _Problems(Exception):
@@ -69,20 +153,29 @@ class _Problems(Exception):
         self.details = details
 
 
-def read_register(path: Path | str) -> pa.Table:
+def read_register(path: Path | str, *, limits: Limits | None = None) -> pa.Table:
     """One register file (CSV or .xlsx) as a table; ValidationFailed listing every problem."""
-    return read_registers([path])
+    return read_registers([path], limits=limits)
 
 
-def read_registers(paths: Sequence[Path | str]) -> pa.Table:
-    """Several registers, concatenated; a record_id may appear only once across all of them."""
+def read_registers(
+    paths: Sequence[Path | str], *, limits: Limits | None = None, should_stop: Stop | None = None
+) -> pa.Table:
+    """Several registers, concatenated; a record_id may appear only once across all of them.
+
+    ``limits`` (default: the settings) caps rows, columns and what an .xlsx unzips to;
+    ``should_stop()`` is asked between files and every few thousand rows of an .xlsx: a
+    cancelled or timed-out merge stops reading (it raises what it likes, e.g. Cancelled)."""
+    limits = limits or limits_from_settings()
+    stop = should_stop or _never
     files = [Path(p) for p in paths]
     if not files:
         raise ValidationFailed("Chưa chọn tệp sổ nào.", details=["Chưa chọn tệp sổ nào."])
     tables: list[pa.Table] = []
     details: list[str] = []
     for path in files:
-        table, problems = _read_one(path)
+        stop()
+        table, problems = _read_one(path, limits, stop)
         details.extend(problems)
         if table is not None:
             tables.append(table)
@@ -109,7 +202,7 @@ def _refusal(paths: Sequence[Path], details: list[str]) -> ValidationFailed:
 # ----------------------------------------------------------------------------------------------
 
 
-def _read_one(path: Path) -> tuple[pa.Table | None, list[str]]:
+def _read_one(path: Path, limits: Limits, stop: Stop) -> tuple[pa.Table | None, list[str]]:
     """The file's rows and its problems; no table when the file cannot be read at all."""
     name = path.name
     try:
@@ -121,13 +214,13 @@ def _read_one(path: Path) -> tuple[pa.Table | None, list[str]]:
     problems: list[str] = []
     try:
         if raw.startswith(b"PK\x03\x04"):
-            columns, lines = _read_xlsx(raw, name, problems)
+            columns, lines = _read_xlsx(raw, name, problems, limits, stop)
         elif raw.startswith(b"\xd0\xcf\x11\xe0"):
             return None, [
                 f"{name}: tệp Excel đời cũ (.xls) không đọc được; hãy lưu lại thành .xlsx hoặc CSV UTF-8."
             ]
         else:
-            columns, lines = _read_csv(raw, name, problems)
+            columns, lines = _read_csv(raw, name, problems, limits)
     except _Problems as fatal:
         return None, fatal.details
     return _finish(columns, lines, name, problems)
@@ -200,8 +293,9 @@ def _duplicates(table: pa.Table) -> list[str]:
 
 
 def _check_header(cells: Sequence[Any], name: str, line: int = 1) -> list[int]:
-    """Index of each expected column in the header row; _Problems naming what is wrong."""
-    found = [str(c).strip().lower() if c is not None else "" for c in cells]
+    """Index of each expected column in the header row (English or Vietnamese names); _Problems
+    naming what is wrong."""
+    found = [canonical_column(c) for c in cells]
     while found and not found[-1]:
         found.pop()
     problems = []
@@ -220,7 +314,10 @@ def _check_header(cells: Sequence[Any], name: str, line: int = 1) -> list[int]:
         problems.append("thừa cột " + shown)
     if problems:
         raise _Problems(
-            [f"{name} dòng {line}: tiêu đề không đúng — {'; '.join(problems)}. Tiêu đề cần có: {HEADER}."]
+            [
+                f"{name} dòng {line}: tiêu đề không đúng — {'; '.join(problems)}. Tiêu đề cần có: {HEADER} "
+                f"(hoặc bằng tiếng Việt: {HEADER_VI})."
+            ]
         )
     return positions
 
@@ -251,7 +348,7 @@ def _not_utf8(name: str, line: int, shown: str) -> _Problems:
     )
 
 
-def _read_csv(raw: bytes, name: str, problems: list[str]) -> tuple[dict[str, Any], pa.Array]:
+def _read_csv(raw: bytes, name: str, problems: list[str], limits: Limits) -> tuple[dict[str, Any], pa.Array]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _Problems(
             [f"{name}: tệp được lưu bằng mã UTF-16 («Unicode Text»), không phải UTF-8. {_SAVE_AS_UTF8}"]
@@ -268,8 +365,13 @@ def _read_csv(raw: bytes, name: str, problems: list[str]) -> tuple[dict[str, Any
         raise _not_utf8(name, 1, header_bytes[:80].decode("utf-8", "replace")) from None
     delimiter = _delimiter(header_line)
     header = next(csv.reader([header_line], delimiter=delimiter), [])
+    if len(header) > limits.max_columns:
+        raise _Problems([_too_many_columns(name, len(header), limits)])
     positions = _check_header(header, name)
     body = b"" if end < 0 else raw[end + 1 :]
+    # Every row ends with a newline (a quoted value may hold more): the count bounds the rows.
+    if body.count(b"\n") > limits.max_rows and _count_csv_rows(body, delimiter, limits) > limits.max_rows:
+        raise _Problems([_too_many_rows(name, limits)])
     # A blank line before the last data line shifts line numbers: the slow path counts exactly.
     if _has_data(body) and not _blank_line_inside(body):
         fast = _read_csv_fast(body, len(header), delimiter, positions, name)
@@ -299,7 +401,7 @@ def _blank_line_inside(body: bytes) -> bool:
 def _delimiter(header_line: str) -> str:
     best = ","
     for candidate in (",", ";", "\t"):
-        cells = {c.strip().lower() for c in header_line.split(candidate)}
+        cells = {canonical_column(c) for c in header_line.split(candidate)}
         if len(cells & set(COLUMNS)) > 1:
             return candidate
         if header_line.count(candidate) > header_line.count(best):
@@ -417,10 +519,136 @@ def _cell_text(value: Any, number_format: str | None) -> str | None:
     return str(value)
 
 
-def _read_xlsx(raw: bytes, name: str, problems: list[str]) -> tuple[dict[str, pa.Array], pa.Array]:
+def _too_many_rows(name: str, limits: Limits) -> str:
+    return (
+        f"{name}: tệp có hơn {_so(limits.max_rows)} dòng, vượt giới hạn {_so(limits.max_rows)} dòng "
+        "của một tệp. Hãy chia danh sách thành nhiều tệp nhỏ hơn."
+    )
+
+
+def _too_many_columns(name: str, found: int, limits: Limits) -> str:
+    return (
+        f"{name}: tệp có {_so(found)} cột, vượt giới hạn {_so(limits.max_columns)} cột. "
+        f"Danh sách chỉ cần các cột: {HEADER}."
+    )
+
+
+def _count_csv_rows(body: bytes, delimiter: str, limits: Limits) -> int:
+    """Rows of a CSV body (quoted newlines counted once), stopping past the cap."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8", "replace"), newline=""), delimiter=delimiter)
+    n = 0
+    for row in reader:
+        if row:
+            n += 1
+            if n > limits.max_rows:
+                break
+    return n
+
+
+def _mb(n: int) -> str:
+    return f"{_so(max(1, round(n / 2**20)))} MB"
+
+
+def check_xlsx_archive(source: IO[bytes] | bytes, name: str, limits: Limits) -> list[str]:
+    """What is wrong with an .xlsx as a zip archive, before anything unzips it: too many
+    entries, an entry or the whole too large once unzipped, an entry compressed like a bomb, a
+    sheet declaring more rows or columns than the caps. Reads only the zip directory and the
+    start of each sheet (its <dimension>): a second at most, whatever the file claims.
+
+    The sizes come from the zip directory; Python's zipfile never returns more bytes than the
+    directory declares (a lying entry fails its CRC), so openpyxl cannot unzip more than checked."""
+    from openpyxl.worksheet._read_only import read_dimension
+
+    data = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(data)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return [f"{name}: không đọc được tệp Excel ({exc}). Hãy lưu lại thành .xlsx."]
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_zip_entries:
+            return [
+                f"{name}: tệp Excel gồm {_so(len(entries))} phần, vượt giới hạn {_so(limits.max_zip_entries)} "
+                "phần. Hãy lưu lại danh sách thành .xlsx chỉ có một trang tính hoặc CSV UTF-8."
+            ]
+        total = sum(e.file_size for e in entries)
+        cap = _mb(limits.max_uncompressed_bytes)
+        for entry in entries:
+            if entry.file_size > limits.max_uncompressed_bytes or (
+                entry.file_size > 2**20 and entry.file_size > limits.max_ratio * max(entry.compress_size, 1)
+            ):
+                return [
+                    f"{name}: tệp Excel bất thường — phần «{entry.filename[:60]}» giải nén ra "
+                    f"{_mb(entry.file_size)} (từ {_mb(entry.compress_size)}), vượt giới hạn {cap} "
+                    f"hoặc {limits.max_ratio} lần. Tệp bị từ chối để bảo vệ máy chủ; hãy lưu lại danh "
+                    "sách từ Excel thành .xlsx hoặc CSV UTF-8."
+                ]
+        if total > limits.max_uncompressed_bytes:
+            return [
+                f"{name}: tệp Excel giải nén ra {_mb(total)}, vượt giới hạn {cap}. "
+                "Hãy chia danh sách thành nhiều tệp nhỏ hơn."
+            ]
+        for entry in entries:
+            if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", entry.filename):
+                continue
+            try:
+                with archive.open(entry) as part:
+                    bounds = read_dimension(part)
+            except Exception as exc:  # a broken sheet is the officer's file, not a server error
+                return [f"{name}: không đọc được tệp Excel ({type(exc).__name__}). Hãy lưu lại thành .xlsx."]
+            problem = _declared_too_large(name, bounds, limits)
+            if problem:
+                return [problem]
+    return []
+
+
+def _declared_too_large(name: str, bounds: Any, limits: Limits) -> str | None:
+    if not bounds:
+        return None
+    _min_col, _min_row, max_col, max_row = bounds
+    if max_row is not None and max_row > limits.max_rows:
+        return (
+            f"{name}: trang tính khai báo {_so(max_row)} dòng, vượt giới hạn {_so(limits.max_rows)} dòng "
+            "của một tệp. Hãy chia danh sách thành nhiều tệp nhỏ hơn, hoặc mở tệp bằng Excel, xoá các "
+            "dòng trống ở cuối rồi lưu lại."
+        )
+    if max_col is not None and max_col > limits.max_columns:
+        return _too_many_columns(name, max_col, limits)
+    return None
+
+
+def check_upload(fileobj: IO[bytes], name: str, limits: Limits | None = None) -> list[str]:
+    """The caps a file can be checked against in a second, at upload: for .xlsx the archive
+    and the declared sheet size (``check_xlsx_archive``); for CSV the number of lines."""
+    limits = limits or limits_from_settings()
+    fileobj.seek(0)
+    head = fileobj.read(4)
+    fileobj.seek(0)
+    try:
+        if head == b"PK\x03\x04":
+            return check_xlsx_archive(fileobj, name, limits)
+        lines = 0
+        for chunk in iter(lambda: fileobj.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+        if lines > limits.max_rows + 1:
+            return [_too_many_rows(name, limits)]
+        return []
+    finally:
+        fileobj.seek(0)
+
+
+_STOP_EVERY = 5000  # rows between two questions to should_stop()
+
+
+def _read_xlsx(
+    raw: bytes, name: str, problems: list[str], limits: Limits, stop: Stop
+) -> tuple[dict[str, pa.Array], pa.Array]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    refused = check_xlsx_archive(raw, name, limits)
+    if refused:
+        raise _Problems(refused)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -429,9 +657,44 @@ def _read_xlsx(raw: bytes, name: str, problems: list[str]) -> tuple[dict[str, pa
         if not workbook.worksheets:
             raise _Problems([f"{name}: tệp Excel không có trang tính nào."])
         sheet = workbook.worksheets[0]
-        return _read_sheet(sheet.iter_rows(), name, problems)
+        declared = (sheet.min_column, sheet.min_row, sheet.max_column, sheet.max_row)
+        problem = _declared_too_large(name, declared, limits)
+        if problem:
+            raise _Problems([problem])
+        return _read_sheet(_sheet_rows(sheet, name, limits, stop), name, problems)
     finally:
         workbook.close()
+
+
+def _sheet_rows(sheet: Any, name: str, limits: Limits, stop: Stop) -> Iterable[Any]:
+    """The rows the sheet holds, each with its row number, refused past the caps as they come.
+
+    openpyxl's ``iter_rows`` yields an empty row for every row number between two written rows
+    and up to the declared dimension (a billion of them in the «dimension bomb»); its row parser
+    (what ``iter_rows`` uses) yields only the rows written, so a row numbered past the cap is
+    refused at once."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for n, (row_no, cells) in enumerate(parser.parse(), start=1):
+            if row_no > limits.max_rows:
+                raise _Problems([_too_many_rows(name, limits)])
+            if cells and cells[-1]["column"] > limits.max_columns:
+                if any(c["value"] not in (None, "") for c in cells if c["column"] > limits.max_columns):
+                    raise _Problems([_too_many_columns(name, cells[-1]["column"], limits)])
+                cells = [c for c in cells if c["column"] <= limits.max_columns]
+            if n % _STOP_EVERY == 0:
+                stop()
+            yield sheet._get_row(cells, 1, None, False) if cells else ()
 
 
 def _read_sheet(rows: Iterable[Any], name: str, problems: list[str]) -> tuple[dict[str, pa.Array], pa.Array]:

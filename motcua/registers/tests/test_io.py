@@ -73,13 +73,13 @@ def test_wrong_header_names_missing_and_extra_columns(tmp_path):
     path = write(
         tmp_path,
         "ward_2.csv",
-        "record_id,source,ho_ten,birth_date,gender,citizen_id,address,phone\nR1,w,A,,,,,\n",
+        "record_id,source,ten_goi,birth_date,gender,citizen_id,address,phone\nR1,w,A,,,,,\n",
     )
     error = refusal([path])
     (detail,) = error.details
     assert "ward_2.csv dòng 1" in detail
     assert "thiếu cột «full_name», «household_no»" in detail
-    assert "thừa cột «ho_ten»" in detail
+    assert "thừa cột «ten_goi»" in detail
     assert HEADER in detail
     assert "ward_2.csv" in error.message
 
@@ -212,10 +212,10 @@ def test_xlsx_numbers_become_text_without_dot_zero_and_dates_dd_mm_yyyy(tmp_path
 
 
 def test_xlsx_wrong_header_is_refused(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", [["record_id", "ho_ten"], [1, "A"]])
+    path = write_xlsx(tmp_path / "a.xlsx", [["record_id", "ten_goi"], [1, "A"]])
     (detail,) = refusal([path]).details
     assert detail.startswith("a.xlsx dòng 1: tiêu đề không đúng")
-    assert "thừa cột «ho_ten»" in detail
+    assert "thừa cột «ten_goi»" in detail
 
 
 def test_xlsx_duplicates_and_data_outside_the_header(tmp_path):
