@@ -8,5 +8,6 @@ urlpatterns = [
     path("thu-tuc/", include("motcua.catalog.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),
     path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
+    path("quan-tri/", include("motcua.org.urls")),
     path("api/", api.urls),
 ]

@@ -27,9 +27,9 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     qs = Dossier.objects.select_related("procedure", "department", "assignee", "commune")
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    if user.role in STAFF_ROLES and user.commune_id:
+    if user.has_role(*STAFF_ROLES) and user.commune_id:
         return qs.filter(commune_id=user.commune_id)
-    if user.role == Role.PROVINCE_OFFICER and user.province_id:
+    if user.has_role(Role.PROVINCE_OFFICER) and user.province_id:
         return qs.filter(commune__province_id=user.province_id)
     return qs.none()
 
@@ -67,9 +67,9 @@ def inbox_for(*, user: User, now: dt.datetime, scope: str = "mine") -> QuerySet[
     qs = dossiers_visible_to(user).exclude(state__in=FINAL_STATES).exclude(state=State.DRAFT)
     if scope == "department" and user.department_id:
         qs = qs.filter(department_id=user.department_id, state__in=DEPARTMENT_STATES)
-    elif user.role == Role.COUNTER_OFFICER:
+    elif user.has_role(Role.COUNTER_OFFICER):
         qs = qs.filter(state__in=[State.RECEIVED, State.RESULT_READY, State.SUPPLEMENT_REQUESTED])
-    elif user.role == Role.COMMUNE_LEADER:
+    elif user.has_role(Role.COMMUNE_LEADER):
         qs = qs.filter(state=State.AWAITING_APPROVAL)
     else:
         qs = qs.filter(state__in=DEPARTMENT_STATES).filter(

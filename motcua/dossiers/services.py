@@ -172,7 +172,7 @@ def dossier_intake(
 ) -> Dossier:
     """A walk-in at the counter, ending in receipt (Mẫu 01), supplementation (Mẫu 02) or
     refusal (Mẫu 03). One transaction: a failed receipt leaves no dossier and no number."""
-    if actor.role != Role.COUNTER_OFFICER or actor.commune is None:
+    if not actor.has_role(Role.COUNTER_OFFICER) or actor.commune is None:
         raise NotAllowed("Chỉ cán bộ một cửa của xã/phường mới tiếp nhận hồ sơ.")
     action = {"receive": "receive", "supplement": "request_supplement", "refuse": "refuse"}.get(outcome)
     if action is None:

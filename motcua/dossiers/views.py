@@ -48,7 +48,7 @@ def _staff(request: HttpRequest) -> User:
 
 def _counter_officer(request: HttpRequest) -> User:
     user = _staff(request)
-    if user.role != Role.COUNTER_OFFICER:
+    if not user.has_role(Role.COUNTER_OFFICER):
         raise NotAllowed("Trang này dành cho cán bộ bộ phận một cửa.")
     return user
 

@@ -139,7 +139,7 @@ def _supplement(ctx: Context) -> None:
 def _transfer(ctx: Context) -> None:
     d = ctx.dossier
     if d.department is None:
-        dept = Department.objects.filter(commune=d.commune, kind=d.procedure.responsible_kind).first()
+        dept = Department.objects.filter(commune=d.commune, kind=d.procedure.responsible_kind, closed_at__isnull=True).first()
         if dept is None:
             raise ValidationFailed("Chưa có phòng chuyên môn phụ trách lĩnh vực này.", code="no_department")
         d.department = dept
@@ -309,10 +309,10 @@ def _transition_for(action: str, state: str) -> Transition | None:
 
 
 def _may(actor: User, dossier: Dossier, t: Transition) -> bool:
-    if not actor.is_active or actor.commune_id != dossier.commune_id or actor.role not in t.roles:
+    if not actor.is_active or actor.commune_id != dossier.commune_id or not actor.has_role(*t.roles):
         return False
     if t.department_bound:
-        if actor.role == R.DEPARTMENT_HEAD:
+        if actor.has_role(R.DEPARTMENT_HEAD):
             return actor.department_id == dossier.department_id
         return dossier.assignee_id == actor.pk or (
             dossier.assignee_id is None and actor.department_id == dossier.department_id

@@ -72,6 +72,10 @@ class User(AbstractUser):
     # Roles held besides the primary `role` (a vice-chair who heads a department): a list of
     # Role values. Checks go through `roles` / `has_role`, never `role` alone.
     extra_roles = models.JSONField("vai trò kiêm nhiệm", default=list, blank=True)
+    phone = models.CharField("điện thoại", max_length=20, blank=True)
+    # Set when an administrator gives a one-time password: the next login goes to the
+    # password change page first.
+    must_change_password = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -83,6 +87,11 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def extra_role_labels(self) -> list[str]:
+        extra = self.extra_roles if isinstance(self.extra_roles, list) else []
+        return [Role(r).label for r in extra if r in Role.values and r != self.role]
 
     @property
     def display_name(self) -> str:

@@ -56,7 +56,9 @@ def _status_context(dossier: Dossier | PublicStatus) -> dict[str, object]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    from motcua.org.selectors import public_profiles
+
+    return render(request, "portal/home.html", {"profiles": public_profiles()})
 
 
 @require_GET

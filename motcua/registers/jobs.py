@@ -74,7 +74,7 @@ WORKBOOK_NAME = "danh-sach-hop-nhat.xlsx"
 
 
 def _merge_user(user: User) -> User:
-    if user.role not in MERGE_ROLES or user.commune_id is None:
+    if not user.has_role(*MERGE_ROLES) or user.commune_id is None:
         raise NotAllowed("Chức năng hợp nhất danh sách dành cho cán bộ quản lý dữ liệu của xã, phường.")
     return user
 

@@ -1,0 +1,81 @@
+"""Reads for the commune's administrator: always scoped to the acting user's own commune."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from motcua.core.errors import NotAllowed, NotFound
+
+from .models import CommuneProfile, Department, Role, User
+
+# The roles a commune administrator may give (a province officer is not a commune's staff).
+ASSIGNABLE_ROLES: tuple[str, ...] = (
+    Role.COUNTER_OFFICER,
+    Role.SPECIALIST,
+    Role.DEPARTMENT_HEAD,
+    Role.COMMUNE_LEADER,
+    Role.DATA_OFFICER,
+    Role.ADMIN,
+)
+
+
+def commune_admin(user: object) -> User:
+    """The acting user if they administer a commune; NotAllowed otherwise."""
+    if (
+        not isinstance(user, User)
+        or not user.is_active
+        or not user.has_role(Role.ADMIN)
+        or user.commune_id is None
+    ):
+        raise NotAllowed("Trang này dành cho quản trị của xã, phường.")
+    return user
+
+
+def departments_for(*, user: User) -> QuerySet[Department]:
+    """The admin's commune's departments, open ones first, with how many active staff each has."""
+    admin = commune_admin(user)
+    return (
+        Department.objects.filter(commune_id=admin.commune_id)
+        .annotate(active_staff=Count("staff", filter=Q(staff__is_active=True)))
+        .order_by("closed_at", "name")
+    )
+
+
+def open_departments_for(*, user: User) -> QuerySet[Department]:
+    return departments_for(user=user).filter(closed_at__isnull=True)
+
+
+def department_get_for(*, user: User, pk: int) -> Department:
+    admin = commune_admin(user)
+    department = Department.objects.filter(pk=pk, commune_id=admin.commune_id).first()
+    if department is None:
+        raise NotFound("Không tìm thấy phòng ban này.")
+    return department
+
+
+def staff_for(*, user: User) -> QuerySet[User]:
+    """The admin's commune's staff accounts, active ones first."""
+    admin = commune_admin(user)
+    return (
+        User.objects.filter(commune_id=admin.commune_id)
+        .select_related("department")
+        .order_by("-is_active", "full_name", "username")
+    )
+
+
+def staff_get_for(*, user: User, pk: int) -> User:
+    admin = commune_admin(user)
+    staff = User.objects.filter(pk=pk, commune_id=admin.commune_id).select_related("department").first()
+    if staff is None:
+        raise NotFound("Không tìm thấy tài khoản cán bộ này.")
+    return staff
+
+
+def profile_for(*, user: User) -> CommuneProfile | None:
+    admin = commune_admin(user)
+    return CommuneProfile.objects.filter(commune_id=admin.commune_id).first()
+
+
+def public_profiles() -> list[CommuneProfile]:
+    """What the public home page shows: every configured commune of the installation."""
+    return list(CommuneProfile.objects.select_related("commune").order_by("commune__name"))
