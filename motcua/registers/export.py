@@ -16,6 +16,8 @@ digits contradict the row's gender or birth year).
 - *Quyết định rà soát*: the reviewers' decisions (who, when, accept/reject, reason).
 
 openpyxl in write-only mode (rows are streamed: a ward's 230,000 records fit in little memory).
+Every cell goes through ``motcua.core.excel``: what the registers' clerks typed is written as
+text, never as a formula (a name ``=HYPERLINK(…)`` stays a name).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from typing import Any
 
 import pyarrow as pa
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from motcua.core.excel import append_text_row, text_cell
 from motcua.core.text import fold
 
 GENDER_LABEL = {"M": "Nam", "F": "Nữ"}
@@ -360,13 +362,13 @@ def _summary_sheet(
     ws.column_dimensions["A"].width = 52
     for col in "BCDE":
         ws.column_dimensions[col].width = 18
-    ws.append([_cell(ws, f"Danh sách hợp nhất — {commune}", font=_TITLE_FONT)])
-    ws.append(["Đợt hợp nhất", title])
-    ws.append(["Lần chạy", run_no])
-    ws.append(["Thời điểm lập", generated_at.strftime("%d/%m/%Y %H:%M")])
-    ws.append(["Số quyết định rà soát đã áp dụng", n_decisions])
-    ws.append([])
-    ws.append([_cell(ws, "Chất lượng dữ liệu", font=_HEAD_FONT)])
+    append_text_row(ws, [_cell(ws, f"Danh sách hợp nhất — {commune}", font=_TITLE_FONT)])
+    append_text_row(ws, ["Đợt hợp nhất", title])
+    append_text_row(ws, ["Lần chạy", run_no])
+    append_text_row(ws, ["Thời điểm lập", generated_at.strftime("%d/%m/%Y %H:%M")])
+    append_text_row(ws, ["Số quyết định rà soát đã áp dụng", n_decisions])
+    append_text_row(ws, [])
+    append_text_row(ws, [_cell(ws, "Chất lượng dữ liệu", font=_HEAD_FONT)])
     for label, key in (
         ("Tổng số bản ghi", "records"),
         ("Số người sau hợp nhất", "persons"),
@@ -376,27 +378,29 @@ def _summary_sheet(
         ("Số bản ghi không có CCCD/CMND", "records_without_id"),
         ("Số bản ghi chỉ có năm sinh", "records_with_year_only"),
     ):
-        ws.append([label, report[key]])
-    ws.append([])
-    ws.append([_cell(ws, "Xung đột cần kiểm tra", font=_HEAD_FONT)])
+        append_text_row(ws, [label, report[key]])
+    append_text_row(ws, [])
+    append_text_row(ws, [_cell(ws, "Xung đột cần kiểm tra", font=_HEAD_FONT)])
     for kind, label in CONFLICT_LABELS.items():
-        ws.append([label, report["conflict_counts"][kind]])
-    ws.append([])
-    ws.append(
+        append_text_row(ws, [label, report["conflict_counts"][kind]])
+    append_text_row(ws, [])
+    append_text_row(
+        ws,
         [
             _cell(ws, h, font=_HEAD_FONT, fill=_HEAD_FILL)
             for h in ("Danh sách cũ", "Số bản ghi", "Số người", "Bản ghi trùng", "Người có ở danh sách khác")
-        ]
+        ],
     )
     for source, row in report["per_register"].items():
-        ws.append(
+        append_text_row(
+            ws,
             [
                 source or "(không ghi)",
                 row["records"],
                 row["persons"],
                 row["duplicate_records"],
                 row["persons_in_other_registers"],
-            ]
+            ],
         )
 
 
@@ -407,32 +411,17 @@ def _table_sheet(
     ws.freeze_panes = "A2"
     for i, (_, width, _) in enumerate(columns):
         ws.column_dimensions[_letter(i)].width = width
-    ws.append([_cell(ws, head, font=_HEAD_FONT, fill=_HEAD_FILL) for head, _, _ in columns])
+    append_text_row(ws, [_cell(ws, head, font=_HEAD_FONT, fill=_HEAD_FILL) for head, _, _ in columns])
     keys = [key for _, _, key in columns]
     for row in rows:
-        ws.append([_text(row.get(k)) for k in keys])
+        append_text_row(ws, [row.get(k) for k in keys])
     ws.auto_filter.ref = f"A1:{_letter(len(columns) - 1)}1"
-
-
-def _text(value: Any) -> Any:
-    """Numbers stay numbers; ID-like strings stay strings (Excel would eat leading zeros)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
-    return value
 
 
 def _cell(
     ws: WriteOnlyWorksheet, value: Any, *, font: Font | None = None, fill: PatternFill | None = None
 ) -> Any:
-    cell = WriteOnlyCell(ws, value=value)
-    if font:
-        cell.font = font
-    if fill:
-        cell.fill = fill
-    cell.alignment = Alignment(vertical="top")
-    return cell
+    return text_cell(ws, value, font=font, fill=fill, alignment=Alignment(vertical="top"))
 
 
 def _letter(i: int) -> str:
