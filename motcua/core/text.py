@@ -33,8 +33,12 @@ def fold(text: str | None) -> str:
     return " ".join(_CONTROL.sub("", unidecode(clean_text(text))).lower().split())
 
 
-def mask_digits(value: str | None, keep: int = 3) -> str:
-    """Mask a personal number for lists and logs: 048095001234 → *********234."""
+MASK_KEEP = 2
+
+
+def mask_digits(value: str | None, keep: int = MASK_KEEP) -> str:
+    """Mask a personal number (phone, CCCD) for lists, logs and printed registers: at most
+    the last 2 digits stay, 048095001234 → **********34. The one rule, used everywhere."""
     if not value:
         return ""
     value = str(value)

@@ -19,7 +19,8 @@ from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure
 from motcua.core import clock
 from motcua.core.dates import parse_date
-from motcua.core.errors import NotAllowed, ValidationFailed
+from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
+from motcua.core.text import clean_text
 from motcua.org.models import Role, User
 
 from . import forms as parse
@@ -28,11 +29,16 @@ from .models import Dossier, State
 from .selectors import (
     approvals_for,
     book_for,
+    control_sheet_for,
     document_get_for,
     dossier_get_for,
+    dossier_search,
     dossiers_visible_to,
     drafts_for,
     inbox_for,
+    overview_communes_for,
+    overview_for,
+    supplement_waiting_for,
 )
 from .services import dossier_attach_documents, dossier_intake
 from .workflow import allowed_transitions, dossier_apply, transition_label
@@ -48,7 +54,7 @@ def _staff(request: HttpRequest) -> User:
 
 def _counter_officer(request: HttpRequest) -> User:
     user = _staff(request)
-    if not user.has_role(Role.COUNTER_OFFICER):
+    if user.role != Role.COUNTER_OFFICER:
         raise NotAllowed("Trang này dành cho cán bộ bộ phận một cửa.")
     return user
 
@@ -67,9 +73,48 @@ def counter(request: HttpRequest) -> HttpResponse:
             "to_transfer": visible.filter(state=State.RECEIVED).order_by("received_at")[:50],
             "to_return": visible.filter(state=State.RESULT_READY).order_by("finished_at")[:50],
             "received_today": visible.filter(first_received_at__date=timezone.localdate(now)).count(),
+            "supplement_count": supplement_waiting_for(user=user).count(),
             "now": now,
         },
     )
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Find a dossier over all time by code, phone, CCCD or the applicant's name."""
+    user = _staff(request)
+    q = request.GET.get("q", "")
+    context: dict[str, object] = {"q": clean_text(q).strip(), "now": clock.now()}
+    try:
+        rows = dossier_search(user=user, query=q)
+    except ValidationFailed as exc:
+        context.update(error=exc.message, q="")
+        return render(request, "dossiers/search.html", context, status=422)
+    context["page"] = Paginator(rows, 25).get_page(request.GET.get("trang"))
+    return render(request, "dossiers/search.html", context)
+
+
+@login_required
+@require_GET
+def supplements(request: HttpRequest) -> HttpResponse:
+    """Dossiers waiting for the resident's supplementation (Mẫu 02 given)."""
+    user = _staff(request)
+    page = Paginator(supplement_waiting_for(user=user), 50).get_page(request.GET.get("trang"))
+    return render(request, "dossiers/supplements.html", {"page": page, "now": clock.now()})
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """The leader's ward-wide view: overdue and soon-due dossiers, backlog, on-time rate."""
+    user = _staff(request)
+    raw = request.GET.get("xa", "")
+    if raw and not raw.isdigit():
+        raise NotFound("Không tìm thấy xã/phường.")
+    data = overview_for(user=user, now=clock.now(), commune_code=int(raw) if raw else None)
+    communes = overview_communes_for(user) if user.has_role(Role.PROVINCE_OFFICER) else None
+    return render(request, "dossiers/overview.html", {"o": data, "communes": communes, "now": data.now})
 
 
 @login_required
@@ -140,6 +185,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checklist": dossier.procedure.checklist.all(),
             "form_fields": dossier.procedure.form_fields.all(),
             "may_attach": user.commune_id == dossier.commune_id and not dossier.is_final,
+            # The commune's own staff handle the dossier and must call the resident; a reader
+            # from the province sees personal numbers masked as in lists.
+            "reveal_personal": user.commune_id == dossier.commune_id,
         },
     )
 
@@ -234,8 +282,12 @@ def book(request: HttpRequest) -> HttpResponse:
     """Mẫu 06: the tracking book (A4, landscape)."""
     user = _staff(request)
     today = timezone.localdate(clock.now())
-    date_from = parse_date(request.GET.get("tu")) or today - dt.timedelta(days=30)
-    date_to = parse_date(request.GET.get("den")) or today
+    date_from: dt.date | None = parse_date(request.GET.get("tu"))
+    date_to: dt.date | None = parse_date(request.GET.get("den"))
+    # Browsing shows the last 30 days; a search without dates looks through every year.
+    if not clean_text(request.GET.get("q", "")).strip() or date_from or date_to:
+        date_from = date_from or today - dt.timedelta(days=30)
+        date_to = date_to or today
     rows = book_for(user=user, date_from=date_from, date_to=date_to, query=request.GET.get("q", ""))
     page = Paginator(rows, 100).get_page(request.GET.get("trang"))
     return render(
@@ -284,6 +336,7 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             "status_url": url,
             "entry": entry,
             "entries": dossier.control_entries.select_related("actor", "handed_to"),
+            "control_sheet": control_sheet_for(dossier=dossier) if form == "05" else [],
             "checklist": dossier.procedure.checklist.all(),
             "ticked": set(dossier.checklist_ticked),
             "is_new": request.GET.get("moi") == "1",
