@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 from motcua.org.models import DepartmentKind
@@ -108,3 +111,74 @@ class FormField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class CatalogueImport(models.Model):
+    """One upload of the catalogue workbook: previewed, then (maybe) applied.
+
+    `rows` holds the parsed content exactly as "Áp dụng" writes it, so what is applied is what
+    was previewed; `base_fingerprint` is the SHA-256 of the catalogue the preview was computed
+    against: if the catalogue has changed since, the preview is stale and is refused.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "PREVIEWED", "Chờ áp dụng"
+        APPLIED = "APPLIED", "Đã áp dụng"
+
+    class Source(models.TextChoices):
+        WEB = "WEB", "Màn hình quản trị"
+        API = "API", "API"
+        COMMAND_LINE = "COMMAND_LINE", "Dòng lệnh"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    source = models.CharField(max_length=14, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who, in words, as it was at the time (the account may be renamed later): the username and
+    # full name, or "dòng lệnh" for an import run on the server without --by.
+    actor_label = models.CharField(max_length=200)
+    filename = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    rows = models.JSONField()
+    base_fingerprint = models.CharField(max_length=64)
+    previewed_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    added_count = models.PositiveIntegerField(default=0)
+    changed_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    missing_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-previewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.id} ({self.get_status_display()})"
+
+    def summary(self) -> str:
+        return (
+            f"{self.added_count} thủ tục thêm mới, {self.changed_count} thay đổi, "
+            f"{self.unchanged_count} không đổi, {self.missing_count} không có trong tệp (giữ nguyên)."
+        )
+
+
+class CatalogueChange(models.Model):
+    """What one applied import did to one procedure: before → after per changed field."""
+
+    class Kind(models.TextChoices):
+        ADDED = "ADDED", "Thêm mới"
+        CHANGED = "CHANGED", "Thay đổi"
+
+    catalogue_import = models.ForeignKey(CatalogueImport, on_delete=models.CASCADE, related_name="changes")
+    procedure_code = models.CharField(max_length=40)
+    procedure_name = models.CharField(max_length=400)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # [{"field": "Lệ phí (đồng)", "before": "8000", "after": "10000"}, …] in the workbook's order.
+    fields = models.JSONField()
+
+    class Meta:
+        ordering = ["catalogue_import_id", "procedure_code"]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code}: {self.get_kind_display()}"

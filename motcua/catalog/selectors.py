@@ -1,14 +1,88 @@
 """Reads of the procedure catalogue. The catalogue is national public information: no tenant
-filter applies, but inactive procedures are hidden unless asked for."""
+filter applies, but inactive procedures are hidden unless asked for.
+
+It is also shared by every commune of the installation, so changing it is for installation
+administrators only: `can_manage_catalogue` is the one rule, used by the views, the API and the
+services.
+"""
 
 import time
+import uuid
+from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from motcua.catalog.models import ChecklistItem, FormField, Procedure, ProcedureField
-from motcua.core.errors import NotFound
+from motcua.catalog.diff import CatalogueDiff, catalogue_diff, catalogue_snapshots, fingerprint
+from motcua.catalog.models import (
+    CatalogueImport,
+    ChecklistItem,
+    FormField,
+    Procedure,
+    ProcedureField,
+)
+from motcua.catalog.rows import ProcedureRow
+from motcua.core.errors import NotAllowed, NotFound
 from motcua.core.text import clean_text, fold
+
+CATALOGUE_MANAGERS_ONLY = (
+    "Danh mục thủ tục dùng chung cho mọi xã, phường của hệ thống: chỉ quản trị viên hệ thống "
+    "được nhập, sửa hoặc xuất danh mục."
+)
+
+
+def can_manage_catalogue(user: object) -> bool:
+    """An installation administrator: a superuser (made with `motcua createsuperuser` or
+    `motcua setup-commune`). A commune's ADMIN or leader is not one: the catalogue they would
+    change is every commune's."""
+    if user is None or isinstance(user, AnonymousUser):
+        return False
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def _require_manager(user: object) -> None:
+    if not can_manage_catalogue(user):
+        raise NotAllowed(CATALOGUE_MANAGERS_ONLY)
+
+
+def catalogue_import_list(*, user: object, limit: int = 100) -> QuerySet[CatalogueImport]:
+    """Applied imports, newest first, with their per-procedure changes."""
+    _require_manager(user)
+    return (
+        CatalogueImport.objects.filter(status=CatalogueImport.Status.APPLIED)
+        .prefetch_related("changes")
+        .order_by("-applied_at")[:limit]
+    )
+
+
+def catalogue_import_get(*, user: object, import_id: uuid.UUID | str) -> CatalogueImport:
+    _require_manager(user)
+    try:
+        return CatalogueImport.objects.prefetch_related("changes").get(pk=import_id)
+    except (CatalogueImport.DoesNotExist, ValueError, DjangoValidationError) as exc:
+        raise NotFound("Không tìm thấy lần nhập danh mục này.") from exc
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    catalogue_import: CatalogueImport
+    diff: CatalogueDiff
+    # The catalogue changed since the upload: "Áp dụng" would be refused.
+    stale: bool
+
+
+def catalogue_import_preview_get(*, user: object, import_id: uuid.UUID | str) -> ImportPreview:
+    """A pending import and what it would change now."""
+    pending = catalogue_import_get(user=user, import_id=import_id)
+    current = catalogue_snapshots()
+    rows = [ProcedureRow.from_json(r) for r in pending.rows]
+    return ImportPreview(
+        catalogue_import=pending,
+        diff=catalogue_diff(rows, current),
+        stale=fingerprint(current) != pending.base_fingerprint,
+    )
 
 
 def procedure_search(

@@ -12,15 +12,19 @@ full list of bad rows ("Sheet 'Thủ tục', dòng 7: …") and fixes them in on
 catalogue goes through the same validation and the same upsert.
 """
 
+import datetime as dt
+import hashlib
 import io
 import json
 import re
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils.text import slugify
@@ -28,10 +32,23 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from motcua.catalog.models import ChecklistItem, FormField, OnlineLevel, Procedure, ProcedureField, TimeUnit
-from motcua.core.errors import ValidationFailed
-from motcua.core.text import fold
-from motcua.org.models import DepartmentKind
+from motcua.catalog.diff import CatalogueDiff, catalogue_diff, catalogue_snapshots, fingerprint
+from motcua.catalog.models import (
+    CatalogueChange,
+    CatalogueImport,
+    ChecklistItem,
+    FormField,
+    OnlineLevel,
+    Procedure,
+    ProcedureField,
+    TimeUnit,
+)
+from motcua.catalog.rows import ChecklistRow, FormFieldRow, ProcedureRow
+from motcua.catalog.selectors import CATALOGUE_MANAGERS_ONLY, can_manage_catalogue
+from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from motcua.core.excel import append_text_row
+from motcua.core.text import clean_text, fold
+from motcua.org.models import DepartmentKind, User
 
 STARTER_PATH = Path(__file__).resolve().parent / "data" / "starter_catalogue.json"
 
@@ -43,6 +60,14 @@ SHEET_PROCEDURES = "Thủ tục"
 SHEET_CHECKLIST = "Giấy tờ"
 SHEET_FORM = "Tờ khai"
 SHEET_HELP = "Hướng dẫn"
+
+# Beyond these a value is a typing slip, and past the columns' integer range PostgreSQL would
+# refuse it with a server error instead of the row's message.
+MAX_TIME_VALUE = 1000
+MAX_FEE_VND = 1_000_000_000
+MAX_QUANTITY = 100
+MAX_POSITION = 10_000
+MAX_LEGAL_BASIS = 5000
 
 _CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
 _SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -112,44 +137,6 @@ class ImportReport:
 
 
 @dataclass
-class _ChecklistRow:
-    name: str
-    form: str
-    quantity: int
-    required: bool
-
-
-@dataclass
-class _FormFieldRow:
-    key: str
-    label: str
-    kind: str
-    required: bool
-    choices: str
-
-
-@dataclass
-class _ProcedureRow:
-    code: str
-    name: str
-    field_code: str
-    field_name: str
-    responsible_kind: str
-    time_unit: str
-    time_value: int | None
-    time_value_difficult: int | None
-    fee_vnd: int
-    fee_note: str
-    online_level: str
-    legal_basis: str
-    result_name: str
-    is_active: bool
-    # None means "not given": the procedure's existing checklist / form stays as it is.
-    checklist: list[_ChecklistRow] | None = None
-    form_fields: list[_FormFieldRow] | None = None
-
-
-@dataclass
 class _Problems:
     """Collects the problems of one row; `where` prefixes them in the report."""
 
@@ -171,7 +158,7 @@ def catalog_load_starter(*, path: Path | None = None) -> ImportReport:
     """Upsert the shipped starter catalogue. Running it again changes nothing."""
     data = json.loads((path or STARTER_PATH).read_text(encoding="utf-8"))
     field_names = {f["code"]: f["name"] for f in data["fields"]}
-    rows: list[_ProcedureRow] = []
+    rows: list[ProcedureRow] = []
     errors: list[str] = []
     for index, raw in enumerate(data["procedures"], start=1):
         where = f"starter_catalogue.json, thủ tục {index} ({raw.get('code', '?')})"
@@ -192,22 +179,21 @@ def catalog_load_starter(*, path: Path | None = None) -> ImportReport:
         for parsed in (row, *checklist, *form):
             if isinstance(parsed, _Problems):
                 errors.append(parsed.render())
-        if isinstance(row, _ProcedureRow):
-            row.checklist = [c for c in checklist if isinstance(c, _ChecklistRow)]
-            row.form_fields = [f for f in form if isinstance(f, _FormFieldRow)]
+        if isinstance(row, ProcedureRow):
+            row.checklist = [c for c in checklist if isinstance(c, ChecklistRow)]
+            row.form_fields = [f for f in form if isinstance(f, FormFieldRow)]
             rows.append(row)
     if errors:
         raise ValidationFailed("Danh mục khởi tạo có lỗi.", details=errors)
     return _apply(rows)
 
 
-@transaction.atomic
-def catalog_import_excel(*, file: IO[bytes] | bytes | Path) -> ImportReport:
-    """Validate every row of the workbook, then upsert procedures by code in one transaction.
+def catalog_parse_excel(*, data: bytes) -> list[ProcedureRow]:
+    """Validate every row of the workbook; the rows an import would write.
 
-    Raises ValidationFailed listing every bad row; nothing is written in that case.
+    Raises ValidationFailed listing every bad row (with its sheet and line).
     """
-    workbook = _open_workbook(_read_bytes(file))
+    workbook = _open_workbook(data)
     sheets = {fold(name): name for name in workbook.sheetnames}
     if fold(SHEET_PROCEDURES) not in sheets:
         raise ValidationFailed(
@@ -241,11 +227,144 @@ def catalog_import_excel(*, file: IO[bytes] | bytes | Path) -> ImportReport:
         )
     if not rows:
         raise ValidationFailed(f"Sheet '{SHEET_PROCEDURES}' không có dòng dữ liệu nào.")
-    return _apply(rows)
+    return rows
+
+
+def _check_manager(actor: User | None, source: str) -> None:
+    """The command line (a shell on the server) may act without an account; nobody else may."""
+    if actor is None:
+        if source != CatalogueImport.Source.COMMAND_LINE:
+            raise NotAllowed(CATALOGUE_MANAGERS_ONLY)
+        return
+    if not can_manage_catalogue(actor):
+        raise NotAllowed(CATALOGUE_MANAGERS_ONLY)
+
+
+def _actor_label(actor: User | None) -> str:
+    if actor is None:
+        return "Dòng lệnh (trên máy chủ)"
+    return f"{actor.display_name} ({actor.username})" if actor.full_name else actor.username
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """A validated workbook and what applying it now would change."""
+
+    rows: list[ProcedureRow]
+    diff: CatalogueDiff
+    base_fingerprint: str
+    file_sha256: str
+
+
+def catalog_import_plan(*, file: IO[bytes] | bytes | Path) -> ImportPlan:
+    """Parse, validate and compare with the catalogue; writes nothing (the `--dry-run`)."""
+    data = _read_bytes(file)
+    rows = catalog_parse_excel(data=data)
+    current = catalogue_snapshots()
+    return ImportPlan(
+        rows=rows,
+        diff=catalogue_diff(rows, current),
+        base_fingerprint=fingerprint(current),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def catalog_import_preview(
+    *,
+    actor: User | None,
+    file: IO[bytes] | bytes | Path,
+    filename: str,
+    source: str,
+    now: dt.datetime,
+) -> tuple[CatalogueImport, CatalogueDiff]:
+    """Validate the workbook, keep its rows server-side and say what applying it would change.
+
+    Writes nothing to the catalogue; one bad row refuses the whole file.
+    """
+    _check_manager(actor, source)
+    plan = catalog_import_plan(file=file)
+    preview = CatalogueImport.objects.create(
+        source=source,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        filename=clean_text(filename).strip()[:255],
+        file_sha256=plan.file_sha256,
+        rows=[row.to_json() for row in plan.rows],
+        base_fingerprint=plan.base_fingerprint,
+        previewed_at=now,
+        added_count=len(plan.diff.added),
+        changed_count=len(plan.diff.changed),
+        unchanged_count=len(plan.diff.unchanged),
+        missing_count=len(plan.diff.missing),
+    )
+    return preview, plan.diff
+
+
+STALE_PREVIEW = (
+    "Danh mục đã thay đổi kể từ khi xem trước tệp này; chưa áp dụng gì. "
+    "Hãy tải tệp lên lại để xem trước các thay đổi mới nhất."
+)
+
+
+@transaction.atomic
+def catalog_import_apply(
+    *, actor: User | None, import_id: uuid.UUID | str, now: dt.datetime
+) -> CatalogueImport:
+    """Apply exactly the previewed rows and record, per procedure, what changed.
+
+    Refused (Conflict) when the catalogue changed since the preview or the preview was applied
+    already: the official approved a diff, not a file.
+    """
+    source = CatalogueImport.Source.COMMAND_LINE if actor is None else CatalogueImport.Source.WEB
+    _check_manager(actor, source)
+    # Concurrent applies queue on the catalogue's rows; the second then sees the first's
+    # changes in the fingerprint and is refused as stale.
+    list(Procedure.objects.select_for_update().values_list("id", flat=True))
+    try:
+        pending = CatalogueImport.objects.select_for_update().get(pk=import_id)
+    except (CatalogueImport.DoesNotExist, ValueError, DjangoValidationError) as exc:
+        raise NotFound("Không tìm thấy lần nhập danh mục này.") from exc
+    if actor is None and pending.source != CatalogueImport.Source.COMMAND_LINE:
+        raise NotAllowed(CATALOGUE_MANAGERS_ONLY)
+    if pending.status == CatalogueImport.Status.APPLIED:
+        raise Conflict("Tệp này đã được áp dụng rồi.")
+    current = catalogue_snapshots()
+    if fingerprint(current) != pending.base_fingerprint:
+        raise Conflict(STALE_PREVIEW, code="stale_preview")
+    rows = [ProcedureRow.from_json(r) for r in pending.rows]
+    diff = catalogue_diff(rows, current)
+    _apply(rows)
+    CatalogueChange.objects.bulk_create(
+        [
+            CatalogueChange(
+                catalogue_import=pending,
+                procedure_code=entry.code,
+                procedure_name=entry.name,
+                kind=kind,
+                fields=[c.to_json() for c in entry.changes],
+            )
+            for kind, entries in (
+                (CatalogueChange.Kind.ADDED, diff.added),
+                (CatalogueChange.Kind.CHANGED, diff.changed),
+            )
+            for entry in entries
+        ]
+    )
+    pending.status = CatalogueImport.Status.APPLIED
+    pending.applied_at = now
+    if actor is not None:
+        pending.actor = actor
+        pending.actor_label = _actor_label(actor)
+    pending.added_count = len(diff.added)
+    pending.changed_count = len(diff.changed)
+    pending.unchanged_count = len(diff.unchanged)
+    pending.missing_count = len(diff.missing)
+    pending.save()
+    return pending
 
 
 def catalog_export_excel() -> bytes:
-    """The whole catalogue (active and inactive) in the layout `catalog_import_excel` reads."""
+    """The whole catalogue (active and inactive) in the layout `catalog_parse_excel` reads."""
     procedures = (
         Procedure.objects.select_related("field")
         .prefetch_related("checklist", "form_fields")
@@ -261,7 +380,7 @@ def catalog_export_excel() -> bytes:
     _write_header(checklist_sheet, CHECKLIST_COLUMNS)
     _write_header(form_sheet, FORM_COLUMNS)
     for p in procedures:
-        _append(
+        append_text_row(
             sheet,
             [
                 p.code,
@@ -281,12 +400,12 @@ def catalog_export_excel() -> bytes:
             ],
         )
         for position, item in enumerate(p.checklist.all(), start=1):
-            _append(
+            append_text_row(
                 checklist_sheet,
                 [p.code, position, item.name, item.get_form_display(), item.quantity, _yes_no(item.required)],
             )
         for position, ff in enumerate(p.form_fields.all(), start=1):
-            _append(
+            append_text_row(
                 form_sheet,
                 [p.code, position, ff.key, ff.label, ff.get_kind_display(), _yes_no(ff.required), ff.choices],
             )
@@ -353,13 +472,13 @@ def _data_rows(sheet: Worksheet) -> Iterator[tuple[int, tuple[object, ...]]]:
             yield number, values
 
 
-def _read_procedures(sheet: Worksheet, errors: list[str]) -> tuple[list[_ProcedureRow], set[str]]:
+def _read_procedures(sheet: Worksheet, errors: list[str]) -> tuple[list[ProcedureRow], set[str]]:
     """The valid rows, and every code the sheet lists (valid or not)."""
     header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
     columns = _header_map(header, PROCEDURE_COLUMNS, SHEET_PROCEDURES, errors)
     if columns is None:
         return [], set()
-    rows: list[_ProcedureRow] = []
+    rows: list[ProcedureRow] = []
     first_line: dict[str, int] = {}
     for number, values in _data_rows(sheet):
         raw = {key: values[i] if i < len(values) else None for key, i in columns.items()}
@@ -382,7 +501,7 @@ def _read_children(
     sheet: Worksheet,
     sheet_name: str,
     columns_spec: Sequence[Column],
-    by_code: Mapping[str, _ProcedureRow],
+    by_code: Mapping[str, ProcedureRow],
     listed_codes: set[str],
     errors: list[str],
 ) -> None:
@@ -391,7 +510,7 @@ def _read_children(
     if columns is None:
         return
     is_checklist = sheet_name == SHEET_CHECKLIST
-    ordered: dict[str, list[tuple[int, int, _ChecklistRow | _FormFieldRow]]] = {}
+    ordered: dict[str, list[tuple[int, int, ChecklistRow | FormFieldRow]]] = {}
     keys_seen: dict[tuple[str, str], int] = {}
     for number, values in _data_rows(sheet):
         raw = {key: values[i] if i < len(values) else None for key, i in columns.items()}
@@ -401,9 +520,9 @@ def _read_children(
             problems.add("thiếu Mã thủ tục")
         elif code not in listed_codes:
             problems.add(f"mã thủ tục '{code}' không có trong sheet '{SHEET_PROCEDURES}'")
-        position = _int(raw.get("position"), "STT", problems, minimum=0)
+        position = _int(raw.get("position"), "STT", problems, minimum=0, maximum=MAX_POSITION)
         parsed = _parse_checklist(raw, problems) if is_checklist else _parse_form_field(raw, problems)
-        if isinstance(parsed, _FormFieldRow) and code:
+        if isinstance(parsed, FormFieldRow) and code:
             earlier = keys_seen.setdefault((code, parsed.key), number)
             if earlier != number:
                 problems.add(f"mã trường '{parsed.key}' bị trùng với dòng {earlier} của cùng thủ tục")
@@ -418,15 +537,15 @@ def _read_children(
         children = [item for _, _, item in sorted(items, key=lambda t: (t[0], t[1]))]
         target = by_code[code]
         if is_checklist:
-            target.checklist = [c for c in children if isinstance(c, _ChecklistRow)]
+            target.checklist = [c for c in children if isinstance(c, ChecklistRow)]
         else:
-            target.form_fields = [f for f in children if isinstance(f, _FormFieldRow)]
+            target.form_fields = [f for f in children if isinstance(f, FormFieldRow)]
 
 
 # ---------------------------------------------------------------------------- parsing
 
 
-def _parse_procedure(raw: Mapping[str, object], problems: _Problems) -> "_ProcedureRow | _Problems":
+def _parse_procedure(raw: Mapping[str, object], problems: _Problems) -> "ProcedureRow | _Problems":
     code = _code_text(raw.get("code"))
     name = _text(raw.get("name"))
     field_name = _text(raw.get("field_name"))
@@ -452,8 +571,14 @@ def _parse_procedure(raw: Mapping[str, object], problems: _Problems) -> "_Proced
     online = _choice(
         raw.get("online_level"), OnlineLevel, "Mức độ trực tuyến", problems, aliases=_ONLINE_ALIASES
     )
-    value = _int(raw.get("time_value"), "Thời hạn", problems, minimum=1)
-    difficult = _int(raw.get("time_value_difficult"), "Thời hạn ở vùng khó khăn", problems, minimum=1)
+    value = _int(raw.get("time_value"), "Thời hạn", problems, minimum=1, maximum=MAX_TIME_VALUE)
+    difficult = _int(
+        raw.get("time_value_difficult"),
+        "Thời hạn ở vùng khó khăn",
+        problems,
+        minimum=1,
+        maximum=MAX_TIME_VALUE,
+    )
     if (
         unit in (TimeUnit.WORKING_DAYS, TimeUnit.HOURS)
         and value is None
@@ -465,18 +590,21 @@ def _parse_procedure(raw: Mapping[str, object], problems: _Problems) -> "_Proced
     if value is not None and difficult is not None and difficult < value:
         problems.add("Thời hạn ở vùng khó khăn không được ngắn hơn Thời hạn")
     fee_raw = raw.get("fee_vnd")
-    fee = _int(fee_raw, "Lệ phí (đồng)", problems, minimum=0)
+    fee = _int(fee_raw, "Lệ phí (đồng)", problems, minimum=0, maximum=MAX_FEE_VND)
     fee_note = _text(raw.get("fee_note"))
     if len(fee_note) > 300:
         problems.add("Ghi chú lệ phí dài quá 300 ký tự")
     result_name = _text(raw.get("result_name"))
     if len(result_name) > 300:
         problems.add("Kết quả dài quá 300 ký tự")
+    legal_basis = _text(raw.get("legal_basis"))
+    if len(legal_basis) > MAX_LEGAL_BASIS:
+        problems.add(f"Căn cứ pháp lý dài quá {MAX_LEGAL_BASIS} ký tự")
     active = _bool(raw.get("is_active"), "Đang áp dụng", problems)
     if problems.items:
         return problems
     assert kind and unit and online and active is not None
-    return _ProcedureRow(
+    return ProcedureRow(
         code=code,
         name=name,
         field_code=field_code,
@@ -488,28 +616,28 @@ def _parse_procedure(raw: Mapping[str, object], problems: _Problems) -> "_Proced
         fee_vnd=fee or 0,
         fee_note=fee_note,
         online_level=online,
-        legal_basis=_text(raw.get("legal_basis")),
+        legal_basis=legal_basis,
         result_name=result_name,
         is_active=active,
     )
 
 
-def _parse_checklist(raw: Mapping[str, object], problems: _Problems) -> "_ChecklistRow | _Problems":
+def _parse_checklist(raw: Mapping[str, object], problems: _Problems) -> "ChecklistRow | _Problems":
     name = _text(raw.get("name"))
     if not name:
         problems.add("thiếu Tên giấy tờ")
     elif len(name) > 400:
         problems.add("Tên giấy tờ dài quá 400 ký tự")
     form = _choice(raw.get("form"), ChecklistItem.Form, "Hình thức", problems)
-    quantity = _int(raw.get("quantity"), "Số lượng", problems, minimum=1)
+    quantity = _int(raw.get("quantity"), "Số lượng", problems, minimum=1, maximum=MAX_QUANTITY)
     required = _bool(raw.get("required"), "Bắt buộc", problems)
     if problems.items:
         return problems
     assert form and required is not None
-    return _ChecklistRow(name=name, form=form, quantity=quantity or 1, required=required)
+    return ChecklistRow(name=name, form=form, quantity=quantity or 1, required=required)
 
 
-def _parse_form_field(raw: Mapping[str, object], problems: _Problems) -> "_FormFieldRow | _Problems":
+def _parse_form_field(raw: Mapping[str, object], problems: _Problems) -> "FormFieldRow | _Problems":
     key = _text(raw.get("key"))
     label = _text(raw.get("label"))
     choices = _text(raw.get("choices"))
@@ -532,7 +660,7 @@ def _parse_form_field(raw: Mapping[str, object], problems: _Problems) -> "_FormF
     if problems.items:
         return problems
     assert kind and required is not None
-    return _FormFieldRow(key=key, label=label, kind=kind, required=required, choices=choices)
+    return FormFieldRow(key=key, label=label, kind=kind, required=required, choices=choices)
 
 
 _TIME_ALIASES = {
@@ -574,7 +702,7 @@ def _choice(
     return found
 
 
-def _int(value: object, label: str, problems: _Problems, *, minimum: int) -> int | None:
+def _int(value: object, label: str, problems: _Problems, *, minimum: int, maximum: int) -> int | None:
     """A non-negative whole number; blank is None. Accepts "8.000" as eight thousand."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -587,16 +715,21 @@ def _int(value: object, label: str, problems: _Problems, *, minimum: int) -> int
         number = int(value)
     elif isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit():
+        if len(text) > 20:
+            number = None
+        elif text.lstrip("-").isdigit():
             number = int(text)
         elif _GROUPED_INT_RE.match(text):
             number = int(re.sub(r"[.,\s]", "", text))
     if number is None:
-        problems.add(f"{label} '{_text(value)}' phải là số nguyên")
+        problems.add(f"{label} '{_text(value)[:30]}' phải là số nguyên")
         return None
     if number < minimum:
         word = "không âm" if minimum == 0 else f"từ {minimum} trở lên"
         problems.add(f"{label} phải là số nguyên {word} (đang ghi {number})")
+        return None
+    if number > maximum:
+        problems.add(f"{label} không được lớn hơn {maximum:,} (đang ghi {number:,})".replace(",", "."))
         return None
     return number
 
@@ -623,7 +756,9 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # Control characters (NUL, which PostgreSQL refuses in text, among them) never belong in
+    # a catalogue cell.
+    return clean_text(str(value)).strip()
 
 
 def _code_text(value: object) -> str:
@@ -636,7 +771,7 @@ def _code_text(value: object) -> str:
 # ---------------------------------------------------------------------------- writing
 
 
-def _apply(rows: Iterable[_ProcedureRow]) -> ImportReport:
+def _apply(rows: Iterable[ProcedureRow]) -> ImportReport:
     created = updated = fields_created = checklist_count = form_count = 0
     fields: dict[str, ProcedureField] = {}
     for row in rows:
@@ -685,7 +820,7 @@ def _apply(rows: Iterable[_ProcedureRow]) -> ImportReport:
     )
 
 
-def _sync_checklist(procedure: Procedure, items: Sequence[_ChecklistRow]) -> int:
+def _sync_checklist(procedure: Procedure, items: Sequence[ChecklistRow]) -> int:
     """Update checklist items in place by position: dossiers point at them (their scanned
     documents keep the link), so an unchanged checklist keeps its rows."""
     existing = list(procedure.checklist.order_by("position", "id"))
@@ -710,7 +845,7 @@ def _sync_checklist(procedure: Procedure, items: Sequence[_ChecklistRow]) -> int
     return len(items)
 
 
-def _sync_form_fields(procedure: Procedure, items: Sequence[_FormFieldRow]) -> int:
+def _sync_form_fields(procedure: Procedure, items: Sequence[FormFieldRow]) -> int:
     """Upsert by key (unique per procedure) and drop the keys no longer in the declaration."""
     existing = {f.key: f for f in procedure.form_fields.all()}
     for index, item in enumerate(items):
@@ -738,21 +873,13 @@ def _yes_no(value: bool) -> str:
 
 
 def _write_header(sheet: Worksheet, columns: Sequence[Column]) -> None:
-    sheet.append([c.label for c in columns])
+    append_text_row(sheet, [c.label for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 60 if column.key in {"name", "legal_basis", "label"} else 18
-
-
-def _append(sheet: Worksheet, values: Sequence[object]) -> None:
-    sheet.append(list(values))
-    # A text starting with "=" would be written as a formula (and run by Excel): keep it text.
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
 
 
 def _write_help(sheet: Worksheet) -> None:
@@ -780,7 +907,7 @@ def _write_help(sheet: Worksheet) -> None:
         ["Lệ phí (đồng)", "Số nguyên không âm, ví dụ 8000; 0 là miễn phí"],
     ]
     for line in lines:
-        sheet.append(line)
+        append_text_row(sheet, line)
     sheet["A1"].font = Font(bold=True)
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 110

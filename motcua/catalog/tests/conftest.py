@@ -2,7 +2,7 @@ import pytest
 
 from motcua.catalog.services import catalog_load_starter
 from motcua.geo.models import Commune, Province
-from motcua.org.models import Role, User
+from motcua.org.models import User
 
 
 @pytest.fixture
@@ -39,6 +39,14 @@ def make_user(commune):
 
 
 @pytest.fixture
-def admin_client(client, make_user):
-    client.force_login(make_user(Role.ADMIN))
+def superuser(db):
+    """An installation administrator: the only one who may change the shared catalogue."""
+    return User.objects.create_superuser(
+        username="quantri_he_thong", password="mat-khau-thu-nghiem", full_name="Quản trị hệ thống"
+    )
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
     return client

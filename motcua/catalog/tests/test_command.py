@@ -12,7 +12,7 @@ def test_load_starter_export_import(db, tmp_path, capsys):
     call_command("catalog", "export", str(out))
     assert out.stat().st_size > 0
     call_command("catalog", "import", str(out))
-    assert f"Đã nhập {count} thủ tục (0 thêm mới" in capsys.readouterr().out
+    assert f"Đã áp dụng: 0 thủ tục thêm mới, 0 thay đổi, {count} không đổi" in capsys.readouterr().out
 
 
 def test_import_of_a_bad_file_fails_with_the_message(db, tmp_path):

@@ -4,8 +4,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from motcua.catalog.models import ChecklistItem, FormField, Procedure
-from motcua.catalog.services import catalog_export_excel, catalog_import_excel
-from motcua.catalog.tests.workbooks import GOOD, workbook_bytes
+from motcua.catalog.services import catalog_export_excel
+from motcua.catalog.tests.workbooks import GOOD, import_workbook, workbook_bytes
 from motcua.core.errors import ValidationFailed
 
 
@@ -47,16 +47,16 @@ def test_export_then_import_round_trips(starter):
     ChecklistItem.objects.filter(position=1).update(name="đã sửa")
     FormField.objects.filter(key="ho_ten_tre").delete()
 
-    report = catalog_import_excel(file=data)
-    assert report.created == 0
-    assert report.updated == starter.created
+    applied = import_workbook(data)
+    assert applied.added_count == 0
+    assert applied.changed_count == starter.created
     assert snapshot() == before
 
 
 def test_export_keeps_text_that_looks_like_a_formula(starter):
     Procedure.objects.filter(code="1.001193").update(fee_note="=1+1")
     data = catalog_export_excel()
-    catalog_import_excel(file=data)
+    import_workbook(data)
     assert Procedure.objects.get(code="1.001193").fee_note == "=1+1"
 
 
@@ -66,8 +66,8 @@ def test_import_creates_new_procedure_with_labels_and_grouped_fee(db):
         checklist=[["9.000001", 1, "Đơn đề nghị", "Bản chính", 2, "Có"]],
         form=[["9.000001", 1, "ho_ten", "Họ và tên", "Chữ", "Có", ""]],
     )
-    report = catalog_import_excel(file=io.BytesIO(data))
-    assert (report.created, report.checklist_items, report.form_fields) == (1, 1, 1)
+    applied = import_workbook(io.BytesIO(data))
+    assert applied.added_count == 1
     p = Procedure.objects.get(code="9.000001")
     assert (p.fee_vnd, p.time_value, p.online_level, p.responsible_kind) == (8000, 5, "FULL", "OFFICE")
     assert p.name_folded == "thu tuc thu nghiem"
@@ -84,7 +84,7 @@ def test_import_with_two_bad_rows_imports_nothing_and_reports_both(starter):
     data = workbook_bytes([GOOD, another, bad_fee, missing_days])
     count = Procedure.objects.count()
     with pytest.raises(ValidationFailed) as exc:
-        catalog_import_excel(file=data)
+        import_workbook(data)
     details = exc.value.details
     assert len(details) == 2
     assert details[0].startswith("Sheet 'Thủ tục', dòng 4:")
@@ -137,7 +137,7 @@ def test_import_reports_every_kind_of_bad_row(db):
         form=[["9.000001", 1, "Họ Tên", "Họ tên", "Lựa chọn", "Có", ""]],
     )
     with pytest.raises(ValidationFailed) as exc:
-        catalog_import_excel(file=data)
+        import_workbook(data)
     text = "\n".join(exc.value.details)
     assert "Sheet 'Thủ tục', dòng 3: mã thủ tục '9.000001' bị trùng với dòng 2" in text
     assert "Sheet 'Thủ tục', dòng 4:" in text and "Phòng Bí Mật" in text and "'Tuần'" in text
@@ -156,7 +156,7 @@ def test_import_refuses_missing_columns(db):
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(ValidationFailed) as exc:
-        catalog_import_excel(file=buf.getvalue())
+        import_workbook(buf.getvalue())
     assert "Sheet 'Thủ tục', dòng 1: thiếu cột" in exc.value.details[0]
     assert "'Đơn vị chủ trì'" in exc.value.details[0]
 
@@ -165,7 +165,7 @@ def test_text_file_renamed_xlsx_is_refused_clearly(db, tmp_path):
     fake = tmp_path / "danh-muc.xlsx"
     fake.write_text("Mã thủ tục;Tên thủ tục\n1.001193;Khai sinh\n", encoding="utf-8")
     with pytest.raises(ValidationFailed) as exc:
-        catalog_import_excel(file=fake)
+        import_workbook(fake)
     assert exc.value.message == "Tệp tải lên không phải là tệp Excel .xlsx hợp lệ."
     assert ".xlsx" in exc.value.details[0]
 
@@ -177,7 +177,7 @@ def test_zip_that_is_not_a_workbook_is_refused(db):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("hello.txt", "xin chào")
     with pytest.raises(ValidationFailed) as exc:
-        catalog_import_excel(file=buf.getvalue())
+        import_workbook(buf.getvalue())
     assert exc.value.code == "not_xlsx"
 
 
@@ -187,11 +187,11 @@ def test_workbook_without_procedure_sheet_is_refused(db):
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(ValidationFailed, match="không có sheet 'Thủ tục'"):
-        catalog_import_excel(file=buf.getvalue())
+        import_workbook(buf.getvalue())
 
 
 def test_code_typed_as_a_number_keeps_its_trailing_zeros(db):
     row = [*GOOD]
     row[0] = 1.00011  # Excel turns a typed 1.000110 into a number
-    catalog_import_excel(file=workbook_bytes([row]))
+    import_workbook(workbook_bytes([row]))
     assert Procedure.objects.filter(code="1.000110").exists()

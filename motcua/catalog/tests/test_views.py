@@ -72,7 +72,7 @@ def test_unknown_or_inactive_procedure_is_404(client, starter):
     assert client.get(reverse("catalog:detail", args=["1.001193"])).status_code == 404
 
 
-STAFF_URLS = ["catalog:export", "catalog:import"]
+STAFF_URLS = ["catalog:export", "catalog:import", "catalog:import_history"]
 
 
 @pytest.mark.parametrize("name", STAFF_URLS)
@@ -98,23 +98,21 @@ def test_non_manager_cannot_import(client, make_user, starter):
     assert client.post(reverse("catalog:import"), {"file": upload}).status_code == 403
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.COMMUNE_LEADER])
-def test_managers_download_the_workbook(client, make_user, starter, role):
-    client.force_login(make_user(role))
-    response = client.get(reverse("catalog:export"))
+def test_installation_administrator_downloads_the_workbook(superuser_client, starter):
+    response = superuser_client.get(reverse("catalog:export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     assert load_workbook(io.BytesIO(response.content))["Thủ tục"]["A2"].value
 
 
-def test_import_page_shows_every_bad_row(admin_client, starter):
+def test_import_page_shows_every_bad_row(superuser_client, starter):
     bad1 = [*GOOD]
     bad1[8] = "tám nghìn"
     bad2 = [*GOOD]
     bad2[0], bad2[5] = "9.000002", "Tuần"
     upload = SimpleUploadedFile("dm.xlsx", workbook_bytes([bad1, bad2]))
-    response = admin_client.post(reverse("catalog:import"), {"file": upload})
+    response = superuser_client.post(reverse("catalog:import"), {"file": upload})
     assert response.status_code == 422
     html = response.content.decode()
     assert "Sheet &#x27;Thủ tục&#x27;, dòng 2" in html
@@ -123,17 +121,24 @@ def test_import_page_shows_every_bad_row(admin_client, starter):
     assert not Procedure.objects.filter(code__startswith="9.").exists()
 
 
-def test_import_page_refuses_a_text_file(admin_client, db):
+def test_import_page_refuses_a_text_file(superuser_client, db):
     upload = SimpleUploadedFile("dm.xlsx", b"day khong phai excel")
-    response = admin_client.post(reverse("catalog:import"), {"file": upload})
+    response = superuser_client.post(reverse("catalog:import"), {"file": upload})
     assert response.status_code == 422
     assert "không phải là tệp Excel .xlsx hợp lệ" in response.content.decode()
 
 
-def test_import_page_success_redirects_with_summary(admin_client, starter):
+def test_upload_previews_then_apply_writes_and_lands_on_the_audit(superuser_client, starter):
     upload = SimpleUploadedFile("dm.xlsx", catalog_export_excel())
-    response = admin_client.post(reverse("catalog:import"), {"file": upload}, follow=True)
+    response = superuser_client.post(reverse("catalog:import"), {"file": upload})
+    assert response.status_code == 302
+    preview_url = response["Location"]
+    html = superuser_client.get(preview_url).content.decode()
+    assert "Xem trước thay đổi danh mục" in html
+    assert f"<strong>{starter.created}</strong> không đổi" in html
+    assert 'type="submit" class="primary">Áp dụng</button>' in html
+    response = superuser_client.post(preview_url + "ap-dung/", follow=True)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"Đã nhập {starter.created} thủ tục" in html
-    assert "Nhập danh mục thủ tục từ Excel" in html
+    assert "Lịch sử nhập danh mục thủ tục" in html
+    assert f"0 thủ tục thêm mới, 0 thay đổi, {starter.created} không đổi" in html

@@ -36,3 +36,19 @@ def workbook_bytes(
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def import_workbook(data, *, actor=None):
+    """Preview then apply, as the command line does (actor None) or as `actor`."""
+    from motcua.catalog.models import CatalogueImport
+    from motcua.catalog.services import catalog_import_apply, catalog_import_preview
+    from motcua.core import clock
+
+    pending, _ = catalog_import_preview(
+        actor=actor,
+        file=data,
+        filename="dm.xlsx",
+        source=CatalogueImport.Source.COMMAND_LINE,
+        now=clock.now(),
+    )
+    return catalog_import_apply(actor=actor, import_id=pending.pk, now=clock.now())
