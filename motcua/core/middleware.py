@@ -1,7 +1,13 @@
+import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
+from django.utils.cache import patch_cache_control
 
 from .errors import DomainError
 
@@ -22,3 +28,65 @@ class DomainErrorMiddleware:
             return None
         template = "core/_error.html" if request.headers.get("HX-Request") else "core/error_page.html"
         return render(request, template, {"message": exc.message, "details": exc.details}, status=exc.status)
+
+
+# Resident pages that show a dossier's personal data (names, steps, dates): never kept by a browser
+# or a proxy cache, like every page an officer sees.
+_PRIVATE_PUBLIC_PAGES = {"portal:lookup", "portal:status", "portal:online_submit"}
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user (staff pages, documents,
+    the API with a token), on the residents' status pages and on the API: nothing personal stays
+    in a shared computer's browser cache or in a proxy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or (match is not None and match.view_name in _PRIVATE_PUBLIC_PAGES)
+            or request.path_info.startswith("/api/")
+        ):
+            # Django drops a view's "public" when "private" is patched in.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class StaffIdleTimeoutMiddleware:
+    """A signed-in user's session ends after MOTCUA_SESSION_IDLE_SECONDS (8 hours) without a
+    request. The last request's time is kept in the session but written only when it is more than
+    MOTCUA_SESSION_RENEW_SECONDS old, so an officer's page views do not write the session table on
+    every request; each write also pushes the session's own expiry (SESSION_COOKIE_AGE) forward.
+    Idle time is the machine's wall clock, not motcua.core.clock: a test or a replay that pins the
+    domain's "now" must not log its officer out."""
+
+    KEY = "motcua_last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY)
+            idle_limit = int(settings.MOTCUA_SESSION_IDLE_SECONDS)
+            if isinstance(last_seen, int) and now - last_seen > idle_limit:
+                logout(request)
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=401)
+                    response["HX-Redirect"] = (
+                        f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+                    )
+                    return response
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last_seen, int) or now - last_seen >= int(
+                settings.MOTCUA_SESSION_RENEW_SECONDS
+            ):
+                request.session[self.KEY] = now
+        return self.get_response(request)

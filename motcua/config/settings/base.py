@@ -10,9 +10,11 @@ Why these choices:
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", BASE_DIR / "var"))
@@ -30,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "motcua.core",
     "motcua.geo",
     "motcua.org",
@@ -43,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,7 +57,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "motcua.core.middleware.StaffIdleTimeoutMiddleware",
+    "motcua.core.middleware.NoStoreMiddleware",
     "motcua.core.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.config.urls"
@@ -86,11 +95,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers (status lookups) run while an officer writes; the busy timeout makes a
-    # second writer wait instead of failing with "database is locked".
+    # second writer wait instead of failing with "database is locked". synchronous=FULL syncs the
+    # WAL at every commit: with NORMAL a power cut can roll back a committed receipt, and its code
+    # would be handed to the next dossier while the resident holds the printed slip.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -100,9 +111,54 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Wrong passwords (django-axes, counted in the database so every worker sees them): 5 per account
+# or 20 per client address lock the login for 15 minutes; see motcua/core/login_guard.py. The
+# guard backend comes first; it has no get_user, so test clients' force_login uses ModelBackend.
+# The API's bearer tokens never go through authenticate() and are not counted.
+AUTHENTICATION_BACKENDS = [
+    "motcua.core.login_guard.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "motcua.core.login_guard.ThrottlingHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_ACCOUNT_FAILURE_LIMIT", "5"))
+MOTCUA_LOGIN_CLIENT_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_CLIENT_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MOTCUA_LOGIN_LOCK_MINUTES", "15")))
+AXES_CLIENT_IP_CALLABLE = "motcua.core.login_guard.client_ip"
+AXES_USERNAME_CALLABLE = "motcua.core.login_guard.username_of"
+AXES_LOCKOUT_CALLABLE = "motcua.core.login_guard.lockout_response"
+# A successful login does not wipe the client's count (one valid account would otherwise reset
+# the per-address counter of someone guessing other accounts); the lock ends with the cool-off.
+AXES_RESET_ON_SUCCESS = False
+
+# Staff sessions end after 8 hours without a request. The idle-timeout middleware renews the
+# session at most every MOTCUA_SESSION_RENEW_SECONDS instead of writing it on every request
+# (docs/decisions.md, "Staff sessions end after 8 hours idle").
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_SAVE_EVERY_REQUEST = False
+MOTCUA_SESSION_IDLE_SECONDS = SESSION_COOKIE_AGE
+MOTCUA_SESSION_RENEW_SECONDS = 300
+
+# Content-Security-Policy (django-csp): everything from this origin, no inline script at all.
+# The printed forms' one <style> (the @page size of A5 or A4) carries the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -135,8 +191,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # guessable, the 4 phone digits are 1 in 10,000. Limit attempts per client address.
 MOTCUA_LOOKUP_RATE = os.environ.get("MOTCUA_LOOKUP_RATE", "20/600")  # attempts / seconds
 
-# Base URL printed in the QR code on the receipt (Mẫu 01): the resident's status page.
-MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
+# Base URL printed in the QR code on the receipt (Mẫu 01): the resident's status page. In
+# development it follows the bind address when unset (`motcua serve`, hence tools/run, passes it
+# as MOTCUA_SERVE_URL); production has no default at all (the deploy check motcua.E001 refuses
+# to start without it, see production.py).
+MOTCUA_PUBLIC_URL = (
+    os.environ.get("MOTCUA_PUBLIC_URL") or os.environ.get("MOTCUA_SERVE_URL") or "http://127.0.0.1:8000"
+).rstrip("/")
 
 CACHES = {
     "default": {

@@ -8,7 +8,11 @@ import os
 
 from .base import *  # noqa: F403
 
+# Never on in production, whatever MOTCUA_DEBUG says: DEBUG pages show settings and source.
 DEBUG = False
+# The address residents reach (QR code and link on Mẫu 01). No default: a receipt printed with
+# 127.0.0.1 sends every resident nowhere; `motcua check --deploy` fails without it (motcua.E001).
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "").strip().rstrip("/")
 SECRET_KEY = os.environ["MOTCUA_SECRET_KEY"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("MOTCUA_SSL_REDIRECT", "1") == "1"
