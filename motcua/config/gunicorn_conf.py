@@ -4,6 +4,10 @@ The register merge runs as a task (django-tasks, queued in the database). `motcu
 one `motcua db_worker` process when gunicorn's master starts and stops it when the master exits,
 so a ward's single machine needs one service. MOTCUA_TASK_WORKER=0 leaves it out, for an
 installation that runs `motcua db_worker` as its own service (docs/operations.md).
+
+The access log goes through `RedactingLogger`: the QR secret of a resident's status link
+(`/tra-cuu/<code>/<secret>/`) and second factors in a query string are masked in every field
+(request line, path, query, referer, headers), whatever access-log format is configured.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import os
 import subprocess
 import sys
 from typing import Any
+
+from gunicorn.glogging import Logger
+
+from motcua.portal.redact import redact
 
 _worker: subprocess.Popen[bytes] | None = None
 
@@ -41,3 +49,14 @@ def on_exit(server: Any) -> None:
         _worker.kill()
     server.log.info("task worker stopped")
     _worker = None
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with residents' secrets masked in the access log's atoms."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger

@@ -11,12 +11,13 @@ from motcua.catalog.selectors import procedure_get
 from motcua.core import clock
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
+from motcua.core.text import clean_text
 from motcua.dossiers import forms as parse
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.services import dossier_create_draft
 from motcua.geo.models import Commune
 
-from .selectors import PublicStatus, draft_lookup, public_status
+from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup
 
 _RESIDENT_STEPS = {
     "receive": "Đã tiếp nhận hồ sơ",
@@ -63,14 +64,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("ma", "").strip()
-    phone = request.GET.get("sdt", "").strip()
+    """Code + the last 4 phone digits, typed by the resident (limits and lockout: selectors)."""
+    code = clean_text(request.GET.get("ma", "")).strip()[:60]
+    phone = clean_text(request.GET.get("sdt", "")).strip()[:4]
     context: dict[str, object] = {"code": code, "phone": phone}
-    if code or phone:
+    if "ma" in request.GET or "sdt" in request.GET:
         try:
-            hit(purpose="lookup", key=client_key(request))
-            dossier = public_status(code=code, phone_last4=phone)
-        except (NotFound, RateLimited) as exc:
+            dossier = resident_lookup(
+                code=request.GET.get("ma", ""),
+                phone_last4=request.GET.get("sdt", ""),
+                client=client_key(request),
+                now=clock.now(),
+            )
+        except (NotFound, RateLimited, ValidationFailed) as exc:
             context["error"] = exc.message
             return render(request, "portal/lookup.html", context, status=exc.status)
         context.update(_status_context(dossier))
@@ -80,11 +86,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def status(request: HttpRequest, code: str, secret: str) -> HttpResponse:
-    """The page the QR code on the receipt opens: code + secret, no typing."""
+    """The page the QR code on the receipt opens: code + secret, no typing. Its own counter per
+    client ("qr"), and no code lockout: the 96-bit secret cannot be guessed, so the receipt's link
+    keeps working while the code is locked for phone digits."""
     dossier: Dossier | PublicStatus
     try:
-        hit(purpose="lookup", key=client_key(request))
-        if code.isdigit():
+        hit(purpose="qr", key=client_key(request), now=clock.now())
+        if code.isascii() and code.isdigit() and len(code) <= 18:  # a pk, within bigint
             dossier = draft_lookup(pk=int(code), secret=secret)
         else:
             dossier = public_status(code=code, secret=secret)

@@ -188,7 +188,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The public status lookup is the one page an outsider can hammer with guesses: a code is
-# guessable, the 4 phone digits are 1 in 10,000. Limit attempts per client address.
+# guessable, the 4 phone digits are 1 in 10,000. Limit attempts per client address; the counters
+# live in the database, shared by every worker (motcua.core.ratelimit), and a code is also
+# locked after wrong digits from any address (MOTCUA_LOOKUP_CODE_* at the end of this file).
 MOTCUA_LOOKUP_RATE = os.environ.get("MOTCUA_LOOKUP_RATE", "20/600")  # attempts / seconds
 
 # Base URL printed in the QR code on the receipt (Mẫu 01): the resident's status page. In
@@ -212,3 +214,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING")},
 }
+
+# ---- Residents' status lookup: shared limiter, trusted proxy, code lockout (issue 7 §3.3) ----
+# The client address behind a reverse proxy: the request header the proxy appends the client's
+# address to (e.g. HTTP_X_FORWARDED_FOR with nginx's proxy_add_x_forwarded_for), and how many
+# proxies of ours append to it (the address that many entries from the right is used, so what a
+# client writes in the header itself is ignored). Empty: the socket's address (REMOTE_ADDR).
+MOTCUA_TRUSTED_PROXY_HEADER = os.environ.get("MOTCUA_TRUSTED_PROXY_HEADER", "")
+MOTCUA_TRUSTED_PROXY_COUNT = int(os.environ.get("MOTCUA_TRUSTED_PROXY_COUNT", "1"))
+# A dossier code is locked for lookups by phone digits after this many wrong second factors
+# from any address, for this many seconds (the QR link keeps working).
+MOTCUA_LOOKUP_CODE_FAILURES = int(os.environ.get("MOTCUA_LOOKUP_CODE_FAILURES", "5"))
+MOTCUA_LOOKUP_CODE_LOCK_SECONDS = int(os.environ.get("MOTCUA_LOOKUP_CODE_LOCK_SECONDS", "900"))
+# The QR secret in residents' status links (and the phone digits in lookup queries) never reach
+# the logs: redacted in every record of Django's request logger and of the console handler.
+from typing import Any  # noqa: E402
+
+_logging: dict[str, Any] = LOGGING
+_logging.setdefault("filters", {})["redact_secrets"] = {"()": "motcua.portal.redact.RedactSecrets"}
+_logging["handlers"]["console"].setdefault("filters", []).append("redact_secrets")
+_logging.setdefault("loggers", {}).setdefault("django.request", {}).setdefault("filters", []).append(
+    "redact_secrets"
+)

@@ -1,0 +1,35 @@
+"""Keep residents' secrets out of the logs: the QR secret in status links
+(`/tra-cuu/<code>/<secret>/`, and `/nop-truc-tuyen/da-gui/<pk>/<secret>/` after an online
+submission; see urls.py) and second factors in lookup queries (`sdt=`,
+`phone_last4=`, `secret=`). Used by Django's logging (settings LOGGING) and by gunicorn's access
+log (motcua.config.gunicorn_conf)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_STATUS_PATH = re.compile(r"(/(?:tra-cuu|nop-truc-tuyen/da-gui)/[^/?#\s\"']+/)[^/?#\s\"']+")
+_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:sdt|phone_last4|secret)=)[^&#\s\"']*")
+MASK = "***"
+
+
+def redact(text: str) -> str:
+    """`/tra-cuu/H48.20209-260210-0001/AbC…/` → `/tra-cuu/H48.20209-260210-0001/***/`."""
+    if "/" not in text and "=" not in text:
+        return text
+    return _QUERY.sub(rf"\g<1>{MASK}", _STATUS_PATH.sub(rf"\g<1>{MASK}", text))
+
+
+class RedactSecrets(logging.Filter):
+    """A logging filter that rewrites the record's message with the secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
