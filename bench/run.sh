@@ -23,6 +23,8 @@
 #   BENCH_CONNECTIONS 16    concurrent connections of wrk (1 wrk thread)
 #   BENCH_DURATION    15    seconds measured per phase     BENCH_WARMUP 3  seconds of warm-up
 #   BENCH_DOSSIERS    5000  seeded dossiers                BENCH_PHASES "bare lookup intake"
+#   BENCH_CLIENTS     2000  client addresses the lookup phase sends in X-Forwarded-For (the
+#                           server trusts it as behind nginx; the limiter counts per address)
 #   BENCH_QUIET_WAIT  60    seconds to wait at most for other programs to leave the cores idle
 #   BENCH_PROFILE_DIR       if set, py-spy records each measured phase there (speedscope JSON);
 #                           the figures then include py-spy's own cost: use them to look only.

@@ -43,14 +43,16 @@ def reset(out: Path) -> None:
     configuration of one run meets the same tables (and vacuum, so no dead rows remain)."""
     from django.db import connection
 
+    from motcua.core.models import RateCounter
     from motcua.dossiers.models import ControlEntry, Dossier, DossierSequence
 
     last = int((out / "seeded_max_pk").read_text())
+    RateCounter.objects.all().delete()  # the limiter's counters of the previous configuration
     ControlEntry.objects.filter(dossier_id__gt=last).delete()
     Dossier.objects.filter(pk__gt=last).delete()
     DossierSequence.objects.filter(day__gte=dt.date.today() - dt.timedelta(days=1)).delete()
     with connection.cursor() as cur:
-        for model in (Dossier, ControlEntry, DossierSequence):
+        for model in (Dossier, ControlEntry, DossierSequence, RateCounter):
             cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
