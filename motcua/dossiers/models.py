@@ -64,6 +64,9 @@ class Dossier(models.Model):
     checklist_ticked = models.JSONField(default=list, blank=True)
     assisted_by_volunteer = models.BooleanField("có tình nguyện viên hỗ trợ", default=False)
     volunteer_name = models.CharField(max_length=150, blank=True)
+    # Where an online applicant wants notices (stored now; sending comes with notifications).
+    notify_phone = models.CharField("điện thoại nhận thông báo", max_length=15, blank=True)
+    notify_email = models.EmailField("thư điện tử nhận thông báo", blank=True)
 
     created_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True, blank=True)

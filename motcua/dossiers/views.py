@@ -23,6 +23,7 @@ from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.org.models import Role, User
 
+from . import documents
 from . import forms as parse
 from .documents import stored_path
 from .models import Dossier, State
@@ -54,7 +55,7 @@ def _staff(request: HttpRequest) -> User:
 
 def _counter_officer(request: HttpRequest) -> User:
     user = _staff(request)
-    if user.role != Role.COUNTER_OFFICER:
+    if not user.has_role(Role.COUNTER_OFFICER):
         raise NotAllowed("Trang này dành cho cán bộ bộ phận một cửa.")
     return user
 
@@ -129,34 +130,66 @@ def procedure_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def intake(request: HttpRequest, code: str) -> HttpResponse:
+    """The counter's intake form. A form rejected for one field keeps the scans already sent:
+    they wait in the officer's session (documents.pending_*) and are shown as attached; they
+    join the dossier only when the form is accepted."""
     user = _counter_officer(request)
     procedure = catalog.procedure_get(code=code)
-    context: dict[str, object] = {"procedure": procedure, "values": request.POST}
-    if request.method == "POST":
-        try:
-            dossier = dossier_intake(
-                actor=user,
-                procedure=procedure,
-                applicant=parse.applicant_from(request.POST),
-                form_data=parse.form_data_from(request.POST, procedure),
-                checklist_ticked=parse.ticked_from(request.POST),
-                outcome=request.POST.get("outcome", ""),
-                files=parse.files_from(request.FILES),
-                missing_items=parse.lines(request.POST.get("missing_items", "")),
-                reason=request.POST.get("reason", ""),
-                now=clock.now(),
-            )
-        except ValidationFailed as exc:
-            context.update(error=exc.message, error_details=exc.details)
-            context["ticked"] = parse.ticked_from(request.POST)
-            return render(request, "dossiers/intake.html", context, status=422)
-        form = {"RECEIVED": "01", "SUPPLEMENT_REQUESTED": "02", "REFUSED": "03"}.get(dossier.state)
-        messages.success(request, f"Đã lưu hồ sơ {dossier}. Hãy in phiếu cho người dân.")
-        if form:
-            return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
-        return redirect("dossiers:detail", pk=dossier.pk)
-    context["ticked"] = []
-    return render(request, "dossiers/intake.html", context)
+    context: dict[str, object] = {
+        "procedure": procedure, "values": request.POST, "pending": {},
+        "max_files": settings.MOTCUA_SUBMIT_MAX_FILES, "max_mb": settings.MOTCUA_SUBMIT_MAX_BYTES // (1024 * 1024),
+    }  # fmt: skip
+    session = request.session
+    owner = documents.PendingOwner(
+        user_id=user.pk, commune_id=user.commune_id or 0, procedure_code=procedure.code
+    )
+    now = clock.now()
+    documents.pending_expire(session, now_ts=now.timestamp())
+    if request.method != "POST":
+        # A fresh form: scans left from an abandoned attempt at it are deleted.
+        documents.pending_drop(session, [t for t, _ in documents.pending_for(session, owner=owner)])
+        context["ticked"] = []
+        return render(request, "dossiers/intake.html", context)
+    documents.sweep_staging()
+    keep = set(parse.pending_tokens_from(request.POST))
+    earlier = documents.pending_for(session, owner=owner)
+    documents.pending_drop(session, [t for t, _ in earlier if t not in keep])
+    kept = [(t, f) for t, f in earlier if t in keep]
+    checked, problems = documents.sort_uploads(
+        parse.files_from(request.FILES), already=len(kept), already_bytes=sum(f.size for _, f in kept)
+    )
+    new = [documents.stage(c) for c in checked]
+    kept += zip(
+        documents.pending_keep(session, staged=new, now_ts=now.timestamp(), owner=owner), new, strict=True
+    )
+    try:
+        if problems:
+            raise documents.refusal(problems)
+        dossier = dossier_intake(
+            actor=user,
+            procedure=procedure,
+            applicant=parse.applicant_from(request.POST),
+            form_data=parse.form_data_from(request.POST, procedure),
+            checklist_ticked=parse.ticked_from(request.POST),
+            outcome=request.POST.get("outcome", ""),
+            files=[(f.item_id, f) for _, f in kept],
+            missing_items=parse.lines(request.POST.get("missing_items", "")),
+            reason=request.POST.get("reason", ""),
+            now=now,
+        )
+    except ValidationFailed as exc:
+        by_item: dict[object, list[tuple[str, documents.StagedFile]]] = {}
+        for token, f in kept:
+            by_item.setdefault(f.item_id if f.item_id is not None else "other", []).append((token, f))
+        context.update(error=exc.message, error_details=exc.details, pending=by_item)
+        context["ticked"] = parse.ticked_from(request.POST)
+        return render(request, "dossiers/intake.html", context, status=422)
+    documents.pending_release(session, [t for t, _ in kept])
+    form = {"RECEIVED": "01", "SUPPLEMENT_REQUESTED": "02", "REFUSED": "03"}.get(dossier.state)
+    messages.success(request, f"Đã lưu hồ sơ {dossier}. Hãy in phiếu cho người dân.")
+    if form:
+        return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
+    return redirect("dossiers:detail", pk=dossier.pk)
 
 
 @login_required
@@ -228,29 +261,41 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add scans to a dossier: all of them checked first, none written unless all are good."""
     user = _staff(request)
     dossier = dossier_get_for(user=user, pk=pk)
-    kind = request.POST.get("kind", "INPUT")
+    kind = clean_text(request.POST.get("kind", "INPUT")).strip()
     try:
         dossier_attach_documents(
             dossier=dossier, actor=user, files=parse.files_from(request.FILES), kind=kind, now=clock.now()
         )
     except ValidationFailed as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message + (" " + " ".join(exc.details) if exc.details else ""))
+    else:
+        messages.success(request, "Đã thêm tài liệu vào hồ sơ.")
     return redirect("dossiers:detail", pk=pk)
 
 
 @login_required
 @require_GET
 def document(request: HttpRequest, pk: int) -> FileResponse:
+    """A stored scan, to the commune's staff only. Shown in the browser only when it passes
+    today's content checks as a PDF or an image; anything else is a download."""
     user = _staff(request)
     doc = document_get_for(user=user, pk=pk)
     path = stored_path(doc.storage_path)
     if not path.exists():
         raise Http404
-    response = FileResponse(open(path, "rb"), content_type=doc.content_type)  # noqa: SIM115
-    response["Content-Disposition"] = f'inline; filename="{doc.pk}.{path.suffix.lstrip(".")}"'
+    verified = documents.verified_type(path)
+    inline = verified is not None and verified == doc.content_type
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 — FileResponse closes the file
+        content_type=doc.content_type if inline else "application/octet-stream",
+    )
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{doc.pk}.{path.suffix.lstrip(".")}"'
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
     return response
 
 

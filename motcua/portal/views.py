@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from motcua.catalog.models import OnlineLevel, Procedure
@@ -14,7 +16,7 @@ from motcua.core.ratelimit import client_key, hit
 from motcua.core.text import clean_text
 from motcua.dossiers import forms as parse
 from motcua.dossiers.models import Channel, Dossier
-from motcua.dossiers.services import dossier_create_draft
+from motcua.dossiers.services import declaration_item, dossier_create_draft
 from motcua.geo.models import Commune
 
 from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup
@@ -111,14 +113,33 @@ def online_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/online_list.html", {"procedures": procedures})
 
 
+_TOO_MANY_SUBMISSIONS = (
+    "Bạn đã gửi quá nhiều hồ sơ trong thời gian ngắn. Vui lòng thử lại sau, hoặc đến Bộ phận "
+    "một cửa để được hỗ trợ."
+)
+
+
 def online_submit(request: HttpRequest, code: str) -> HttpResponse:
+    """Anonymous: rate-limited per client; every file checked before any is written, and the
+    files land under UPLOAD_ROOT only when the dossier is committed (see dossiers.documents)."""
     procedure = procedure_get(code=code)
     if procedure.online_level == OnlineLevel.NONE:
         raise Http404
-    communes = Commune.objects.exclude(agency_code="").order_by("name")
-    context: dict[str, object] = {"procedure": procedure, "values": request.POST, "communes": communes}
+    communes = Commune.objects.exclude(agency_code="").select_related("province").order_by("name")
+    declaration = declaration_item(procedure)
+    context: dict[str, object] = {
+        "procedure": procedure, "values": request.POST, "communes": communes, "declaration": declaration,
+        "max_files": settings.MOTCUA_SUBMIT_MAX_FILES,
+        "max_mb": settings.MOTCUA_SUBMIT_MAX_BYTES // (1024 * 1024),
+    }  # fmt: skip
     if request.method == "POST":
-        commune = communes.filter(pk=request.POST.get("commune") or 0).first()
+        try:
+            hit(purpose="submit", key=client_key(request), rate=settings.MOTCUA_SUBMIT_RATE)
+        except RateLimited:
+            context["error"] = _TOO_MANY_SUBMISSIONS
+            return render(request, "portal/online_form.html", context, status=429)
+        commune_id = request.POST.get("commune", "")
+        commune = communes.filter(pk=int(commune_id)).first() if parse.small_int(commune_id) else None
         try:
             if commune is None:
                 raise ValidationFailed("Hãy chọn xã/phường nơi nộp hồ sơ.")
@@ -132,9 +153,36 @@ def online_submit(request: HttpRequest, code: str) -> HttpResponse:
                 files=parse.files_from(request.FILES),
                 assisted_by_volunteer=request.POST.get("assisted") == "1",
                 volunteer_name=request.POST.get("volunteer_name", ""),
+                notify_phone=request.POST.get("notify_phone", ""),
+                notify_email=request.POST.get("notify_email", ""),
             )
         except ValidationFailed as exc:
             context.update(error=exc.message, error_details=exc.details)
             return render(request, "portal/online_form.html", context, status=422)
-        return redirect("portal:status", code=str(dossier.pk), secret=dossier.secret)
+        return redirect("portal:online_done", pk=dossier.pk, secret=dossier.secret)
     return render(request, "portal/online_form.html", context)
+
+
+@require_GET
+def online_done(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
+    """The page after sending: the submission's number, big and copyable, what happens next
+    and the link to follow it. Reachable only with the secret, like the draft's status page."""
+    try:
+        hit(purpose="lookup", key=client_key(request))
+        dossier = draft_lookup(pk=pk, secret=secret)
+    except (NotFound, RateLimited) as exc:
+        return render(request, "portal/lookup.html", {"error": exc.message}, status=exc.status)
+    status_path = reverse("portal:status", args=[dossier.code or str(dossier.pk), dossier.secret])
+    if dossier.code:
+        return redirect(status_path)
+    return render(
+        request,
+        "portal/online_done.html",
+        {"d": dossier, "reference": online_reference(dossier),
+         "status_url": settings.MOTCUA_PUBLIC_URL.rstrip("/") + status_path, "status_path": status_path},
+    )  # fmt: skip
+
+
+def online_reference(dossier: Dossier) -> str:
+    """What the resident quotes at the desk before the dossier has its code: TT-<number>."""
+    return f"TT-{dossier.pk:06d}"

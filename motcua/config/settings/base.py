@@ -215,6 +215,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING")},
 }
 
+# Online submission and intake files (issue 7 §3.4): an anonymous client may submit a few
+# dossiers an hour; one submission carries at most so many files and bytes. Files are staged
+# beside UPLOAD_ROOT ("<UPLOAD_ROOT>-staging" unless MOTCUA_UPLOAD_STAGING_ROOT is set) and moved
+# in when the transaction commits; the intake form keeps the scans of a rejected attempt there
+# for MOTCUA_PENDING_UPLOAD_SECONDS.
+MOTCUA_SUBMIT_RATE = os.environ.get("MOTCUA_SUBMIT_RATE", "5/3600")  # submissions / seconds per client
+MOTCUA_SUBMIT_MAX_FILES = int(os.environ.get("MOTCUA_SUBMIT_MAX_FILES", "10"))
+MOTCUA_SUBMIT_MAX_BYTES = int(os.environ.get("MOTCUA_SUBMIT_MAX_BYTES", str(30 * 1024 * 1024)))
+MOTCUA_UPLOAD_STAGING_ROOT = os.environ.get("MOTCUA_UPLOAD_STAGING_ROOT", "")
+MOTCUA_PENDING_UPLOAD_SECONDS = int(os.environ.get("MOTCUA_PENDING_UPLOAD_SECONDS", "7200"))
+
 # ---- Residents' status lookup: shared limiter, trusted proxy, code lockout (issue 7 §3.3) ----
 # The client address behind a reverse proxy: the request header the proxy appends the client's
 # address to (e.g. HTTP_X_FORWARDED_FOR with nginx's proxy_add_x_forwarded_for), and how many
@@ -236,3 +247,13 @@ _logging["handlers"]["console"].setdefault("filters", []).append("redact_secrets
 _logging.setdefault("loggers", {}).setdefault("django.request", {}).setdefault("filters", []).append(
     "redact_secrets"
 )
+
+# Register merge (motcua/registers): caps on an uploaded register, checked at upload and before
+# reading (a small .xlsx may declare a billion rows or unzip to gigabytes), and the time a merge
+# may run before its child process is stopped (docs/registers-contract.md).
+MOTCUA_REGISTER_MAX_ROWS = int(os.environ.get("MOTCUA_REGISTER_MAX_ROWS", "1000000"))
+MOTCUA_REGISTER_MAX_COLUMNS = int(os.environ.get("MOTCUA_REGISTER_MAX_COLUMNS", "60"))
+MOTCUA_REGISTER_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("MOTCUA_REGISTER_MAX_UNCOMPRESSED_BYTES", str(512 * 1024 * 1024))
+)
+MOTCUA_MERGE_TIME_LIMIT_SECONDS = int(os.environ.get("MOTCUA_MERGE_TIME_LIMIT_SECONDS", "3600"))

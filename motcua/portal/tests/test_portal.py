@@ -69,22 +69,26 @@ def test_public_api_lookup(client, received):
     assert client.get("/api/public/lookup", {"code": received.code, "phone_last4": "9999"}).status_code == 404
 
 
-def test_online_submission_lands_as_draft_marked_assisted(client, settings, tmp_path):
+def test_online_submission_lands_as_draft_marked_assisted(
+    client, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.UPLOAD_ROOT = tmp_path
     ward = make_commune()
     staff = make_staff(ward)
     proc = make_procedure()
     item = proc.checklist.first()
-    resp = client.post(
-        reverse("portal:online_submit", args=[proc.code]),
-        {"commune": ward.pk, "applicant_name": "Đặng Văn Tư", "applicant_phone": "0987654321",
-         "assisted": "1", "volunteer_name": "Đoàn phường", f"doc_{item.id}": SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 20)},
-    )  # fmt: skip
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"0" * 20 + b"\xff\xd9"
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(
+            reverse("portal:online_submit", args=[proc.code]),
+            {"commune": ward.pk, "applicant_name": "Đặng Văn Tư", "applicant_phone": "0987654321",
+             "assisted": "1", "volunteer_name": "Đoàn phường", f"doc_{item.id}": SimpleUploadedFile("a.jpg", jpeg)},
+        )  # fmt: skip
     d = Dossier.objects.get()
-    assert resp.status_code == 302 and resp.url == reverse("portal:status", args=[str(d.pk), d.secret])
+    assert resp.status_code == 302 and resp.url == reverse("portal:online_done", args=[d.pk, d.secret])
     assert d.state == State.DRAFT and d.channel == "ONLINE" and d.assisted_by_volunteer and d.code is None
     assert d.documents.get().content_type == "image/jpeg"
-    assert "Hồ sơ nộp trực tuyến" in client.get(resp.url).content.decode()
+    assert f"TT-{d.pk:06d}" in client.get(resp.url).content.decode()
     # The desk receives it: the code is assigned then.
     d = dossier_apply(dossier=d, action="receive", actor=staff["counter"],
                       data={"checklist_ticked": [i.id for i in proc.checklist.all()]})  # fmt: skip
