@@ -617,9 +617,10 @@ def _declared_too_large(name: str, bounds: Any, limits: Limits) -> str | None:
     return None
 
 
-def check_upload(fileobj: IO[bytes], name: str, limits: Limits | None = None) -> list[str]:
+def check_upload(fileobj: Any, name: str, limits: Limits | None = None) -> list[str]:
     """The caps a file can be checked against in a second, at upload: for .xlsx the archive
-    and the declared sheet size (``check_xlsx_archive``); for CSV the number of lines."""
+    and the declared sheet size (``check_xlsx_archive``); for CSV the number of lines.
+    ``fileobj``: a binary file open for reading and seeking (an upload, an open file)."""
     limits = limits or limits_from_settings()
     fileobj.seek(0)
     head = fileobj.read(4)

@@ -6,8 +6,13 @@
   with every problem listed (the same refusal as the command line).
 - ``merge_job_run`` is the body of the task (``tasks.merge_job_task``): the same
   ``registers_merge`` as ``motcua registers merge``, with the reviewers' decisions so far as
-  labels, writing step and progress for the bar and a heartbeat; then the run's files (records
-  with their person, the Excel workbook) in ``run-<n>/`` and the uncertain pairs in the database.
+  labels, run in a child process (``runner``) that writes the run's files (records with their
+  person, the Excel workbook) in ``run-<n>/``; the parent writes step and progress for the bar
+  and a heartbeat, then the uncertain pairs in the database.
+- One job never holds the worker for long: the parent stops the child at the time limit
+  (``MOTCUA_MERGE_TIME_LIMIT_SECONDS``, the job FAILED) or within a second of the officer's
+  ``merge_job_cancel`` (the job CANCELLED), and the worker takes the next job; spreadsheet bombs
+  are refused in seconds by ``io`` before anything big is read, at upload and in the run.
 - ``review_decide`` records an accept/reject with its reason (append-only audit trail).
 - ``merge_job_rerun`` queues a new run that applies the decisions made since the last one.
 
@@ -21,15 +26,19 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import queue
 import re
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
@@ -37,13 +46,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from motcua.core import clock
-from motcua.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from motcua.core.text import clean_text
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
-from .export import quality_report, records_view, write_workbook
+from .io import check_upload, limits_from_settings
 from .models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
-from .services import registers_merge
+from .runner import WORKBOOK_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +77,16 @@ STEP_LABELS = {
     "done": "Đã xong",
 }
 STEP_PROGRESS = {"read": 0.02, "normalise": 0.1, "link": 0.3, "write": 0.85, "done": 1.0}
-WORKBOOK_NAME = "danh-sach-hop-nhat.xlsx"
+TITLE_MAX = 200
+REASON_MAX = 500
+# The child process that does the run's work (tests replace it with one that hangs).
+CHILD_ARGV = [sys.executable, "-m", "motcua.registers.runner"]
+# How often the parent looks at the cancel flag and the clock while the child works.
+POLL_SECONDS = 0.5
+# After SIGTERM, the child has this long to stop before it is killed.
+STOP_GRACE_SECONDS = 5
+# A job queued this long while no task runs: the background worker is not running.
+WORKER_SILENT_AFTER = dt.timedelta(seconds=20)
 
 
 # --------------------------------------------------------------------------- access
@@ -114,6 +133,27 @@ def is_stale(job: MergeJob, now: dt.datetime | None = None) -> bool:
     )
 
 
+def queue_state(job: MergeJob, now: dt.datetime) -> str | None:
+    """Why a queued job is still waiting, in words for the officer: ``"worker_down"`` when it
+    has waited longer than the worker's polling would explain and no task is running (the
+    worker polls every second; ``motcua serve`` starts it), ``"behind"`` when another merge is
+    running (the worker runs one at a time), None otherwise."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    if job.status != JobStatus.QUEUED:
+        return None
+    since = job.queued_at or job.created_at
+    running_job = MergeJob.objects.filter(
+        status=JobStatus.RUNNING, heartbeat_at__gte=now - STALE_AFTER
+    ).exclude(pk=job.pk)
+    if running_job.exists() or DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists():
+        return "behind"
+    if since is not None and now - since > WORKER_SILENT_AFTER:
+        return "worker_down"
+    return None
+
+
 # --------------------------------------------------------------------------- create / rerun
 
 
@@ -122,8 +162,11 @@ def merge_job_create(
 ) -> MergeJob:
     """``enqueue=False`` leaves the run to the caller (the demo loader runs it at once)."""
     _merge_user(user)
-    title = " ".join((title or "").split())
     problems: list[str] = []
+    title = " ".join(clean_text(title).split())
+    if len(title) > TITLE_MAX:
+        problems.append(f"Tên đợt hợp nhất dài {len(title)} ký tự; tối đa {TITLE_MAX} ký tự.")
+    limits = limits_from_settings()
     if not uploads:
         problems.append("Chọn ít nhất một tệp danh sách (CSV UTF-8 hoặc Excel .xlsx).")
     if len(uploads) > MAX_FILES:
@@ -141,6 +184,13 @@ def merge_job_create(
         if name in names:
             problems.append(f"{name}: tệp được chọn hai lần.")
         names.add(name)
+        if (
+            up.size
+            and name.lower().endswith(ALLOWED_SUFFIXES)
+            and up.size <= settings.MOTCUA_MAX_REGISTER_BYTES
+        ):
+            # The caps a file is checked against in a second (a spreadsheet bomb is refused here).
+            problems.extend(check_upload(up, name, limits))
     if problems:
         raise ValidationFailed("Chưa thể bắt đầu hợp nhất.", details=problems)
     assert user.commune_id is not None
@@ -148,7 +198,7 @@ def merge_job_create(
         title = f"Hợp nhất {len(uploads)} danh sách — {clock.now().astimezone().strftime('%d/%m/%Y %H:%M')}"
     with transaction.atomic():
         job = MergeJob.objects.create(
-            commune_id=user.commune_id, title=title[:200], created_by=user, step="queued"
+            commune_id=user.commune_id, title=title, created_by=user, step="queued", queued_at=clock.now()
         )
         folder = job_dir(job) / "input"
         folder.mkdir(parents=True, exist_ok=True)
@@ -183,8 +233,52 @@ def merge_job_rerun(*, user: User, job: MergeJob) -> MergeJob:
         locked.progress = 0.0
         locked.error = ""
         locked.heartbeat_at = None
-        locked.save(update_fields=["status", "step", "progress", "error", "heartbeat_at"])
+        # The elapsed time counts from when the worker starts this run, not from the last one.
+        locked.started_at = None
+        locked.finished_at = None
+        locked.queued_at = clock.now()
+        locked.cancel_requested_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "step",
+                "progress",
+                "error",
+                "heartbeat_at",
+                "started_at",
+                "finished_at",
+                "queued_at",
+                "cancel_requested_at",
+            ]
+        )
         transaction.on_commit(lambda: _enqueue(locked.pk))
+    return locked
+
+
+def merge_job_cancel(*, user: User, job: MergeJob) -> MergeJob:
+    """Stop a queued or running job. A queued one is cancelled at once (the worker will skip
+    it); a running one is flagged and its run stops within a second (``merge_job_run`` watches
+    the flag); one whose worker is gone (stale) is cancelled at once."""
+    _merge_user(user)
+    if job.commune_id != user.commune_id:
+        raise NotFound("Không tìm thấy đợt hợp nhất.")
+    now = clock.now()
+    message = f"Đã huỷ theo yêu cầu của {user.display_name} lúc {timezone.localtime(now):%H:%M %d/%m/%Y}."
+    with transaction.atomic():
+        locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+        if not locked.is_active:
+            raise Conflict("Đợt hợp nhất không còn chạy, không cần huỷ.")
+        locked.cancel_requested_at = now
+        fields = ["cancel_requested_at"]
+        if locked.status == JobStatus.QUEUED or is_stale(locked, now):
+            locked.status = JobStatus.CANCELLED
+            locked.error = message
+            locked.finished_at = now
+            fields += ["status", "error", "finished_at"]
+        else:
+            locked.error = message  # shown once the run has stopped
+            fields.append("error")
+        locked.save(update_fields=fields)
     return locked
 
 
@@ -219,18 +313,23 @@ def review_decide(*, user: User, job: MergeJob, pair_id: int, is_match: bool, re
     pair = ReviewPair.objects.filter(job=job, pk=pair_id).first()
     if pair is None:
         raise NotFound("Không tìm thấy cặp bản ghi cần rà soát.")
-    reason = " ".join((reason or "").split())
+    reason = " ".join(clean_text(reason).split())
     if not reason:
         raise ValidationFailed(
             "Ghi lý do cho quyết định.",
             details=["Ví dụ: «Cùng CCCD cũ, cùng hộ» hoặc «Khác cha mẹ, khác năm sinh»."],
+        )
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(
+            f"Lý do dài {len(reason)} ký tự; tối đa {REASON_MAX} ký tự.",
+            details=[f"Rút gọn lý do còn tối đa {REASON_MAX} ký tự."],
         )
     return ReviewDecision.objects.create(
         job=job,
         record_id_l=pair.record_id_l,
         record_id_r=pair.record_id_r,
         is_match=is_match,
-        reason=reason[:500],
+        reason=reason,
         decided_by=user,
         match_probability=pair.match_probability,
     )
@@ -245,7 +344,7 @@ def pending_decisions(job: MergeJob) -> int:
 
 def merge_job_run(job_id: int) -> None:
     """Run the merge of ``job_id`` (called by the task worker). Never raises for a bad input:
-    the job ends FAILED with the message shown to the data officer."""
+    the job ends FAILED with the message shown to the data officer, or CANCELLED."""
     with transaction.atomic():
         job = MergeJob.objects.select_for_update().get(pk=job_id)
         if job.status != JobStatus.QUEUED:
@@ -263,8 +362,6 @@ def merge_job_run(job_id: int) -> None:
     beat.start()
     try:
         _run(job)
-    except DomainError as exc:
-        _fail(job_id, exc.message + ("\n" + "\n".join(exc.details) if exc.details else ""))
     except Exception as exc:
         logger.exception("merge job %s failed", job_id)
         _fail(job_id, f"Lỗi khi hợp nhất: {type(exc).__name__}: {exc}"[:2000])
@@ -272,105 +369,65 @@ def merge_job_run(job_id: int) -> None:
         beat.stop()
 
 
+class _Outcome:
+    """What the child said: its progress went to the bar; this keeps the end."""
+
+    def __init__(self) -> None:
+        self.result: Path | None = None
+        self.refused: str | None = None
+
+
 def _run(job: MergeJob) -> None:
     decisions = latest_decisions(job)
     upto = max((d.pk for d in decisions.values()), default=0)
-    labels = [(a, b, d.is_match) for (a, b), d in decisions.items()]
     files = list(job.files.order_by("id"))
-    paths = [job_dir(job) / "input" / f.stored_name for f in files]
-
-    def progress(step: str, fraction: float) -> None:
-        if step == "done":
-            step, fraction = "write", STEP_PROGRESS["write"]
-        _set_progress(job.pk, step if step in STEP_LABELS else "link", fraction, detail=step)
-
-    report = registers_merge(paths=paths, labels=labels, progress=progress)
-    assert report.result is not None and report.raw is not None and report.normalised is not None
-    result = report.result
     run_no = job.runs + 1
     folder = run_dir(job, run_no)
     if folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-
-    rows_per_file = _rows_per_file(report.raw, files)
-    # Provenance names the file as the officer uploaded it, not as it is stored.
-    original = {f.stored_name: f.original_name for f in files}
-    raw = report.raw.set_column(
-        report.raw.schema.get_field_index("file_name"),
-        "file_name",
-        pa.array([original.get(n, n) for n in report.raw.column("file_name").to_pylist()], pa.string()),
-    )
-    codes: set[int] = set()
-    if "new_ward_code" in report.normalised.column_names:
-        codes = {c for c in report.normalised.column("new_ward_code").to_pylist() if c}
-    unit_names = dict(Commune.objects.filter(code__in=codes).values_list("code", "name"))
-    records = records_view(raw, report.normalised, result.clusters, unit_names)
-    quality = quality_report(records)
-    commune_name = job.commune.name
-    decided = [
-        {
-            "decided_at": timezone.localtime(d.decided_at),
-            "decided_by": d.decided_by.display_name,
-            "record_id_l": d.record_id_l,
-            "record_id_r": d.record_id_r,
-            "verdict": "Cùng một người" if d.is_match else "Hai người khác nhau",
-            "reason": d.reason,
-        }
-        for d in sorted(decisions.values(), key=lambda d: d.pk)
-    ]
-    write_workbook(
-        out=folder / WORKBOOK_NAME,
-        title=job.title,
-        commune=commune_name,
-        run_no=run_no,
-        generated_at=clock.now().astimezone(),
-        records=records,
-        report=quality,
-        decisions=decided,
-    )
-    pq.write_table(
-        raw.append_column("person_id", _person_column(raw, result.clusters)),
-        folder / "records.parquet",
-    )
-    _set_progress(job.pk, "write", 0.97)
-
-    review = result.review_pairs.to_pylist()
-    wanted = {p["record_id_l"] for p in review} | {p["record_id_r"] for p in review}
-    raw_by_id = {r["record_id"]: r for r in raw.to_pylist() if r["record_id"] in wanted}
-    stats = {
-        "records": report.records,
-        "persons": report.persons,
-        "review_pairs": len(review),
-        "seconds": round(report.seconds, 1),
-        "timings": {k: round(v, 2) for k, v in report.timings.items()},
-        "comparisons": result.stats.get("comparisons"),
-        "labels_used": len(labels),
-        "quality": {k: v for k, v in quality.items() if k != "conflicts"},
-        "warnings": result.stats.get("warnings", []),
+    spec = {
+        "paths": [str(job_dir(job) / "input" / f.stored_name) for f in files],
+        "labels": [(a, b, d.is_match) for (a, b), d in decisions.items()],
+        "limits": asdict(limits_from_settings()),
+        "out_dir": str(folder),
+        "title": job.title,
+        "commune": job.commune.name,
+        "run_no": run_no,
+        "generated_at": timezone.localtime(clock.now()).replace(tzinfo=None).isoformat(),
+        "original_names": {f.stored_name: f.original_name for f in files},
+        "unit_names": dict(Commune.objects.values_list("code", "name")),
+        "decisions": [
+            {
+                "decided_at": timezone.localtime(d.decided_at).strftime("%d/%m/%Y %H:%M"),
+                "decided_by": d.decided_by.display_name,
+                "record_id_l": d.record_id_l,
+                "record_id_r": d.record_id_r,
+                "verdict": "Cùng một người" if d.is_match else "Hai người khác nhau",
+                "reason": d.reason,
+            }
+            for d in sorted(decisions.values(), key=lambda d: d.pk)
+        ],
     }
-    (folder / "stats.json").write_text(json.dumps(result.stats, default=str, ensure_ascii=False, indent=1))
+    spec_path = job_dir(job) / f"run-{run_no}.spec.json"
+    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    outcome = _supervise(job, spec_path)
+    if outcome is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    if outcome.refused is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        _fail(job.pk, outcome.refused)
+        return
+    assert outcome.result is not None
+    result = json.loads(outcome.result.read_text(encoding="utf-8"))
     with transaction.atomic():
         ReviewPair.objects.filter(job=job).delete()
         ReviewPair.objects.bulk_create(
-            [
-                ReviewPair(
-                    job=job,
-                    rank=i,
-                    record_id_l=p["record_id_l"],
-                    record_id_r=p["record_id_r"],
-                    match_probability=float(p["match_probability"]),
-                    match_weight=float(p["match_weight"]),
-                    same_person=bool(p["same_person"]),
-                    left=_side(p, "l", raw_by_id),
-                    right=_side(p, "r", raw_by_id),
-                )
-                for i, p in enumerate(review, start=1)
-            ],
+            [ReviewPair(job=job, rank=i, **p) for i, p in enumerate(result["review_pairs"], start=1)],
             batch_size=1000,
         )
         for f in files:
-            f.rows = rows_per_file.get(f.stored_name, 0)
+            f.rows = result["rows_per_file"].get(f.stored_name, 0)
         RegisterFile.objects.bulk_update(files, ["rows"])
         MergeJob.objects.filter(pk=job.pk).update(
             status=JobStatus.DONE,
@@ -381,41 +438,117 @@ def _run(job: MergeJob) -> None:
             finished_at=clock.now(),
             heartbeat_at=clock.now(),
             error="",
-            stats=stats,
+            stats=result["stats"],
         )
 
 
-def _side(pair: dict[str, Any], side: str, raw_by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One side of a review pair: the record as written (what the clerk typed, with its file and
-    line) and as normalised (what the model compared)."""
-    suffix = f"_{side}"
-    normalised = {
-        k[: -len(suffix)]: _jsonable(v)
-        for k, v in pair.items()
-        if k.endswith(suffix) and k != f"record_id{suffix}"
-    }
-    raw = raw_by_id.get(pair[f"record_id{suffix}"], {})
-    return {"raw": {k: _jsonable(v) for k, v in raw.items()}, "norm": normalised}
+def _supervise(job: MergeJob, spec_path: Path) -> _Outcome | None:
+    """Run the child on the spec and follow it: its progress to the bar; stopped at the time
+    limit (FAILED) or on cancel (CANCELLED), returning None then. The child's stderr is kept
+    in the job's folder (``run.log``)."""
+    limit = settings.MOTCUA_MERGE_TIME_LIMIT_SECONDS
+    deadline = time.monotonic() + limit
+    outcome = _Outcome()
+    log_path = job_dir(job) / "run.log"
+    with log_path.open("ab") as log:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [*CHILD_ARGV, str(spec_path)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
+        assert child.stdout is not None
+        lines: queue.Queue[bytes | None] = queue.Queue()
+        reader = threading.Thread(target=_read_lines, args=(child.stdout, lines), daemon=True)
+        reader.start()
+        try:
+            while True:
+                try:
+                    line = lines.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    line = b""
+                if line is None:
+                    break
+                if line:
+                    _heard(job.pk, line, outcome)
+                if _cancel_requested(job.pk):
+                    _stop(child)
+                    _end(job.pk, JobStatus.CANCELLED, "")
+                    return None
+                if time.monotonic() > deadline:
+                    _stop(child)
+                    _end(
+                        job.pk,
+                        JobStatus.FAILED,
+                        f"Đợt hợp nhất chạy quá thời gian cho phép ({_duration(limit)}) nên đã bị dừng để "
+                        "các đợt khác không phải chờ. Hãy chia danh sách thành các tệp nhỏ hơn, hoặc nhờ "
+                        "người quản trị tăng MOTCUA_MERGE_TIME_LIMIT_SECONDS.",
+                    )
+                    return None
+            code = child.wait()
+        finally:
+            if child.poll() is None:  # pragma: no cover - only when the parent itself fails
+                _stop(child)
+            reader.join(timeout=5)
+    if outcome.result is None and outcome.refused is None:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"tiến trình hợp nhất dừng bất thường (mã {code}){': ' + tail[0] if tail else ''}")
+    return outcome
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+def _read_lines(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
 
 
-def _person_column(raw: pa.Table, clusters: pa.Table) -> pa.Array:
-    person_of = dict(
-        zip(clusters.column("record_id").to_pylist(), clusters.column("person_id").to_pylist(), strict=True)
-    )
-    return pa.array([person_of.get(r) for r in raw.column("record_id").to_pylist()], pa.string())
+def _heard(job_id: int, line: bytes, outcome: _Outcome) -> None:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        logger.warning("merge job %s: unexpected output %r", job_id, line[:200])
+        return
+    if "progress" in message:
+        step, fraction = message["progress"]
+        if step == "done":
+            step, fraction = "write", STEP_PROGRESS["write"]
+        _set_progress(job_id, step if step in STEP_LABELS else "link", fraction, detail=step)
+    elif "result" in message:
+        outcome.result = Path(message["result"])
+    elif "refused" in message:
+        details = message.get("details") or []
+        outcome.refused = message["refused"] + ("\n" + "\n".join(details) if details else "")
 
 
-def _rows_per_file(raw: pa.Table, files: Sequence[RegisterFile]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for name in raw.column("file_name").to_pylist():
-        counts[name] = counts.get(name, 0) + 1
-    return {f.stored_name: counts.get(f.stored_name, 0) for f in files}
+def _cancel_requested(job_id: int) -> bool:
+    return MergeJob.objects.filter(pk=job_id, cancel_requested_at__isnull=False).exists()
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _end(job_id: int, status: str, message: str) -> None:
+    """A stopped run: the status and, unless ``message`` is empty, the message (a cancel keeps
+    the one ``merge_job_cancel`` wrote: who and when)."""
+    fields: dict[str, Any] = {"status": status, "finished_at": clock.now(), "heartbeat_at": clock.now()}
+    if message:
+        fields["error"] = message
+    MergeJob.objects.filter(pk=job_id).update(**fields)
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} giờ"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} phút"
+    return f"{seconds} giây"
 
 
 def _set_progress(job_id: int, step: str, progress: float, *, detail: str = "") -> None:

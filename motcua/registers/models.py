@@ -21,6 +21,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "RUNNING", "Đang chạy"
     DONE = "DONE", "Đã xong"
     FAILED = "FAILED", "Lỗi"
+    CANCELLED = "CANCELLED", "Đã huỷ"
 
 
 class MergeJob(models.Model):
@@ -35,9 +36,14 @@ class MergeJob(models.Model):
     # Written every few seconds by a running job: a RUNNING job whose heartbeat is old has lost
     # its worker (killed, machine restarted) and may be run again.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the current run was queued (upload or rerun) and when the worker started it: the
+    # elapsed time shown counts from the start, the wait from the queueing.
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Set by the officer's «Huỷ»: the running job's parent stops the run within a second.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     # Number of completed runs; each run's files are in the job's folder under run-<n>/.
     runs = models.PositiveIntegerField(default=0)
     # The latest ReviewDecision (by id) the current results took into account.

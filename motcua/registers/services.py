@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .io import read_registers
+from .io import Limits, read_registers
 from .linkage import LinkResult, link
 from .normalize import normalize_table
 
@@ -38,14 +38,16 @@ def registers_merge(
     engine: str = "duckdb",
     labels: Iterable[tuple[str, str, bool]] | None = None,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> MergeReport:
     """Link the records of the given registers into persons. `progress(step, fraction)` is
-    called between steps (reading, normalising, linking) for the progress bar."""
+    called between steps (reading, normalising, linking) for the progress bar; ``limits``
+    (default: the settings) caps what a register file may hold."""
     say = progress or (lambda step, fraction: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     say("read", 0.0)
-    raw = read_registers(list(paths))
+    raw = read_registers(list(paths), limits=limits)
     timings["read"] = time.perf_counter() - started
     say("normalise", 0.1)
     normalised = normalize_table(raw)

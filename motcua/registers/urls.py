@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job"),
     path("<int:pk>/tien-do/", views.job_progress, name="progress"),
     path("<int:pk>/chay-lai/", views.job_rerun, name="rerun"),
+    path("<int:pk>/huy/", views.job_cancel, name="cancel"),
     path("<int:pk>/tai-ve/", views.job_download, name="download"),
     path("<int:pk>/ra-soat/", views.review, name="review"),
     path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),

@@ -20,7 +20,7 @@ from motcua.core.text import fold
 from motcua.org.models import User
 
 from . import jobs
-from .models import MergeJob, ReviewPair
+from .models import JobStatus, MergeJob, ReviewPair
 
 REASONS_MATCH = (
     "Cùng họ tên, ngày sinh và hộ khẩu",
@@ -75,20 +75,34 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 def _job_context(job: MergeJob) -> dict[str, Any]:
+    now = clock.now()
     return {
         "job": job,
         "step_label": jobs.STEP_LABELS.get(job.step, job.step),
         "percent": round(job.progress * 100),
-        "stale": jobs.is_stale(job),
-        "elapsed": _elapsed(job),
+        "stale": jobs.is_stale(job, now),
+        "elapsed": _elapsed(job, now),
+        "waiting": _waiting(job, now),
+        "queue_state": jobs.queue_state(job, now),
+        "cancelling": job.is_active and job.cancel_requested_at is not None,
+        "time_limit_minutes": max(1, settings.MOTCUA_MERGE_TIME_LIMIT_SECONDS // 60),
     }
 
 
-def _elapsed(job: MergeJob) -> int | None:
-    if job.started_at is None:
+def _elapsed(job: MergeJob, now: Any) -> int | None:
+    """Seconds the run has been running (or ran): from the moment the worker started it."""
+    if job.started_at is None or job.status == JobStatus.QUEUED:
         return None
-    end = job.finished_at if job.finished_at and not job.is_active else clock.now()
+    end = job.finished_at if job.finished_at and not job.is_active else now
     return max(0, int((end - job.started_at).total_seconds()))
+
+
+def _waiting(job: MergeJob, now: Any) -> int | None:
+    """Seconds a queued job has waited for the worker."""
+    since = job.queued_at or job.created_at
+    if job.status != JobStatus.QUEUED or since is None:
+        return None
+    return max(0, int((now - since).total_seconds()))
 
 
 @login_required
@@ -126,6 +140,20 @@ def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     job = jobs.job_get_for(user=user, pk=pk)
     jobs.merge_job_rerun(user=user, job=job)
     messages.success(request, "Đã xếp lịch chạy lại với các quyết định rà soát.")
+    return redirect("registers:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    job = jobs.job_get_for(user=user, pk=pk)
+    try:
+        jobs.merge_job_cancel(user=user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Đã yêu cầu huỷ đợt hợp nhất; việc đang chạy dừng trong vài giây.")
     return redirect("registers:job", pk=job.pk)
 
 
