@@ -148,3 +148,12 @@ def test_failures_spread_beyond_the_window_do_not_lock(settings):
         now = T0 + dt.timedelta(minutes=5 * i)
         ratelimit.count_failure(code=code, now=now)
         assert not ratelimit.code_is_locked(code=code, now=now)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_counters_are_unlogged_on_postgresql():
+    """No WAL for a counted request: a lookup's commit waits for no disk flush."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [RateCounter._meta.db_table])
+        assert cur.fetchone()[0] == "u"

@@ -190,3 +190,16 @@ class _ListHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())
+
+
+def test_a_right_lookup_is_one_round_trip_on_postgresql_two_on_sqlite(received):
+    """§4: the limiter, the code's lock and the page's data in one statement on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.portal.selectors import resident_lookup
+
+    with CaptureQueriesContext(connection) as queries:
+        status = resident_lookup(code=received.code, phone_last4="3456", client="198.51.100.7", now=RECEIVED)
+    assert status.code == received.code and status.applicant_name == "Võ Thị Mai"
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2), [q["sql"] for q in queries]
