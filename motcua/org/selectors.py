@@ -31,11 +31,17 @@ def commune_admin(user: object) -> User:
     return user
 
 
+def commune_of(admin: User) -> int:
+    """The administered commune's code (commune_admin has checked there is one)."""
+    assert admin.commune_id is not None
+    return admin.commune_id
+
+
 def departments_for(*, user: User) -> QuerySet[Department]:
     """The admin's commune's departments, open ones first, with how many active staff each has."""
     admin = commune_admin(user)
     return (
-        Department.objects.filter(commune_id=admin.commune_id)
+        Department.objects.filter(commune_id=commune_of(admin))
         .annotate(active_staff=Count("staff", filter=Q(staff__is_active=True)))
         .order_by("closed_at", "name")
     )
@@ -47,7 +53,7 @@ def open_departments_for(*, user: User) -> QuerySet[Department]:
 
 def department_get_for(*, user: User, pk: int) -> Department:
     admin = commune_admin(user)
-    department = Department.objects.filter(pk=pk, commune_id=admin.commune_id).first()
+    department = Department.objects.filter(pk=pk, commune_id=commune_of(admin)).first()
     if department is None:
         raise NotFound("Không tìm thấy phòng ban này.")
     return department
@@ -57,7 +63,7 @@ def staff_for(*, user: User) -> QuerySet[User]:
     """The admin's commune's staff accounts, active ones first."""
     admin = commune_admin(user)
     return (
-        User.objects.filter(commune_id=admin.commune_id)
+        User.objects.filter(commune_id=commune_of(admin))
         .select_related("department")
         .order_by("-is_active", "full_name", "username")
     )
@@ -65,7 +71,7 @@ def staff_for(*, user: User) -> QuerySet[User]:
 
 def staff_get_for(*, user: User, pk: int) -> User:
     admin = commune_admin(user)
-    staff = User.objects.filter(pk=pk, commune_id=admin.commune_id).select_related("department").first()
+    staff = User.objects.filter(pk=pk, commune_id=commune_of(admin)).select_related("department").first()
     if staff is None:
         raise NotFound("Không tìm thấy tài khoản cán bộ này.")
     return staff
@@ -73,7 +79,7 @@ def staff_get_for(*, user: User, pk: int) -> User:
 
 def profile_for(*, user: User) -> CommuneProfile | None:
     admin = commune_admin(user)
-    return CommuneProfile.objects.filter(commune_id=admin.commune_id).first()
+    return CommuneProfile.objects.filter(commune_id=commune_of(admin)).first()
 
 
 def public_profiles() -> list[CommuneProfile]:

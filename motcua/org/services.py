@@ -22,10 +22,10 @@ from motcua.core.text import clean_text, fold
 from motcua.geo.models import Commune
 
 from .models import ApiToken, CommuneProfile, Department, DepartmentKind, Role, User
-from .selectors import ASSIGNABLE_ROLES, commune_admin, department_get_for, staff_get_for
+from .selectors import ASSIGNABLE_ROLES, commune_admin, commune_of, department_get_for, staff_get_for
 
 # Roles whose work is a department's: the account must belong to an open department.
-DEPARTMENT_ROLES = frozenset({Role.SPECIALIST, Role.DEPARTMENT_HEAD})
+DEPARTMENT_ROLES: frozenset[str] = frozenset({Role.SPECIALIST, Role.DEPARTMENT_HEAD})
 
 
 # --------------------------------------------------------------------------------- text input
@@ -126,7 +126,7 @@ def _save_profile(*, commune: Commune, data: ProfileInput) -> CommuneProfile:
 def commune_profile_update(*, actor: User, data: ProfileInput, now: dt.datetime) -> CommuneProfile:
     """The administrator edits what the commune shows residents and prints on forms."""
     admin = commune_admin(actor)
-    commune = Commune.objects.select_for_update().get(pk=admin.commune_id)
+    commune = Commune.objects.select_for_update().get(pk=commune_of(admin))
     return _save_profile(commune=commune, data=data)
 
 
@@ -224,12 +224,12 @@ def department_create(*, actor: User, kind: str, name: str, now: dt.datetime) ->
     admin = commune_admin(actor)
     kind = _kind(kind)
     name = _text(name, label="tên phòng ban", max_length=200, required=True)
-    if Department.objects.filter(commune_id=admin.commune_id, kind=kind, closed_at__isnull=True).exists():
+    if Department.objects.filter(commune_id=commune_of(admin), kind=kind, closed_at__isnull=True).exists():
         raise Conflict(
             f"Xã, phường đã có một «{DepartmentKind(kind).label}» đang hoạt động; đóng nó trước khi lập mới.",
             code="department_kind_taken",
         )
-    return Department.objects.create(commune_id=admin.commune_id, kind=kind, name=name)
+    return Department.objects.create(commune_id=commune_of(admin), kind=kind, name=name)
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def _check_staff(admin: User, data: StaffInput, *, with_username: bool) -> _Chec
             extra.append(r)
     department = None
     if data.department_id:
-        department = Department.objects.filter(pk=data.department_id, commune_id=admin.commune_id).first()
+        department = Department.objects.filter(pk=data.department_id, commune_id=commune_of(admin)).first()
         if department is None:
             raise ValidationFailed("Chọn phòng ban trong danh sách.", code="bad_department")
         if department.closed_at is not None:
@@ -329,7 +329,7 @@ def _new_staff(admin: User, c: _Checked, password: str) -> User:
         full_name=c.full_name,
         role=c.role,
         extra_roles=c.extra_roles,
-        commune_id=admin.commune_id,
+        commune_id=commune_of(admin),
         province_id=admin.commune.province_id if admin.commune else admin.province_id,
         department=c.department,
         position=c.position,
@@ -435,7 +435,7 @@ def _role_from_text(text: str) -> str | None:
 
 def _department_from_text(admin: User, text: str) -> Department | None:
     key = fold(text)
-    for d in Department.objects.filter(commune_id=admin.commune_id, closed_at__isnull=True):
+    for d in Department.objects.filter(commune_id=commune_of(admin), closed_at__isnull=True):
         if key in {fold(d.name), fold(DepartmentKind(d.kind).label), fold(d.kind)}:
             return d
     return None

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_staff, make_user
+from motcua.core.testing import make_commune, make_staff
 from motcua.org.models import CommuneProfile, Department, DepartmentKind, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -51,11 +51,18 @@ def test_only_a_commune_admin_gets_in(client, staff):
 def test_another_communes_department_and_staff_are_not_found(admin_client, other):
     dept = Department.objects.get(commune=other["commune"], kind=DepartmentKind.OFFICE)
     person = other["counter"]
-    assert admin_client.post(reverse("org:department_rename", args=[dept.pk]), {"name": "X"}).status_code == 404
+    assert (
+        admin_client.post(reverse("org:department_rename", args=[dept.pk]), {"name": "X"}).status_code == 404
+    )
     assert admin_client.post(reverse("org:department_close", args=[dept.pk])).status_code == 404
     assert admin_client.get(reverse("org:staff_edit", args=[person.pk])).status_code == 404
-    assert admin_client.post(reverse("org:staff_edit", args=[person.pk]), {"full_name": "X"}).status_code == 404
-    assert admin_client.post(reverse("org:staff_set_active", args=[person.pk]), {"active": "0"}).status_code == 404
+    assert (
+        admin_client.post(reverse("org:staff_edit", args=[person.pk]), {"full_name": "X"}).status_code == 404
+    )
+    assert (
+        admin_client.post(reverse("org:staff_set_active", args=[person.pk]), {"active": "0"}).status_code
+        == 404
+    )
     assert admin_client.post(reverse("org:staff_reset_password", args=[person.pk])).status_code == 404
     dept.refresh_from_db()
     person.refresh_from_db()
@@ -72,9 +79,13 @@ def test_department_create_rename_close(admin_client, ward, staff):
     assert response.status_code == 302
     dept = Department.objects.get(commune=ward, kind=DepartmentKind.CULTURE_SOCIAL)
     # A second open department of the same kind is refused clearly.
-    response = admin_client.post(reverse("org:departments"), {"kind": DepartmentKind.CULTURE_SOCIAL, "name": "Khác"})
+    response = admin_client.post(
+        reverse("org:departments"), {"kind": DepartmentKind.CULTURE_SOCIAL, "name": "Khác"}
+    )
     assert response.status_code == 409 and "đang hoạt động" in response.content.decode()
-    admin_client.post(reverse("org:department_rename", args=[dept.pk]), {"name": "Phòng Văn hóa – Xã hội phường"})
+    admin_client.post(
+        reverse("org:department_rename", args=[dept.pk]), {"name": "Phòng Văn hóa – Xã hội phường"}
+    )
     dept.refresh_from_db()
     assert dept.name == "Phòng Văn hóa – Xã hội phường"
     assert admin_client.post(reverse("org:department_close", args=[dept.pk])).status_code == 302
@@ -89,11 +100,17 @@ def test_department_create_rename_close(admin_client, ward, staff):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("", "Chưa nhập tên phòng ban"), ("x" * 201, "Tên phòng ban dài quá 200 ký tự"), ("\x00", "Chưa nhập tên phòng ban")],
+    [
+        ("", "Chưa nhập tên phòng ban"),
+        ("x" * 201, "Tên phòng ban dài quá 200 ký tự"),
+        ("\x00", "Chưa nhập tên phòng ban"),
+    ],
 )
 def test_department_name_is_validated(admin_client, ward, name, message):
     Department.objects.filter(commune=ward, kind=DepartmentKind.CULTURE_SOCIAL).delete()
-    response = admin_client.post(reverse("org:departments"), {"kind": DepartmentKind.CULTURE_SOCIAL, "name": name})
+    response = admin_client.post(
+        reverse("org:departments"), {"kind": DepartmentKind.CULTURE_SOCIAL, "name": name}
+    )
     assert response.status_code == 422
     assert message in response.content.decode()
 
@@ -141,13 +158,29 @@ def test_staff_create_shows_a_one_time_password_once_and_it_must_be_changed(admi
 def test_staff_create_refuses_bad_input_clearly(admin_client, staff):
     cases = [
         ({"username": "a b", "full_name": "A", "role": Role.COUNTER_OFFICER}, 422, "Tên đăng nhập «a b»"),
-        ({"username": "x" * 151, "full_name": "A", "role": Role.COUNTER_OFFICER}, 422, "Tên đăng nhập dài quá"),
-        ({"username": "moi", "full_name": "A\x00" * 151, "role": Role.COUNTER_OFFICER}, 422, "Họ và tên dài quá"),
+        (
+            {"username": "x" * 151, "full_name": "A", "role": Role.COUNTER_OFFICER},
+            422,
+            "Tên đăng nhập dài quá",
+        ),
+        (
+            {"username": "moi", "full_name": "A\x00" * 151, "role": Role.COUNTER_OFFICER},
+            422,
+            "Họ và tên dài quá",
+        ),
         ({"username": "moi", "full_name": "A", "role": Role.PROVINCE_OFFICER}, 422, "Chọn vai trò"),
         ({"username": "moi", "full_name": "A", "role": Role.SPECIALIST}, 422, "phải thuộc một phòng ban"),
         ({"username": "motcua", "full_name": "A", "role": Role.COUNTER_OFFICER}, 409, "đã có người dùng"),
-        ({"username": "moi", "full_name": "A", "role": Role.COUNTER_OFFICER, "password": "123"}, 422, "chưa đủ an toàn"),
-        ({"username": "moi", "full_name": "A", "role": Role.COUNTER_OFFICER, "email": "x@"}, 422, "Email «x@»"),
+        (
+            {"username": "moi", "full_name": "A", "role": Role.COUNTER_OFFICER, "password": "123"},
+            422,
+            "chưa đủ an toàn",
+        ),
+        (
+            {"username": "moi", "full_name": "A", "role": Role.COUNTER_OFFICER, "email": "x@"},
+            422,
+            "Email «x@»",
+        ),
     ]
     for data, status, message in cases:
         response = admin_client.post(reverse("org:staff"), data)
