@@ -10,7 +10,8 @@ import logging
 import re
 
 _STATUS_PATH = re.compile(r"(/(?:tra-cuu|nop-truc-tuyen/da-gui)/[^/?#\s\"']+/)[^/?#\s\"']+")
-_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:sdt|phone_last4|secret)=)[^&#\s\"']*")
+# `q=`: the staff search takes a full phone or CCCD number (dossiers:search, dossiers:book).
+_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:sdt|phone_last4|secret|q)=)[^&#\s\"']*")
 MASK = "***"
 
 

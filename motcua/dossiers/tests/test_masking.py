@@ -78,3 +78,11 @@ def test_lists_and_the_printed_book_never_show_a_full_number(client, staff, doss
         assert full not in body
     if url in {"dossiers:book", "dossiers:search"}:
         assert "********22" in body
+
+
+def test_a_searched_phone_or_cccd_stays_out_of_the_logs():
+    from motcua.portal.redact import redact
+
+    line = '127.0.0.1 "GET /ho-so/tim-kiem/?q=0912345678&trang=2 HTTP/1.1" 200'
+    assert "0912345678" not in redact(line) and "trang=2" in redact(line)
+    assert "048185004321" not in redact("/ho-so/so-theo-doi/?tu=01/01/2026&q=048185004321")
