@@ -104,5 +104,5 @@ def test_nul_characters_never_reach_the_database(staff, land):
     )  # fmt: skip
     assert resp.status_code == 201 and resp.json()["applicant_name"] == "Lê Văn A"
     assert counter.get("/api/dossiers", {"q": "H48\u0000"}).status_code == 200
-    assert Client().get("/api/public/lookup", {"code": "A\u0000", "phone_last4": "1234"}).status_code == 404
+    assert Client().get("/api/public/lookup", {"code": "A\u0000", "phone_last4": "1234"}).status_code == 422
     assert Client().get("/api/procedures", {"q": "khai\u0000"}).status_code == 200
