@@ -111,7 +111,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The leader's ward-wide view: overdue and soon-due dossiers, backlog, on-time rate."""
     user = _staff(request)
     raw = request.GET.get("xa", "")
-    if raw and not raw.isdigit():
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):  # commune codes: 5 digits
         raise NotFound("Không tìm thấy xã/phường.")
     data = overview_for(user=user, now=clock.now(), commune_code=int(raw) if raw else None)
     communes = overview_communes_for(user) if user.has_role(Role.PROVINCE_OFFICER) else None

@@ -140,10 +140,13 @@ def test_a_province_officer_picks_a_commune_of_their_province(client, staff, war
         first = client.get(reverse("dossiers:overview")).content.decode()
         picked = client.get(reverse("dossiers:overview"), {"xa": ward.code}).content.decode()
         bad = client.get(reverse("dossiers:overview"), {"xa": "abc"})
+        huge = client.get(reverse("dossiers:overview"), {"xa": "9" * 30})
+        nul = client.get(reverse("dossiers:overview"), {"xa": "202\x0009"})
+        arabic_digits = client.get(reverse("dossiers:overview"), {"xa": "٢٠٢٠٩"})
     assert 'name="xa"' in first and "Phường Thanh Khê" in first
     assert "Tổng quan hồ sơ — Phường Hải Châu" in first and "Quá Hạn Một" not in first  # default: the first
     assert "Tổng quan hồ sơ — Phường Thanh Khê" in picked and "Quá Hạn Một" in picked
-    assert bad.status_code == 404
+    assert bad.status_code == huge.status_code == nul.status_code == arabic_digits.status_code == 404
 
 
 def test_a_province_officer_cannot_read_another_provinces_commune(client, staff, ward_data):
