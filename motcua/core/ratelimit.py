@@ -86,7 +86,9 @@ def seconds(now: dt.datetime) -> int:
     return int(now.timestamp())
 
 
-def upsert(key: str, *, now_s: int, window: int, lock_after: int = _NEVER, lock_for: int = 0) -> list[str | int]:
+def upsert(
+    key: str, *, now_s: int, window: int, lock_after: int = _NEVER, lock_for: int = 0
+) -> list[str | int]:
     """The parameters of UPSERT_SQL for one hit on `key`."""
     return [key, now_s + window, now_s, now_s, lock_after, now_s + lock_for]
 
