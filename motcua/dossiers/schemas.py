@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
 from motcua.core.text import mask_digits
 
@@ -78,6 +79,15 @@ class DossierDetailOut(DossierOut):
     control_sheet: list[ControlEntryOut]
 
 
+# Input bounds (issue 7 §3.8): every string has a length the database column takes, every id
+# fits PostgreSQL's integer, lists are short; a NUL or control character is cleaned by the
+# services (core.text.clean_text) before anything reaches the database.
+_ID = Annotated[int, Field(ge=1, le=2_147_483_647)]
+_ITEM = Annotated[str, StringConstraints(max_length=500)]
+_FORM_KEY = Annotated[str, StringConstraints(max_length=60)]
+_FORM_VALUE = Annotated[str, StringConstraints(max_length=2000)]
+
+
 class ApplicantIn(Schema):
     name: str = Field(..., max_length=150)
     phone: str = Field(..., max_length=20)
@@ -87,20 +97,20 @@ class ApplicantIn(Schema):
 
 
 class IntakeIn(Schema):
-    procedure_code: str = Field(..., max_length=40)
+    procedure_code: str = Field(..., max_length=40, pattern=r"^[0-9A-Za-z._\-]+$")
     applicant: ApplicantIn
-    form_data: dict[str, str] = {}
-    checklist_ticked: list[int] = []
+    form_data: dict[_FORM_KEY, _FORM_VALUE] = Field(default_factory=dict, max_length=100)
+    checklist_ticked: list[_ID] = Field(default_factory=list, max_length=200)
     outcome: Literal["receive", "supplement", "refuse"]
-    missing_items: list[str] = []
+    missing_items: list[_ITEM] = Field(default_factory=list, max_length=50)
     reason: str = Field("", max_length=2000)
 
 
 class ActionIn(Schema):
     reason: str = Field("", max_length=2000)
-    items: list[str] = []
-    assignee_id: int | None = None
+    items: list[_ITEM] = Field(default_factory=list, max_length=50)
+    assignee_id: _ID | None = None
     new_due_date: str = Field("", max_length=10, description="dd/mm/yyyy")
     method: Literal["IN_PERSON", "POST", "ONLINE"] = "IN_PERSON"
     result_summary: str = Field("", max_length=2000)
-    checklist_ticked: list[int] | None = None
+    checklist_ticked: list[_ID] | None = Field(None, max_length=200)

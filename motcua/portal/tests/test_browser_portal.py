@@ -34,6 +34,8 @@ def test_resident_submits_online_on_a_phone(live_server, page, axe_scan, axe_rep
     violations = axe_scan(page)
     assert not violations, axe_report(violations)
     page.get_by_role("button", name="Gửi hồ sơ").click()
+    expect(page.get_by_role("heading", name="Đã gửi hồ sơ")).to_be_visible()  # the code on screen
+    page.get_by_role("link", name="Xem tình trạng hồ sơ").click()
     expect(page.get_by_role("heading", name="Hồ sơ nộp trực tuyến")).to_be_visible()
     expect(page.get_by_test_id("state")).to_have_text("Chưa tiếp nhận")
     violations = axe_scan(page)
