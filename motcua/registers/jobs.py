@@ -66,6 +66,7 @@ STALE_AFTER = dt.timedelta(seconds=60)
 # The bar: where each step of registers_merge starts (the link step is the long one).
 STEP_LABELS = {
     "queued": "Đang chờ tiến trình nền",
+    "start": "Bắt đầu chạy",
     "read": "Đọc các tệp danh sách",
     "normalise": "Chuẩn hoá họ tên, ngày sinh, CCCD, địa chỉ",
     "link": "So khớp bản ghi (mô hình xác suất)",
@@ -352,10 +353,11 @@ def merge_job_run(job_id: int) -> None:
             return
         now = clock.now()
         job.status = JobStatus.RUNNING
+        job.step = "start"
         job.started_at = now
         job.heartbeat_at = now
         job.finished_at = None
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "finished_at"])
+        job.save(update_fields=["status", "step", "started_at", "heartbeat_at", "finished_at"])
     # Inside a caller's transaction (the demo loader) nobody else sees the job until it ends,
     # and a second connection writing the heartbeat would only wait on the caller's locks.
     beat = _Heartbeat(job_id, enabled=not transaction.get_connection().in_atomic_block)
