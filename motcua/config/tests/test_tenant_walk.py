@@ -27,6 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from motcua.catalog.models import CatalogueImport
 from motcua.config.api import api
 from motcua.core import clock
 from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff, make_user
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.django_db
 SECRET_NAME = "Huỳnh Thị Bí Mật"
 SECRET_JOB = "Đợt hợp nhất Bí Mật Thanh Khê"
 SECRET_PERSON = "Tôn Nữ Kín Đáo"
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 World = dict[str, Any]
 Kwargs = dict[str, Any]
@@ -58,6 +60,7 @@ class Scoped:
 
     build: Callable[[World], list[Kwargs]]
     post: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    query: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Own:
     reason: str
     build: Callable[[World], list[Kwargs]] = field(default=lambda w: [{}])
     post: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    query: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,29 @@ class Public:
 
 
 def _dossiers(w: World) -> list[Kwargs]:
-    return [{"pk": d.pk} for d in w["dossiers"]]
+    return [{"pk": d.pk} for d in [*w["dossiers"], w["draft"]]]
 
 
 def _job(w: World) -> list[Kwargs]:
     return [{"pk": w["job"].pk}]
+
+
+def _staff(w: World) -> list[Kwargs]:
+    return [{"pk": w["staff"][role].pk} for role in ("counter", "admin")]
+
+
+def _departments(w: World) -> list[Kwargs]:
+    return [{"pk": d.pk} for d in w["commune"].departments.all()]
+
+
+def _catalogue_import(w: World) -> list[Kwargs]:
+    return [{"import_id": w["catalogue_import"].pk}]
+
+
+def _a_name(w: World) -> dict[str, Any]:
+    """A search that finds A's dossiers for A's staff (by the name without diacritics: the code
+    itself would be echoed in the search box)."""
+    return {"q": "huynh thi bi mat"}
 
 
 URLS: dict[str, Scoped | Own | Public] = {
@@ -90,6 +112,8 @@ URLS: dict[str, Scoped | Own | Public] = {
     "core:login": Public("the login page"),
     "core:logout": Public("logging out (walking it would end the walker's own session)"),
     "core:home": Own("redirects each user to their own start page"),
+    "core:password_change": Own("the user's own password"),
+    "core:password_change_done": Own("the user's own password, changed"),
     # residents' pages
     "portal:home": Own("the residents' home page"),
     "portal:lookup": Own("residents' lookup form; an answer needs the code and the phone's last digits"),
@@ -99,6 +123,7 @@ URLS: dict[str, Scoped | Own | Public] = {
             {"code": str(w["draft"].pk), "secret": "0" * 24},
         ]
     ),
+    "portal:online_done": Scoped(lambda w: [{"pk": w["draft"].pk, "secret": "0" * 24}]),
     "portal:online_list": Own("the procedures residents may submit online"),
     "portal:online_submit": Own(
         "residents' online submission (creates a draft in the commune chosen)",
@@ -109,6 +134,9 @@ URLS: dict[str, Scoped | Own | Public] = {
     "catalog:detail": Own("a procedure of the shared catalogue", lambda w: [{"code": w["land"].code}]),
     "catalog:export": Own("the shared catalogue as Excel"),
     "catalog:import": Own("the shared catalogue's import (installation administrators only)"),
+    "catalog:import_preview": Scoped(_catalogue_import),
+    "catalog:import_apply": Scoped(_catalogue_import),
+    "catalog:import_history": Own("the shared catalogue's imports (installation administrators only)"),
     # dossiers
     "dossiers:counter": Own("the counter officer's own desk"),
     "dossiers:procedure_search": Own("search of the shared catalogue"),
@@ -117,7 +145,13 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     "dossiers:inbox": Own("the user's own work list"),
     "dossiers:approvals": Own("the leader's own approvals"),
-    "dossiers:book": Own("the commune's own tracking book"),
+    "dossiers:book": Own("the commune's own tracking book", query=_a_name),
+    "dossiers:search": Own("search of the commune's own dossiers", query=_a_name),
+    "dossiers:supplements": Own("the commune's own dossiers waiting for supplementation"),
+    "dossiers:overview": Own(
+        "the leader's view of their own commune (a province officer picks one of the province)",
+        query=lambda w: {"xa": w["commune"].pk},
+    ),
     "dossiers:detail": Scoped(_dossiers),
     "dossiers:act": Scoped(
         lambda w: (
@@ -140,12 +174,27 @@ URLS: dict[str, Scoped | Own | Public] = {
     "registers:job": Scoped(_job),
     "registers:progress": Scoped(_job),
     "registers:rerun": Scoped(_job),
+    "registers:cancel": Scoped(_job),
     "registers:download": Scoped(_job),
     "registers:review": Scoped(_job),
     "registers:decide": Scoped(
         lambda w: [{"pk": w["job"].pk, "pair_id": w["pair"].pk}],
         post=lambda w: {"verdict": "match", "reason": "Đã xác minh với tổ dân phố"},
     ),
+    # the commune's administration
+    "org:admin_home": Own("the administrator's own commune"),
+    "org:departments": Own("the departments of the administrator's own commune"),
+    "org:department_rename": Scoped(_departments, post=lambda w: {"name": "Phòng Đổi Tên"}),
+    "org:department_close": Scoped(_departments),
+    "org:staff": Own("the staff of the administrator's own commune"),
+    "org:staff_import": Own("staff import into the administrator's own commune"),
+    "org:staff_template": Own("the blank staff workbook"),
+    "org:staff_edit": Scoped(
+        _staff, post=lambda w: {"full_name": "Bị Đổi Tên", "role": "ADMIN", "roles": "ADMIN"}
+    ),
+    "org:staff_set_active": Scoped(_staff, post=lambda w: {"active": "0"}),
+    "org:staff_reset_password": Scoped(_staff, post=lambda w: {"password": "MatKhauMoi-2026-xyz"}),
+    "org:profile": Own("what the administrator's own commune shows residents"),
     # the API's own pages (its operations are walked from the OpenAPI document)
     "api:api-root": Public("the API's root"),
     "api:openapi-json": Public("the OpenAPI document"),
@@ -267,22 +316,22 @@ def _as_openapi_path(route: str) -> str:
 def test_every_url_and_endpoint_is_in_the_registry():
     routes = url_routes()
     api_paths = {path for _, path, _ in api_operations()}
-    names = set()
+    problems = []
     for r in routes:
-        names.add(r.name)
         if r.is_api_operation:
             # An API operation is walked from the OpenAPI document: it must be in it.
-            assert _as_openapi_path(r.route) in api_paths, (
-                f"URL {r.name} ({r.route}) is not in the OpenAPI document, so not covered by the tenant walk"
-            )
-        else:
-            assert r.name in URLS, f"URL {r.name} is not covered by the tenant walk"
-    stale = set(URLS) - names
-    assert not stale, f"the tenant walk registers URLs that no longer exist: {sorted(stale)}"
+            if _as_openapi_path(r.route) not in api_paths:
+                problems.append(
+                    f"URL {r.name} ({r.route}) is not in the OpenAPI document, so not covered by the tenant walk"
+                )
+        elif r.name not in URLS:
+            problems.append(f"URL {r.name} is not covered by the tenant walk")
     ops = {f"{m} {p}" for m, p, _ in api_operations()}
-    for op in sorted(ops):
-        assert op in ENDPOINTS, f"URL {op} is not covered by the tenant walk"
-    assert not set(ENDPOINTS) - ops, f"stale endpoints: {sorted(set(ENDPOINTS) - ops)}"
+    problems += [f"URL {op} is not covered by the tenant walk" for op in sorted(ops - set(ENDPOINTS))]
+    stale = (set(URLS) - {r.name for r in routes}) | (set(ENDPOINTS) - ops)
+    if stale:
+        problems.append(f"the tenant walk registers URLs that no longer exist: {sorted(stale)}")
+    assert not problems, "\n".join(problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,8 +339,7 @@ def test_every_url_and_endpoint_is_in_the_registry():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(settings, tmp_path) -> World:
+def build_world(settings: Any, tmp_path: Any) -> World:
     """Commune A (Thanh Khê): its staff, dossiers in several states, a document, an online
     draft, a merge job with a review pair."""
     settings.UPLOAD_ROOT = tmp_path / "uploads"
@@ -311,7 +359,7 @@ def world(settings, tmp_path) -> World:
     ]  # fmt: skip
     dossiers[0] = dossier_apply(dossier=dossiers[0], action="transfer", actor=staff["counter"], now=now)
     dossier_attach_documents(
-        dossier=dossiers[0], actor=staff["counter"], files=[(None, SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"))],
+        dossier=dossiers[0], actor=staff["counter"], files=[(None, SimpleUploadedFile("a.pdf", PDF))],
         now=now,
     )  # fmt: skip
     draft = dossier_create_draft(
@@ -323,13 +371,22 @@ def world(settings, tmp_path) -> World:
     )
     RegisterFile.objects.create(job=job, original_name="so-ho-khau-bi-mat.csv", stored_name="x.csv", size=1,
                                 sha256="0" * 64, rows=2)  # fmt: skip
-    person = {"full_name": SECRET_PERSON, "birth_date": "01/01/1990", "source": "a"}
+    person = {
+        "raw": {"full_name": SECRET_PERSON, "birth_date": "01/01/1990", "source": "a", "record_id": "a:1",
+                "file_name": "so-a.csv", "line_no": 2},
+        "norm": {"birth_date": "1990-01-01", "birth_year": 1990},
+    }  # fmt: skip
     pair = ReviewPair.objects.create(
         job=job, rank=1, record_id_l="a:1", record_id_r="b:1", match_probability=0.5, match_weight=0.0,
-        same_person=False, left=person, right=person | {"source": "b"},
+        same_person=False, left=person, right=person | {"raw": person["raw"] | {"source": "b", "record_id": "b:1"}},
+    )  # fmt: skip
+    catalogue_import = CatalogueImport.objects.create(
+        source=CatalogueImport.Source.WEB, actor_label="quantri", filename="danh-muc-bi-mat.xlsx",
+        file_sha256="0" * 64, rows=[], base_fingerprint="0" * 64, previewed_at=now,
     )  # fmt: skip
     return {
         "commune": commune,
+        "catalogue_import": catalogue_import,
         "staff": staff,
         "birth": birth,
         "land": land,
@@ -338,9 +395,14 @@ def world(settings, tmp_path) -> World:
         "draft": draft,
         "job": job,
         "pair": pair,
-        "secrets": [SECRET_NAME, SECRET_JOB, SECRET_PERSON, "so-ho-khau-bi-mat"]
+        "secrets": [SECRET_NAME, SECRET_JOB, SECRET_PERSON, "so-ho-khau-bi-mat", "danh-muc-bi-mat"]
         + [d.code for d in dossiers if d.code],
     }
+
+
+@pytest.fixture
+def world(settings, tmp_path) -> World:
+    return build_world(settings, tmp_path)
 
 
 @pytest.fixture
@@ -370,6 +432,15 @@ def _state(w: World) -> dict[str, Any]:
         "documents": DossierDocument.objects.count(),
         "job": MergeJob.objects.filter(pk=w["job"].pk).values_list("status", "runs").get(),
         "decisions": ReviewDecision.objects.count(),
+        "staff": sorted(
+            User.objects.filter(commune=w["commune"]).values_list(
+                "pk", "password", "is_active", "role", "full_name"
+            )
+        ),
+        "departments": sorted(w["commune"].departments.values_list("pk", "name", "closed_at")),
+        "catalogue_import": CatalogueImport.objects.filter(pk=w["catalogue_import"].pk)
+        .values_list("status")
+        .get(),
     }
 
 
@@ -417,7 +488,7 @@ def test_every_url_refuses_other_communes_and_shows_none_of_their_data(world, ou
             for kwargs in entry.build(world):
                 url = reverse(r.name, kwargs=kwargs)
                 for method in ("get", "post"):
-                    data = entry.post(world) if method == "post" else {}
+                    data = entry.post(world) if method == "post" else entry.query(world)
                     resp = getattr(client, method)(url, data)
                     requests += 1
                     where = f"{who} {method.upper()} {url} ({r.name}) → {resp.status_code}"
@@ -536,3 +607,15 @@ def test_province_officer_reads_own_province_only(world):
     assert client.get(reverse("dossiers:detail", args=[d.pk])).status_code == 200
     resp = client.post(reverse("dossiers:act", args=[d.pk, "submit_draft"]))
     assert resp.status_code == 403, "a province officer reads but does not act"
+
+
+def test_the_walks_searches_find_our_dossiers_for_our_own_staff(world):
+    """The control: the queries the walk sends do find A's dossiers (so an outsider's empty
+    answer means isolation, not a search that finds nothing)."""
+    client = Client()
+    client.force_login(world["staff"]["counter"])
+    for name in ("dossiers:search", "dossiers:book"):
+        entry = URLS[name]
+        assert isinstance(entry, Own)
+        resp = client.get(reverse(name), entry.query(world))
+        assert resp.status_code == 200 and _leaks(resp.content, world["secrets"]), name
