@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import TextChoices
 from django.utils.text import slugify
 from openpyxl import Workbook, load_workbook
@@ -306,6 +306,19 @@ STALE_PREVIEW = (
 )
 
 
+# Any constant: the key of the transaction-level advisory lock that serialises catalogue writes.
+_CATALOGUE_LOCK_KEY = 7_202_601
+
+
+def _lock_catalogue() -> None:
+    """Concurrent applies queue here; the second then sees the first's changes in the
+    fingerprint and is refused as stale. SQLite needs nothing: its transactions are IMMEDIATE
+    (settings), so writers are already serialised."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CATALOGUE_LOCK_KEY])
+
+
 @transaction.atomic
 def catalog_import_apply(
     *, actor: User | None, import_id: uuid.UUID | str, now: dt.datetime
@@ -317,9 +330,7 @@ def catalog_import_apply(
     """
     source = CatalogueImport.Source.COMMAND_LINE if actor is None else CatalogueImport.Source.WEB
     _check_manager(actor, source)
-    # Concurrent applies queue on the catalogue's rows; the second then sees the first's
-    # changes in the fingerprint and is refused as stale.
-    list(Procedure.objects.select_for_update().values_list("id", flat=True))
+    _lock_catalogue()
     try:
         pending = CatalogueImport.objects.select_for_update().get(pk=import_id)
     except (CatalogueImport.DoesNotExist, ValueError, DjangoValidationError) as exc:
