@@ -24,14 +24,19 @@ _START_PAGE: dict[str, str] = {
 _FALLBACK_PAGE = "dossiers:inbox"
 
 
-def start_page(user: User) -> str:
-    """The URL of the screen a user works in (by their primary role)."""
-    for name in (_START_PAGE.get(user.role, _FALLBACK_PAGE), _FALLBACK_PAGE):
+def start_page_for_role(role: str) -> str:
+    """The URL of the screen a role works in."""
+    for name in (_START_PAGE.get(role, _FALLBACK_PAGE), _FALLBACK_PAGE):
         try:
             return reverse(name)
         except NoReverseMatch:
             continue
     return "/"
+
+
+def start_page(user: User) -> str:
+    """The URL of the screen a user works in (by their primary role)."""
+    return start_page_for_role(user.role)
 
 
 @login_required

@@ -5,22 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.org.models import Role, User
 
 from . import ward as W
 
-# The screen each role works in (where logging in takes it).
+# The screen each role works in (where logging in takes it: core.views.start_page_for_role).
 _SCREENS = {
-    Role.COUNTER_OFFICER: ("Tiếp nhận hồ sơ", "dossiers:counter"),
-    Role.SPECIALIST: ("Việc của tôi", "dossiers:inbox"),
-    Role.DEPARTMENT_HEAD: ("Việc của phòng, phân công", "dossiers:inbox"),
-    Role.COMMUNE_LEADER: ("Hồ sơ chờ phê duyệt", "dossiers:approvals"),
-    Role.DATA_OFFICER: ("Hợp nhất danh sách dân cư các phường cũ", "registers:jobs"),
-    Role.ADMIN: ("Sổ theo dõi hồ sơ", "dossiers:book"),
-    Role.PROVINCE_OFFICER: ("Sổ theo dõi hồ sơ của tỉnh", "dossiers:book"),
+    Role.COUNTER_OFFICER: "Tiếp nhận hồ sơ",
+    Role.SPECIALIST: "Việc của tôi",
+    Role.DEPARTMENT_HEAD: "Việc của phòng, phân công",
+    Role.COMMUNE_LEADER: "Hồ sơ chờ phê duyệt",
+    Role.DATA_OFFICER: "Hợp nhất danh sách dân cư các phường cũ",
+    Role.ADMIN: "Quản trị phường: phòng ban, cán bộ, thông tin đơn vị",
+    Role.PROVINCE_OFFICER: "Tổng quan hồ sơ của tỉnh",
 }
 
 
@@ -51,21 +49,47 @@ def demo_is_loaded() -> bool:
 
 
 def demo_logins() -> list[DemoLogin]:
+    from motcua.core.views import start_page_for_role
+
     logins = []
-    for s in W.STAFF:
-        screen, url_name = _SCREENS[Role(s.role)]
+    for s in (*W.STAFF, W.INSTALLATION_ADMIN):
+        screen = _SCREENS[Role(s.role)]
+        if s.superuser:
+            screen += "; danh mục thủ tục dùng chung"
         logins.append(
             DemoLogin(
                 username=s.username,
                 full_name=s.full_name,
-                role=Role(s.role).label,
+                role=Role(s.role).label + (" (toàn hệ thống)" if s.superuser else ""),
                 position=s.position,
                 screen=screen,
-                path=reverse(url_name),
+                path=start_page_for_role(s.role),
                 featured=s.featured,
             )
         )
     return logins
+
+
+def demo_foreign_data() -> list[str]:
+    """What the database holds that the demo did not create: the communes set up for real
+    (a profile not marked as the demo's), their staff and their dossiers. Empty means the
+    demo may load; a demo loaded before profiles existed still counts as the demo's."""
+    from motcua.org.models import CommuneProfile
+
+    real = list(CommuneProfile.objects.filter(created_by_demo=False).values_list("commune__name", flat=True))
+    demo_communes = set(
+        CommuneProfile.objects.filter(created_by_demo=True).values_list("commune_id", flat=True)
+    )
+    if demo_is_loaded() and not CommuneProfile.objects.filter(commune_id=W.COMMUNE_CODE).exists():
+        demo_communes.add(W.COMMUNE_CODE)
+    found = [f"thông tin đơn vị của {name}" for name in real]
+    staff = User.objects.filter(commune__isnull=False).exclude(commune_id__in=demo_communes).count()
+    if staff:
+        found.append(f"{staff} tài khoản cán bộ của xã, phường khác")
+    dossiers = Dossier.objects.exclude(commune_id__in=demo_communes).count()
+    if dossiers:
+        found.append(f"{dossiers} hồ sơ của xã, phường khác")
+    return found
 
 
 def demo_summary(*, now: dt.datetime) -> DemoSummary:

@@ -24,7 +24,7 @@ from motcua.dossiers.documents import stored_path
 from motcua.dossiers.models import Dossier, DossierDocument, DossierSequence
 from motcua.geo.models import Commune, LegacyUnit
 from motcua.geo.services import geo_load_official_units
-from motcua.org.models import Department, Role, User
+from motcua.org.models import CommuneProfile, Department, Role, User
 
 from . import ward as W
 from .selectors import demo_is_loaded
@@ -43,6 +43,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
     again; staff, catalogue and geography stay as they are.
     """
     if demo_is_loaded():
+        _setup_profile_and_installation_admin()
         if not reset:
             return False
         _wipe_dossiers()
@@ -51,6 +52,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         catalog_load_starter()
         commune = _setup_commune()
         _setup_staff(commune)
+        _setup_profile_and_installation_admin()
         _load_merge_job()
     _load_dossiers(now=now)
     return True
@@ -142,6 +144,41 @@ def _setup_staff(commune: Commune) -> None:
         )
         user.password = password
         user.save(update_fields=["password"])
+
+
+def _setup_profile_and_installation_admin() -> None:
+    """The ward's profile, marked as the demo's own, and the installation administrator.
+    Both are added on any run, so a demo loaded before they existed gets them too."""
+    CommuneProfile.objects.update_or_create(
+        commune_id=W.COMMUNE_CODE,
+        defaults={
+            "unit_name": W.UNIT_NAME,
+            "address": W.ADDRESS,
+            "opening_hours": W.OPENING_HOURS,
+            "hotline": W.HOTLINE,
+            "created_by_demo": True,
+        },
+    )
+    s = W.INSTALLATION_ADMIN
+    existing = User.objects.filter(username=s.username).first()
+    if existing is not None:
+        if existing.commune_id not in (None, W.COMMUNE_CODE):
+            raise Conflict(
+                f"Tên đăng nhập «{s.username}» đã có ở đơn vị khác; không thể nạp phường mẫu.",
+                code="demo_username_taken",
+            )
+        return
+    user = User(
+        username=s.username,
+        full_name=s.full_name,
+        role=s.role,
+        commune_id=W.COMMUNE_CODE,
+        province_id=W.PROVINCE_CODE,
+        position=s.position,
+        is_superuser=s.superuser,
+        password=make_password(W.PASSWORD),
+    )
+    user.save()
 
 
 def _ward(commune: Commune) -> Ward:

@@ -16,6 +16,12 @@ PROVINCE_CODE = 48
 # one only follows the usual "H<province>.<commune>" shape so that dossier codes look real.
 AGENCY_CODE = "H48.20209"
 
+# What the ward shows residents and prints on forms (org.CommuneProfile).
+UNIT_NAME = "Trung tâm Phục vụ hành chính công phường Thanh Khê"
+ADDRESS = "Số 242 Hà Huy Tập, phường Thanh Khê, thành phố Đà Nẵng"
+OPENING_HOURS = "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00; sáng Thứ Bảy 7:30–11:30"
+HOTLINE = "0236 3 714 412"
+
 DATA_OFFICER = "dulieu"
 PASSWORD = "thanhkhe2026"  # noqa: S105 - a published demo password, printed by `motcua demo`
 
@@ -56,6 +62,7 @@ class StaffMember:
     # Procedure fields (catalog.ProcedureField codes) a specialist is given work in.
     fields: tuple[str, ...] = ()
     featured: bool = False  # listed on its own line in the printed logins
+    superuser: bool = False  # an installation administrator (edits the shared catalogue)
 
 
 SC = DepartmentKind.SERVICE_CENTER
@@ -99,3 +106,14 @@ STAFF: tuple[StaffMember, ...] = (
     StaffMember("sonoivu", "Trần Thị Minh Thư", Role.PROVINCE_OFFICER, "Chuyên viên Sở Nội vụ thành phố Đà Nẵng",
                 featured=True),
 )  # fmt: skip
+
+# The installation's administrator (is_superuser: the shared catalogue). Kept out of STAFF so
+# that a demo loaded before it existed still counts as loaded; `demo_load` adds it on any run.
+INSTALLATION_ADMIN = StaffMember(
+    "hethong",
+    "Hoàng Minh Tuấn",
+    Role.ADMIN,
+    "Quản trị hệ thống (toàn bộ cài đặt)",
+    featured=True,
+    superuser=True,
+)

@@ -100,13 +100,15 @@ class ProfileInput:
     agency_code: str | None = None  # None: leave the commune's agency code as it is
 
 
-def _save_profile(*, commune: Commune, data: ProfileInput) -> CommuneProfile:
-    values = {
+def _save_profile(*, commune: Commune, data: ProfileInput, set_up: bool = False) -> CommuneProfile:
+    values: dict[str, object] = {
         "unit_name": _text(data.unit_name, label="tên đơn vị", max_length=200, required=True),
         "address": _text(data.address, label="địa chỉ", max_length=300),
         "opening_hours": _text(data.opening_hours, label="giờ làm việc", max_length=300),
         "hotline": _phone(data.hotline),
     }
+    if set_up:  # set up for real by `setup-commune`: no longer the demo's (motcua demo refuses it)
+        values["created_by_demo"] = False
     if data.agency_code is not None:
         agency = _text(data.agency_code, label="mã cơ quan", max_length=20)
         if agency and not all(c.isalnum() or c in ".-_" for c in agency):
@@ -205,7 +207,7 @@ def commune_setup(
         hotline=hotline if hotline is not None else (current.hotline if current else ""),
         agency_code=agency_code,
     )
-    _save_profile(commune=commune, data=profile)
+    _save_profile(commune=commune, data=profile, set_up=True)
     return SetupResult(commune, admin, created, loaded_geography, loaded_catalogue)
 
 

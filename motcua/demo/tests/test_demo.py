@@ -11,11 +11,12 @@ import itertools
 import re
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from vietnamadminunits import convert_address
 
@@ -30,7 +31,7 @@ from motcua.dossiers.documents import stored_path
 from motcua.dossiers.models import Channel, ControlEntry, Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_attach_documents
 from motcua.geo.models import Commune, LegacyUnit, Province
-from motcua.org.models import Department, DepartmentKind, Role, User
+from motcua.org.models import CommuneProfile, Department, DepartmentKind, Role, User
 
 NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=VIETNAM_TZ)
 
@@ -76,7 +77,8 @@ def test_second_run_changes_nothing(load_seconds):
     assert list(_demo_dossiers().order_by("id").values_list("id", "state", "code")) == states
 
 
-def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds):
+def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds, settings):
+    settings.DEBUG = True
     before = _row_counts()
     out = io.StringIO()
     call_command("demo", stdout=out)
@@ -85,11 +87,73 @@ def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds)
     assert "không thay đổi gì" in text
     assert W.PASSWORD in text
     assert "http://127.0.0.1:8000/" in text
-    for username in ("motcua1", "tuphap1", "diachinh1", "tp.kinhte", "chutich", "quantri", "sonoivu"):
+    for username in (
+        "motcua1",
+        "tuphap1",
+        "diachinh1",
+        "tp.kinhte",
+        "chutich",
+        "quantri",
+        "sonoivu",
+        "hethong",
+    ):
         assert username in text
+    assert "/quan-tri/" in text
 
 
-def test_reset_tells_the_same_stories_again(load_seconds):
+def test_command_refuses_outside_debug_unless_forced(load_seconds, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="không ở chế độ phát triển"):
+        call_command("demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "--force", stdout=out)
+    assert "không thay đổi gì" in out.getvalue()
+
+
+def test_command_refuses_beside_a_real_commune_unless_forced(load_seconds, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("MOTCUA_ADMIN_PASSWORD", "Bon-mua-hoa-phuong-2026")
+    call_command("setup-commune", "20242", "--admin", "quantri.haichau", stdout=io.StringIO())
+    with pytest.raises(
+        CommandError, match=r"đã có dữ liệu không do phường mẫu tạo.*Phường Hải Châu.*1 tài khoản"
+    ):
+        call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--force", stdout=io.StringIO())
+
+
+def test_setup_commune_on_the_demo_ward_makes_it_real(load_seconds, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("MOTCUA_ADMIN_PASSWORD", "Bon-mua-hoa-phuong-2026")
+    call_command("setup-commune", "20209", "--admin", "quantri.that", stdout=io.StringIO())
+    assert not CommuneProfile.objects.get(commune_id=W.COMMUNE_CODE).created_by_demo
+    with pytest.raises(CommandError, match="thông tin đơn vị của Phường Thanh Khê"):
+        call_command("demo", stdout=io.StringIO())
+
+
+def test_profile_and_installation_admin(load_seconds):
+    profile = CommuneProfile.objects.get(commune_id=W.COMMUNE_CODE)
+    assert profile.unit_name == "Trung tâm Phục vụ hành chính công phường Thanh Khê"
+    assert "Thanh Khê" in profile.address and "Đà Nẵng" in profile.address
+    assert profile.opening_hours == "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00; sáng Thứ Bảy 7:30–11:30"
+    assert profile.hotline and profile.created_by_demo
+    hethong = User.objects.get(username="hethong")
+    assert hethong.is_superuser and hethong.role == Role.ADMIN and hethong.commune_id == W.COMMUNE_CODE
+    assert hethong.check_password(W.PASSWORD)
+    assert not User.objects.get(username="quantri").is_superuser
+
+
+def test_the_published_password_is_only_in_the_demo():
+    root = Path(__file__).resolve().parents[2]
+    users = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "demo" not in path.relative_to(root).parts and W.PASSWORD in path.read_text(encoding="utf-8")
+    ]
+    assert users == []
+
+
+def test_reset_tells_the_same_stories_again(load_seconds, settings):
+    settings.DEBUG = True
     snapshot = list(
         _demo_dossiers().order_by("code", "created_at").values_list("code", "state", "applicant_name")
     )
@@ -110,10 +174,11 @@ def test_reset_removes_the_files_uploaded_to_demo_dossiers(
 ):
     settings.UPLOAD_ROOT = tmp_path
     dossier = _demo_dossiers().filter(state=State.IN_PROCESS).first()
-    scan = SimpleUploadedFile("don-de-nghi.pdf", b"%PDF-1.4\n%demo\n", content_type="application/pdf")
-    dossier_attach_documents(
-        dossier=dossier, actor=User.objects.get(username="motcua1"), files=[(None, scan)]
-    )
+    scan = SimpleUploadedFile("don-de-nghi.pdf", b"%PDF-1.4\n%demo\n%%EOF\n", content_type="application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):  # files move into place on commit
+        dossier_attach_documents(
+            dossier=dossier, actor=User.objects.get(username="motcua1"), files=[(None, scan)]
+        )
     path = stored_path(dossier.documents.get().storage_path)
     assert path.exists()
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,13 +5,14 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from motcua.core import clock
 from motcua.core.errors import DomainError
 from motcua.demo import ward
-from motcua.demo.selectors import demo_logins, demo_summary
+from motcua.demo.selectors import demo_foreign_data, demo_logins, demo_summary
 from motcua.demo.services import demo_load
 
 URL = "http://127.0.0.1:8000/"
@@ -24,8 +25,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Xóa hồ sơ của phường mẫu và tạo lại (giữ cán bộ, danh mục)."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Nạp cả khi không ở chế độ phát triển (DEBUG) hoặc cơ sở dữ liệu đã có dữ liệu thật của xã, phường.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["force"]:
+            self._refuse_outside_a_demo()
         now = clock.now()
         started = time.perf_counter()
         try:
@@ -40,6 +48,21 @@ class Command(BaseCommand):
             out.write("Phường mẫu đã có sẵn: không thay đổi gì (dùng --reset để tạo lại hồ sơ mẫu).")
         self._summary(now)
         self._logins()
+
+    def _refuse_outside_a_demo(self) -> None:
+        """The demo publishes its password: never on a production server or beside real data."""
+        if not settings.DEBUG:
+            raise CommandError(
+                "Không nạp phường mẫu: máy chủ không ở chế độ phát triển (DEBUG). Phường mẫu dùng một mật khẩu "
+                "công khai; chỉ nạp trên máy thử (tools/run), hoặc thêm --force nếu thật sự muốn."
+            )
+        foreign = demo_foreign_data()
+        if foreign:
+            raise CommandError(
+                "Không nạp phường mẫu: cơ sở dữ liệu đã có dữ liệu không do phường mẫu tạo ("
+                + "; ".join(foreign)
+                + "). Phường mẫu dùng một mật khẩu công khai; thêm --force nếu thật sự muốn."
+            )
 
     def _summary(self, now: dt.datetime) -> None:
         s = demo_summary(now=now)
