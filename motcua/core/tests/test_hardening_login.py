@@ -140,3 +140,13 @@ def test_password_validators_are_django_standard_four(settings, staff):
         with pytest.raises(ValidationError):
             validate_password(weak, user)
     validate_password("song-Han-chay-2026", user)
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("mot\x00cua", RIGHT), ("motcua", "mat\x00khau"), ("a" * 5000, RIGHT), ("motcua", "x" * 5000)],
+)
+def test_nul_bytes_and_over_long_values_are_refused_with_the_message(client, staff, username, password):
+    resp = attempt(client, username, password)
+    assert resp.status_code == 200
+    assert "không đúng" in resp.content.decode() and not logged_in(client)
