@@ -178,7 +178,7 @@ class CatalogueChange(models.Model):
     fields = models.JSONField()
 
     class Meta:
-        ordering = ["catalogue_import_id", "procedure_code"]
+        ordering = ["catalogue_import_id", "kind", "procedure_code"]
 
     def __str__(self) -> str:
         return f"{self.procedure_code}: {self.get_kind_display()}"

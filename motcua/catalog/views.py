@@ -61,6 +61,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         response = render(request, "catalog/_results.html", context)
     else:
         context["fields"] = procedure_field_list()
+        context["can_manage"] = can_manage_catalogue(request.user)
         response = render(request, "catalog/list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -83,6 +83,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            options={"ordering": ["catalogue_import_id", "procedure_code"]},
+            options={"ordering": ["catalogue_import_id", "kind", "procedure_code"]},
         ),
     ]

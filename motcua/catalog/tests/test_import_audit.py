@@ -2,45 +2,17 @@
 leaves an audit entry: who, when, which procedures changed, before → after per field."""
 
 import hashlib
-import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from motcua.catalog.models import CatalogueChange, CatalogueImport, ChecklistItem, Procedure
-from motcua.catalog.services import catalog_export_excel, catalog_import_apply, catalog_import_preview
-from motcua.catalog.tests.workbooks import GOOD, import_workbook, workbook_bytes
+from motcua.catalog.services import catalog_import_apply, catalog_import_preview
+from motcua.catalog.tests.workbooks import GOOD, changed_workbook, import_workbook, workbook_bytes
 from motcua.core import clock
 from motcua.core.errors import Conflict
 from motcua.org.models import Role
-
-
-def changed_workbook() -> bytes:
-    """The exported catalogue with a new procedure, a new fee and a renamed document for
-    birth registration, and the marriage registration left out of the file."""
-    wb = load_workbook(io.BytesIO(catalog_export_excel()))
-    procedures = wb["Thủ tục"]
-    drop = None
-    for row in procedures.iter_rows(min_row=2):
-        if row[0].value == "2.000635":
-            row[8].value = 10000
-        if row[0].value == "1.000894":
-            drop = row[0].row
-    assert drop is not None
-    procedures.delete_rows(drop)
-    procedures.append(GOOD)
-    for name in ("Giấy tờ", "Tờ khai"):
-        sheet = wb[name]
-        for number in reversed([r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == "1.000894"]):
-            sheet.delete_rows(number)
-    for row in wb["Giấy tờ"].iter_rows(min_row=2):
-        if row[0].value == "1.001193" and row[1].value == 2:
-            row[2].value = "Giấy chứng sinh (bản chính)"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def preview(data: bytes, actor=None):

@@ -142,3 +142,14 @@ def test_upload_previews_then_apply_writes_and_lands_on_the_audit(superuser_clie
     html = response.content.decode()
     assert "Lịch sử nhập danh mục thủ tục" in html
     assert f"0 thủ tục thêm mới, 0 thay đổi, {starter.created} không đổi" in html
+
+
+def test_list_page_offers_the_management_links_only_to_installation_administrators(
+    client, superuser, make_user, starter
+):
+    client.force_login(make_user(Role.ADMIN))
+    assert "Quản lý danh mục" not in client.get(reverse("catalog:list")).content.decode()
+    client.force_login(superuser)
+    html = client.get(reverse("catalog:list")).content.decode()
+    assert f'href="{reverse("catalog:import")}"' in html
+    assert f'href="{reverse("catalog:import_history")}"' in html
