@@ -56,6 +56,13 @@ STARTER_PATH = Path(__file__).resolve().parent / "data" / "starter_catalogue.jso
 # formatting and stops a zip bomb from being unpacked in memory.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
+# Caps on what the workbook unpacks to, checked before reading: a national catalogue is a few
+# MB of XML and a few thousand rows; a spreadsheet bomb declares far more.
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_ARCHIVE_ENTRIES = 200
+MAX_ROWS = 20_000
+MAX_COLUMNS = 60
+
 SHEET_PROCEDURES = "Thủ tục"
 SHEET_CHECKLIST = "Giấy tờ"
 SHEET_FORM = "Tờ khai"
@@ -454,10 +461,30 @@ def _open_workbook(data: bytes) -> Any:
     # renamed text or .xls file instead of a parser error.
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise not_xlsx
+    _check_unpacked_size(data, not_xlsx)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types (KeyError, InvalidFileException…) on bad packages
         raise not_xlsx from exc
+
+
+def _check_unpacked_size(data: bytes, not_xlsx: ValidationFailed) -> None:
+    """A few KB can unpack to gigabytes (openpyxl holds the shared strings in memory): refuse
+    by the sizes the archive declares, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise not_xlsx from exc
+    if len(entries) > MAX_ARCHIVE_ENTRIES or sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
+        raise ValidationFailed(
+            "Tệp Excel quá lớn khi giải nén; chưa nhập thủ tục nào.",
+            code="too_large",
+            details=[
+                f"Tối đa {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB dữ liệu sau giải nén và "
+                f"{MAX_ARCHIVE_ENTRIES} thành phần. Hãy lưu lại chỉ các sheet Thủ tục, Giấy tờ, Tờ khai."
+            ],
+        )
 
 
 def _header_map(
@@ -478,14 +505,23 @@ def _header_map(
 
 
 def _data_rows(sheet: Worksheet) -> Iterator[tuple[int, tuple[object, ...]]]:
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+    rows = sheet.iter_rows(min_row=2, max_col=MAX_COLUMNS, values_only=True)
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise ValidationFailed(
+                f"Sheet '{sheet.title}' có hơn {MAX_ROWS:,} dòng; chưa nhập thủ tục nào.".replace(",", "."),
+                code="too_many_rows",
+                details=[
+                    "Danh mục cấp xã chỉ có vài trăm thủ tục: hãy kiểm tra tệp có thừa dòng trống định dạng."
+                ],
+            )
         if any(_text(v) for v in values):
             yield number, values
 
 
 def _read_procedures(sheet: Worksheet, errors: list[str]) -> tuple[list[ProcedureRow], set[str]]:
     """The valid rows, and every code the sheet lists (valid or not)."""
-    header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    header = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
     columns = _header_map(header, PROCEDURE_COLUMNS, SHEET_PROCEDURES, errors)
     if columns is None:
         return [], set()
@@ -516,7 +552,7 @@ def _read_children(
     listed_codes: set[str],
     errors: list[str],
 ) -> None:
-    header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    header = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
     columns = _header_map(header, columns_spec, sheet_name, errors)
     if columns is None:
         return

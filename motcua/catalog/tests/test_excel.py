@@ -246,3 +246,52 @@ def test_control_characters_in_a_cell_are_dropped(db):
     row[1] = "Thủ tục\x85 thử\x9f nghiệm"  # C1 controls are legal XML but never text
     import_workbook(workbook_bytes([row]))
     assert Procedure.objects.get(code="9.000001").name == "Thủ tục thử nghiệm"
+
+
+SHARED_STRINGS_REL = (
+    b'<Relationship Id="rIdBomb" Target="sharedStrings.xml" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+)
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def test_a_shared_strings_bomb_is_refused_before_it_is_unpacked(db):
+    import time
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes([GOOD]))) as src, zipfile.ZipFile(buf, "w") as bomb:
+        for entry in src.infolist():
+            content = src.read(entry.filename)
+            if entry.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", SHARED_STRINGS_REL + b"</Relationships>")
+            if entry.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", SHARED_STRINGS_TYPE + b"</Types>")
+            bomb.writestr(entry, content, compress_type=zipfile.ZIP_DEFLATED)
+        huge = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+        huge += b"a" * (100 * 1024 * 1024) + b"</t></si></sst>"
+        bomb.writestr("xl/sharedStrings.xml", huge, compress_type=zipfile.ZIP_DEFLATED)
+    data = buf.getvalue()
+    assert len(data) < 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(ValidationFailed) as exc:
+        import_workbook(data)
+    assert time.monotonic() - started < 2
+    assert exc.value.code == "too_large"
+    assert "quá lớn khi giải nén" in exc.value.message
+
+
+def test_a_sheet_with_more_rows_than_the_cap_is_refused(db, monkeypatch):
+    from motcua.catalog import services
+
+    monkeypatch.setattr(services, "MAX_ROWS", 3)
+    rows = [[f"9.00000{i}", *GOOD[1:]] for i in range(1, 5)]
+    assert import_workbook(workbook_bytes(rows[:3])).added_count == 3
+    with pytest.raises(ValidationFailed) as exc:
+        import_workbook(workbook_bytes(rows))
+    assert exc.value.code == "too_many_rows"
+    assert exc.value.message.startswith("Sheet 'Thủ tục' có hơn 3 dòng")
+    assert Procedure.objects.count() == 3
