@@ -236,6 +236,18 @@ ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
     "GET /api/procedures/{code}": ApiOwn(
         "the public catalogue", lambda w: [Call(path={"code": w["land"].code})]
     ),
+    "GET /api/procedures/imports": ApiOwn(
+        "the shared catalogue's imports (installation admins)", lambda w: [Call()]
+    ),
+    "POST /api/procedures/imports": ApiOwn(
+        "upload to the shared catalogue (installation admins)", lambda w: [Call()]
+    ),
+    "GET /api/procedures/imports/{import_id}": ApiScoped(
+        lambda w: [Call(path={"import_id": w["catalogue_import"].pk})]
+    ),
+    "POST /api/procedures/imports/{import_id}/apply": ApiScoped(
+        lambda w: [Call(path={"import_id": w["catalogue_import"].pk})]
+    ),
     "GET /api/dossiers": ApiOwn(
         "the caller's own dossiers",
         lambda w: [Call()] + [Call(query={"q": d.code}) for d in w["dossiers"] if d.code],
