@@ -52,6 +52,7 @@ def catalogue_import_list(*, user: object, limit: int = 100) -> QuerySet[Catalog
     _require_manager(user)
     return (
         CatalogueImport.objects.filter(status=CatalogueImport.Status.APPLIED)
+        .defer("rows")  # the whole parsed workbook: not needed to list what changed
         .prefetch_related("changes")
         .order_by("-applied_at")[:limit]
     )
