@@ -162,12 +162,21 @@ class _Problems:
 
 @transaction.atomic
 def catalog_load_starter(*, path: Path | None = None) -> ImportReport:
-    """Upsert the shipped starter catalogue. Running it again changes nothing."""
-    data = json.loads((path or STARTER_PATH).read_text(encoding="utf-8"))
-    field_names = {f["code"]: f["name"] for f in data["fields"]}
+    """Upsert the shipped starter catalogue. Running it again changes nothing.
+
+    For a first start and the demo; on a catalogue in use, `motcua catalog load-starter` goes
+    through `catalog_starter_preview` and the audit instead.
+    """
+    return _apply(catalog_parse_starter(data=(path or STARTER_PATH).read_bytes()))
+
+
+def catalog_parse_starter(*, data: bytes) -> list[ProcedureRow]:
+    """Validate the starter catalogue's JSON (every problem listed, like a workbook's rows)."""
+    starter = json.loads(data.decode("utf-8"))
+    field_names = {f["code"]: f["name"] for f in starter["fields"]}
     rows: list[ProcedureRow] = []
     errors: list[str] = []
-    for index, raw in enumerate(data["procedures"], start=1):
+    for index, raw in enumerate(starter["procedures"], start=1):
         where = f"starter_catalogue.json, thủ tục {index} ({raw.get('code', '?')})"
         values = {
             **raw,
@@ -192,7 +201,7 @@ def catalog_load_starter(*, path: Path | None = None) -> ImportReport:
             rows.append(row)
     if errors:
         raise ValidationFailed("Danh mục khởi tạo có lỗi.", details=errors)
-    return _apply(rows)
+    return rows
 
 
 def catalog_parse_excel(*, data: bytes) -> list[ProcedureRow]:
@@ -289,7 +298,34 @@ def catalog_import_preview(
     Writes nothing to the catalogue; one bad row refuses the whole file.
     """
     _check_manager(actor, source)
-    plan = catalog_import_plan(file=file)
+    return _keep_preview(
+        catalog_import_plan(file=file), actor=actor, filename=filename, source=source, now=now
+    )
+
+
+def catalog_starter_preview(
+    *, actor: User | None, now: dt.datetime, path: Path | None = None
+) -> tuple[CatalogueImport, CatalogueDiff]:
+    """The shipped starter catalogue as an import: previewed, then applied with its audit (on a
+    catalogue in use it puts back the starter's fees and times, so it is recorded like any import)."""
+    source = CatalogueImport.Source.COMMAND_LINE
+    _check_manager(actor, source)
+    starter = path or STARTER_PATH
+    data = starter.read_bytes()
+    rows = catalog_parse_starter(data=data)
+    current = catalogue_snapshots()
+    plan = ImportPlan(
+        rows=rows,
+        diff=catalogue_diff(rows, current),
+        base_fingerprint=fingerprint(current),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return _keep_preview(plan, actor=actor, filename=starter.name, source=source, now=now)
+
+
+def _keep_preview(
+    plan: ImportPlan, *, actor: User | None, filename: str, source: str, now: dt.datetime
+) -> tuple[CatalogueImport, CatalogueDiff]:
     preview = CatalogueImport.objects.create(
         source=source,
         actor=actor,

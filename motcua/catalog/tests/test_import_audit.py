@@ -176,3 +176,16 @@ def test_command_line_by_names_a_superuser(starter, superuser, make_user, tmp_pa
     with pytest.raises(CommandError, match="Không có tài khoản"):
         call_command("catalog", "import", str(path), "--by", "khong_co_ai")
     assert CatalogueImport.objects.count() == 1
+
+
+def test_load_starter_on_a_catalogue_in_use_is_audited(starter, tmp_path, capsys):
+    import_workbook(changed_workbook())
+    capsys.readouterr()
+    call_command("catalog", "load-starter")
+    out = capsys.readouterr().out
+    assert "Lệ phí (đồng): 10000 → 8000" in out
+    assert Procedure.objects.get(code="2.000635").fee_vnd == 8000
+    entry = CatalogueImport.objects.get(filename="starter_catalogue.json")
+    assert entry.status == CatalogueImport.Status.APPLIED and entry.actor_label.startswith("Dòng lệnh")
+    fee = entry.changes.get(procedure_code="2.000635")
+    assert fee.fields == [{"field": "Lệ phí (đồng)", "before": "10000", "after": "8000"}]

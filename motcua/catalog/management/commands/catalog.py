@@ -14,7 +14,7 @@ from motcua.catalog.services import (
     catalog_import_apply,
     catalog_import_plan,
     catalog_import_preview,
-    catalog_load_starter,
+    catalog_starter_preview,
 )
 from motcua.core import clock
 from motcua.core.errors import DomainError
@@ -26,7 +26,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("load-starter", help="Nạp (hoặc cập nhật) danh mục thủ tục khởi tạo")
+        starter = sub.add_parser(
+            "load-starter", help="Nạp (hoặc đưa về) danh mục thủ tục khởi tạo (ghi vào lịch sử nhập)"
+        )
+        starter.add_argument(
+            "--by", metavar="USERNAME", help="Quản trị viên hệ thống (superuser) chịu trách nhiệm lần nạp"
+        )
         imp = sub.add_parser("import", help="Nhập danh mục từ tệp Excel .xlsx (ghi vào lịch sử nhập)")
         imp.add_argument("file", type=Path)
         imp.add_argument(
@@ -40,7 +45,11 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             if action == "load-starter":
-                self.stdout.write(catalog_load_starter().summary())
+                actor = self._actor(options.get("by"))
+                pending, diff = catalog_starter_preview(actor=actor, now=clock.now())
+                self._print_diff(diff)
+                applied = catalog_import_apply(actor=actor, import_id=pending.pk, now=clock.now())
+                self.stdout.write(f"Đã áp dụng: {applied.summary()} Lịch sử nhập: {applied.pk}")
             elif action == "import":
                 self._import(options["file"], by=options.get("by"), dry_run=options.get("dry_run", False))
             else:
@@ -57,11 +66,7 @@ class Command(BaseCommand):
             self._print_diff(catalog_import_plan(file=path).diff)
             self.stdout.write("Chạy thử (--dry-run): chưa ghi gì vào danh mục.")
             return
-        actor = None
-        if by:
-            actor = User.objects.filter(username=by).first()
-            if actor is None:
-                raise CommandError(f"Không có tài khoản '{by}'.")
+        actor = self._actor(by)
         source = CatalogueImport.Source.COMMAND_LINE
         pending, diff = catalog_import_preview(
             actor=actor, file=path, filename=path.name, source=source, now=clock.now()
@@ -69,6 +74,14 @@ class Command(BaseCommand):
         self._print_diff(diff)
         applied = catalog_import_apply(actor=actor, import_id=pending.pk, now=clock.now())
         self.stdout.write(f"Đã áp dụng: {applied.summary()} Lịch sử nhập: {applied.pk}")
+
+    def _actor(self, username: str | None) -> User | None:
+        if not username:
+            return None
+        actor = User.objects.filter(username=username).first()
+        if actor is None:
+            raise CommandError(f"Không có tài khoản '{username}'.")
+        return actor
 
     def _print_diff(self, diff: CatalogueDiff) -> None:
         for entry in diff.added:
