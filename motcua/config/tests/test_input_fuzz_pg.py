@@ -375,16 +375,32 @@ def _with(body: Any, path: tuple[str, ...], value: str) -> Any:
     return body
 
 
+def _api_client(user: User) -> Client:
+    raw = ApiToken.new_raw()
+    ApiToken.objects.create(user=user, name="fuzz", key_hash=ApiToken.hash(raw), created_at=clock.now())
+    return Client(headers={"Authorization": f"Bearer {raw}"}, raise_request_exception=False)
+
+
 def test_every_api_field_takes_nul_long_and_odd_values_without_a_server_error(world):
     schema = api.get_openapi_schema()
     components = schema.get("components", {}).get("schemas", {})
-    raw = ApiToken.new_raw()
-    counter_officer: User = world["staff"]["counter"]
-    ApiToken.objects.create(
-        user=counter_officer, name="fuzz", key_hash=ApiToken.hash(raw), created_at=clock.now()
-    )
-    client = Client(headers={"Authorization": f"Bearer {raw}"}, raise_request_exception=False)
-    path_values = {"dossier_id": world["dossiers"][0].pk, "code": world["land"].code, "action": "transfer"}
+    installer = make_user(None, Role.ADMIN, "caidat_api")
+    installer.is_superuser = True
+    installer.save()
+    # Each operation is fuzzed as the first of these its baseline call does not refuse (401/403),
+    # so the values reach the code behind the permission check.
+    callers = {
+        "counter": _api_client(world["staff"]["counter"]),
+        "leader": _api_client(world["staff"]["leader"]),
+        "installation_admin": _api_client(installer),
+        "anonymous": Client(raise_request_exception=False),
+    }
+    path_values = {
+        "dossier_id": world["dossiers"][0].pk,
+        "code": world["land"].code,
+        "action": "transfer",
+        "import_id": world["catalogue_import"].pk,
+    }
     failures: list[str] = []
     counter = [0]
     n_fields = 0
@@ -396,34 +412,55 @@ def test_every_api_field_takes_nul_long_and_odd_values_without_a_server_error(wo
             for p in params
             if p["in"] == "query" and p.get("required")
         }
-        body_schema = (
-            (op.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
+        content = (op.get("requestBody") or {}).get("content", {})
+        multipart = "multipart/form-data" in content
+        body_schema = (content.get("application/json") or content.get("multipart/form-data") or {}).get(
+            "schema"
         )
         body = _minimal(body_schema, components, "", world) if body_schema else None
+        binary = set()
+        if multipart and body_schema:
+            props = _resolve(body_schema, components).get("properties", {})
+            binary = {k for k, v in props.items() if _resolve(v, components).get("format") == "binary"}
         fields = [ApiField(p["in"], (p["name"],)) for p in params if p["in"] in ("query", "path")]
         if body_schema:
             fields += [ApiField("body", f) for f in _body_fields(body_schema, components, ())]
+
+        def send(client: Client, f: ApiField | None, value: str, method: str = method, path: str = path,
+                 query: Any = query, body: Any = body, multipart: bool = multipart, binary: Any = binary) -> Any:  # fmt: skip
+            values = dict(path_values)
+            q = dict(query)
+            if f and f.where == "path":
+                values[f.path[0]] = value
+            elif f and f.where == "query":
+                q[f.path[0]] = value
+            url = re.sub(r"\{(\w+)\}", lambda m: _quote(str(values[m.group(1)])), path)
+            if method == "GET":
+                return client.get(url, q)
+            payload = _with(body, f.path, value) if f and f.where == "body" else body
+            if multipart:
+                data = {k: SimpleUploadedFile(str(v)[:300] or "x", b"x") if k in binary else v
+                        for k, v in (payload or {}).items()}  # fmt: skip
+                for k in binary - set(data):
+                    data[k] = SimpleUploadedFile("danh-muc.xlsx", b"x")
+                return client.post(url + _qs(q), data)
+            return client.generic(
+                method, url + _qs(q), json.dumps(payload if payload is not None else {}),
+                content_type="application/json",
+            )  # fmt: skip
+
+        who = next(
+            (w for w, c in callers.items() if send(c, None, "").status_code not in (401, 403)), "counter"
+        )
+        print(f"  {method:4} {path} as {who}: {len(fields)} fields")
         for f in fields:
             n_fields += 1
-
-            def send(value: str, f: ApiField = f, method: str = method, path: str = path, query: Any = query,
-                     body: Any = body) -> Any:  # fmt: skip
-                values = dict(path_values)
-                q = dict(query)
-                if f.where == "path":
-                    values[f.path[0]] = value
-                elif f.where == "query":
-                    q[f.path[0]] = value
-                url = re.sub(r"\{(\w+)\}", lambda m: _quote(str(values[m.group(1)])), path)
-                if method == "GET":
-                    return client.get(url, q)
-                payload = _with(body, f.path, value) if f.where == "body" else body
-                return client.generic(
-                    method, url + _qs(q), json.dumps(payload if payload is not None else {}),
-                    content_type="application/json",
-                )  # fmt: skip
-
-            _fuzz(f"{method} {path} {f.where}:{'.'.join(f.path)}", send, failures, counter)
+            _fuzz(
+                f"{who} {method} {path} {f.where}:{'.'.join(f.path)}",
+                lambda v, f=f, c=callers[who], send=send: send(c, f, v),
+                failures,
+                counter,
+            )
     print(f"\napi input fuzz: {len(api_operations())} operations, {n_fields} fields, {counter[0]} calls")
     assert n_fields >= 15
     assert not failures, "\n".join(failures)
