@@ -5,7 +5,9 @@
 # Run on purpose, not by tools/test (it takes a minute or two and its findings are a report):
 #   1. a throwaway PostgreSQL (tools/pg.sh), migrate, collectstatic;
 #   2. the demo ward (`motcua demo --force`: the production settings refuse it without the flag);
-#   3. an API token for the demo's counter officer `motcua1` (`motcua api_token create`);
+#   3. an API token for ST_USER (`motcua api_token create`), by default the demo's counter officer
+#      `motcua1`; ST_USER=hethong (the demo's installation administrator) reaches the catalogue
+#      import endpoints, which refuse commune staff;
 #   4. `motcua serve` (gunicorn, production settings) on 127.0.0.1 with MOTCUA_PUBLIC_URL set;
 #   5. `st run http://127.0.0.1:PORT/api/openapi.json --header "Authorization: Bearer …"
 #      --checks not_a_server_error`, bounded by ST_MAX_EXAMPLES per operation and ST_MAX_TIME;
@@ -15,6 +17,7 @@
 # Exit status is st's: 0 when no server error was found.
 #
 # Environment:
+#   ST_USER          the demo login whose token st sends (default motcua1, a counter officer)
 #   ST_MAX_EXAMPLES  test cases per operation (default 100)
 #   ST_MAX_TIME      time budget of the st run in seconds (default 120)
 #   ST_WORKERS       st's concurrent workers (default 2)
@@ -58,13 +61,17 @@ cleanup() {
   trap - EXIT INT TERM
   stop_server
   if [ -f "$WORK/server.log" ]; then
-    # The server's own account of its errors (tracebacks of every 500 st provoked).
-    if grep -q "Traceback" "$WORK/server.log"; then
-      echo "schemathesis: tracebacks in the server log:" >&2
-      grep -A40 "Traceback" "$WORK/server.log" | head -200 >&2
-    elif [ "$rc" -ne 0 ]; then
-      echo "schemathesis: last lines of the server log:" >&2
-      tail -20 "$WORK/server.log" >&2
+    # The server's own account: its access log's 5xx, and the traceback of each error it logged
+    # (Django also logs some refusals with a traceback, e.g. a malformed multipart body is a 400).
+    local n5xx
+    n5xx=$(grep -cE '" 5[0-9][0-9] ' "$WORK/server.log" || true)
+    echo "schemathesis: $n5xx responses 5xx in the server's access log"
+    if [ "$n5xx" -gt 0 ] || [ "$rc" -ne 0 ]; then
+      echo "schemathesis: errors in the server log (each traceback with the exception it ended in):" >&2
+      awk '/^Traceback/{p=1} p{print} p && /^[A-Za-z_][A-Za-z0-9_.]*(: |$)/ && !/^Traceback/{p=0; print "--"}' \
+        "$WORK/server.log" | head -400 >&2
+      [ "$n5xx" -gt 0 ] && grep -E '" 5[0-9][0-9] ' "$WORK/server.log" | head -20 >&2
+      tail -5 "$WORK/server.log" >&2
     fi
   fi
   rm -rf "$WORK"
@@ -95,8 +102,10 @@ t0=$(date +%s)
 $MOTCUA migrate --noinput -v0
 $MOTCUA collectstatic --noinput -v0
 $MOTCUA demo --force >"$WORK/demo.log" 2>&1 || { cat "$WORK/demo.log" >&2; exit 1; }
-TOKEN="$($MOTCUA api_token create motcua1 schemathesis | tail -1)"
-echo "schemathesis: database ready in $(($(date +%s) - t0)) s (demo ward, token of counter officer motcua1)"
+ST_USER=${ST_USER:-motcua1}
+COUNTER_TOKEN="$($MOTCUA api_token create motcua1 schemathesis-setup | tail -1)"
+TOKEN="$($MOTCUA api_token create "$ST_USER" schemathesis | tail -1)"
+echo "schemathesis: database ready in $(($(date +%s) - t0)) s (demo ward, st calls with the token of $ST_USER)"
 
 # `motcua serve` execs gunicorn in this very process, so $! is the gunicorn master.
 MOTCUA_BIND="$HOST:$PORT" MOTCUA_WORKERS=${ST_SERVER_WORKERS:-3} $MOTCUA serve >"$WORK/server.log" 2>&1 &
@@ -107,12 +116,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS -o /dev/null "$BASE/api/openapi.json" || { echo "schemathesis: no answer in 20 s" >&2; exit 1; }
-curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/dossiers" \
+curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/procedures" \
   || { echo "schemathesis: the token is refused" >&2; exit 1; }
 
 # A real dossier code for the residents' lookup: with random codes every lookup stops at "not
 # found" before the second factor (phone digits, secret) is ever compared.
-CODE="$(curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/api/dossiers?limit=50" \
+CODE="$(curl -fsS -H "Authorization: Bearer $COUNTER_TOKEN" "$BASE/api/dossiers?limit=50" \
   | python3 -c 'import json, sys; print(next(d["code"] for d in json.load(sys.stdin) if d["code"]))')"
 cat >"$WORK/schemathesis.toml" <<TOML
 [[operations]]
