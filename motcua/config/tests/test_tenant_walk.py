@@ -374,6 +374,22 @@ def build_world(settings: Any, tmp_path: Any) -> World:
         dossier=dossiers[0], actor=staff["counter"], files=[(None, SimpleUploadedFile("a.pdf", PDF))],
         now=now,
     )  # fmt: skip
+    # Further along the way: awaiting approval, approved (result to hand back), waiting for the
+    # fee, in consultation, so that every action form of the dossier page exists somewhere.
+    for steps in (
+        [("submit_draft", "specialist_econ")],
+        [("submit_draft", "specialist_econ"), ("approve", "leader")],
+        [("await_fee", "specialist_econ")],
+        [("consult", "specialist_econ")],
+    ):
+        d = dossier_intake(
+            actor=staff["counter"], procedure=land, applicant=Applicant(name=SECRET_NAME, phone="0905999888"),
+            form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome="receive", now=now,
+        )  # fmt: skip
+        d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=now)
+        for action, who in steps:
+            d = dossier_apply(dossier=d, action=action, actor=staff[who], reason="Ý kiến phối hợp", now=now)
+        dossiers.append(d)
     draft = dossier_create_draft(
         commune=commune, procedure=birth, applicant=Applicant(name=SECRET_NAME, phone="0905999777"),
         form_data={}, channel=Channel.ONLINE, now=now,
