@@ -149,7 +149,8 @@ args=(
 
 echo "schemathesis: .venv/bin/st ${args[*]//$TOKEN/…}"
 set +e
-.venv/bin/st "${args[@]}"
+# From the throwaway folder: st keeps its crash cache (.schemathesis/) in the current directory.
+(cd "$WORK" && "$ROOT/.venv/bin/st" "${args[@]}")
 rc=$?
 set -e
 echo "schemathesis: st exited with $rc"
