@@ -60,10 +60,10 @@ def seed(out: Path, n: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from motcua.core.testing import land_procedure, make_commune, make_user
     from motcua.dossiers.models import ControlEntry, Dossier, new_secret
     from motcua.dossiers.services import Applicant, dossier_intake
     from motcua.org.models import ApiToken, Role
+    from motcua.testing import land_procedure, make_commune, make_user
 
     rng = random.Random(20260210)
     t0 = time.monotonic()

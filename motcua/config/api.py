@@ -3,8 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from motcua.core.api_auth import ApiTokenAuth
 from motcua.core.errors import DomainError
+from motcua.org.api_auth import ApiTokenAuth
 
 api = NinjaAPI(
     title="motcua API",

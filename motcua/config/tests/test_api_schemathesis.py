@@ -8,9 +8,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.org.models import ApiToken
+from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from motcua.config.api import api
 from motcua.config.tests.test_tenant_walk import URLS, Public, api_operations, build_world, url_routes
 from motcua.core import clock
-from motcua.core.testing import make_user
 from motcua.org.models import ApiToken, Role, User
+from motcua.testing import make_user
 
 pytestmark = [pytest.mark.postgres]
 

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from motcua.core.checks import check_public_url
-from motcua.core.testing import land_procedure, make_commune, make_staff
 from motcua.dossiers.models import Dossier
+from motcua.testing import land_procedure, make_commune, make_staff
 
 ROOT = Path(__file__).resolve().parents[3]
 MOTCUA = str(Path(sys.executable).with_name("motcua"))

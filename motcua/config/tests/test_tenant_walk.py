@@ -30,13 +30,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from motcua.catalog.models import CatalogueImport
 from motcua.config.api import api
 from motcua.core import clock
-from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff, make_user
 from motcua.dossiers.models import Channel, Dossier, DossierDocument
 from motcua.dossiers.services import Applicant, dossier_attach_documents, dossier_create_draft, dossier_intake
 from motcua.dossiers.workflow import dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import ApiToken, DepartmentKind, Role, User
 from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
+from motcua.testing import land_procedure, make_commune, make_procedure, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ the print button, the printed form's @page style) and the browser reports no vio
 import pytest
 from playwright.sync_api import expect
 
-from motcua.core.testing import land_procedure, make_commune, make_staff
 from motcua.dossiers.models import Dossier
+from motcua.testing import land_procedure, make_commune, make_staff
 
 pytestmark = pytest.mark.browser
 

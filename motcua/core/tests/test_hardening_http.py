@@ -11,8 +11,8 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from motcua.core.middleware import StaffIdleTimeoutMiddleware
-from motcua.core.testing import land_procedure, make_commune, make_staff
 from motcua.dossiers.models import Dossier
+from motcua.testing import land_procedure, make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_staff
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_user
 from motcua.org.models import DepartmentKind, Role
+from motcua.testing import make_commune, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff
+from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from motcua.catalog.services import catalog_load_starter
 from motcua.core import clock
-from motcua.core.testing import make_commune, make_staff
 from motcua.dossiers.models import Dossier, State
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.browser
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from motcua.core.testing import land_procedure, make_commune, make_staff
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import Applicant, dossier_intake
+from motcua.testing import land_procedure, make_commune, make_staff
 
 RECEIPTS = 200
 

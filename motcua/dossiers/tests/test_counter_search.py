@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 
 from motcua.core import clock
-from motcua.core.testing import make_commune, make_staff
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.selectors import dossier_search, supplement_waiting_for
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import dossier_apply
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

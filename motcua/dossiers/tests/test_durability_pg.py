@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from motcua.core.testing import land_procedure, make_commune, make_staff
 from motcua.dossiers.models import Dossier
 from motcua.org.models import ApiToken
+from motcua.testing import land_procedure, make_commune, make_staff
 
 
 def _free_port() -> int:

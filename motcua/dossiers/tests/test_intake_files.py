@@ -7,11 +7,11 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from motcua.catalog.models import FormField
-from motcua.core.testing import make_user
 from motcua.dossiers import documents
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import declaration_date
 from motcua.org.models import Role
+from motcua.testing import make_user
 
 from .test_documents import JPEG, PDF, PNG
 

@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
-from motcua.core.testing import make_commune, make_staff
 from motcua.dossiers.models import ControlEntry, Dossier, State
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import allowed_transitions, dossier_apply
+from motcua.testing import make_commune, make_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_staff
 from motcua.org.models import CommuneProfile, Department, DepartmentKind, Role, User
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 

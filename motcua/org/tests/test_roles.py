@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from motcua.core.errors import ValidationFailed
-from motcua.core.testing import land_procedure, make_commune, make_staff, make_user
 from motcua.dossiers.models import State
 from motcua.dossiers.selectors import dossiers_visible_to
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import allowed_transitions, dossier_apply
 from motcua.org.models import Department, DepartmentKind, Role, User
+from motcua.testing import land_procedure, make_commune, make_staff, make_user
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.django_db

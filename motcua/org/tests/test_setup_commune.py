@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from motcua.catalog.models import Procedure
-from motcua.core.testing import make_commune, make_user
 from motcua.geo.models import Commune
 from motcua.org.models import CommuneProfile, Role, User
+from motcua.testing import make_commune, make_user
 
 pytestmark = pytest.mark.django_db
 

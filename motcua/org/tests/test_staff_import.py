@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from motcua.core.testing import make_commune, make_staff
 from motcua.org.models import DepartmentKind, Role, User
 from motcua.org.staff_excel import COLUMNS
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from motcua.core.testing import make_commune, make_staff
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
 

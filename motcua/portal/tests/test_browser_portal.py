@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from motcua.catalog.services import catalog_load_starter
-from motcua.core.testing import make_commune
 from motcua.dossiers.models import Dossier
+from motcua.testing import make_commune
 
 pytestmark = pytest.mark.browser
 

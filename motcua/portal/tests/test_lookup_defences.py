@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.core import clock
-from motcua.core.testing import make_commune, make_procedure, make_staff
 from motcua.dossiers.services import Applicant, dossier_intake
+from motcua.testing import make_commune, make_procedure, make_staff
 
 pytestmark = pytest.mark.django_db
 

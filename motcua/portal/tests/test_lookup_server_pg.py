@@ -17,8 +17,8 @@ import pytest
 from django.db import connection
 
 from motcua.core.models import RateCounter
-from motcua.core.testing import make_commune, make_procedure, make_staff
 from motcua.dossiers.services import Applicant, dossier_intake
+from motcua.testing import make_commune, make_procedure, make_staff
 
 
 def _free_port() -> int:

@@ -4,10 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_procedure, make_staff
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import dossier_apply
+from motcua.testing import make_commune, make_procedure, make_staff
 
 pytestmark = pytest.mark.django_db
 

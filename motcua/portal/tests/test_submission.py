@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 
-from motcua.core.testing import make_commune, make_procedure
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.dossiers.tests.test_documents import JPEG, PDF, PNG
+from motcua.testing import make_commune, make_procedure
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from motcua.catalog.services import catalog_load_starter
-from motcua.core.testing import make_commune, make_staff
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.dossiers.tests.test_documents import JPEG, PDF
+from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.browser
 

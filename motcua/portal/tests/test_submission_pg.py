@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from motcua.core.testing import land_procedure, make_commune, make_procedure, make_staff
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.dossiers.tests.test_documents import PDF
 from motcua.org.models import ApiToken
+from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from motcua.core import clock
-from motcua.core.testing import make_commune, make_user
 from motcua.org.models import Role
 from motcua.registers import jobs
 from motcua.registers.models import JobStatus, MergeJob
+from motcua.testing import make_commune, make_user
 
 from .test_browser_merge import SHOTS, WorkerThread, login
 

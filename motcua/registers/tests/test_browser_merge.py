@@ -19,9 +19,9 @@ from django_tasks_db.management.commands.db_worker import Worker
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from motcua.core.testing import make_commune, make_user
 from motcua.org.models import Role
 from motcua.registers.models import MergeJob, ReviewDecision
+from motcua.testing import make_commune, make_user
 
 pytestmark = pytest.mark.browser
 DATA = Path(__file__).parent / "data"

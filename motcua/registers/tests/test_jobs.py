@@ -15,10 +15,10 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from motcua.core.testing import make_commune, make_user
 from motcua.org.models import Role
 from motcua.registers import jobs
 from motcua.registers.models import JobStatus, MergeJob, ReviewDecision, ReviewPair
+from motcua.testing import make_commune, make_user
 
 DATA = Path(__file__).parent / "data"
 

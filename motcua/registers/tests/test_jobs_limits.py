@@ -20,10 +20,10 @@ from django.urls import reverse
 
 from motcua.core import clock
 from motcua.core.errors import ValidationFailed
-from motcua.core.testing import make_commune, make_user
 from motcua.org.models import Role
 from motcua.registers import jobs
 from motcua.registers.models import JobStatus, MergeJob, ReviewPair
+from motcua.testing import make_commune, make_user
 
 DATA = Path(__file__).parent / "data"
 # A child that never answers: what a run stuck inside a library looks like from the parent.
