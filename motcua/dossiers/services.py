@@ -22,6 +22,7 @@ from motcua.org.models import Role, User
 
 from .documents import CheckedUpload, StagedFile, check_uploads, place_on_commit, staged_uploads
 from .models import Channel, DocumentKind, Dossier, DossierDocument
+from .numbering import dossier_code_next
 from .workflow import dossier_apply
 
 _PHONE = re.compile(r"^0\d{9,10}$")
@@ -247,16 +248,28 @@ def dossier_create_draft(
     actor: User | None = None,
 ) -> Dossier:
     """A new dossier in DRAFT: an online submission, or a walk-in before the desk decides.
-    Every file is checked before any is written; files land under UPLOAD_ROOT only on commit."""
+    Every file is checked before any is written; files land under UPLOAD_ROOT only on commit.
+
+    An online submission takes its dossier code now, in the same transaction (the day of the
+    code is the day it was sent): the resident leaves with it on screen, the desk's receipt keeps
+    it, and a refused one keeps it too, so numbers are never reused or skipped (decisions.md)."""
     fields, errors = _draft_fields(
         commune=commune, procedure=procedure, applicant=applicant, form_data=form_data, channel=channel,
         now=now, checklist_ticked=checklist_ticked, assisted_by_volunteer=assisted_by_volunteer,
         volunteer_name=volunteer_name, notify_phone=notify_phone, notify_email=notify_email,
     )  # fmt: skip
+    online = channel == Channel.ONLINE
+    if online and not commune.agency_code:
+        raise ValidationFailed("Xã/phường chưa được cấp mã cơ quan tiếp nhận.", code="no_agency_code")
     checked, kept = _checked(errors, files)
     with staged_uploads(checked) as staged, transaction.atomic():
         dossier = Dossier.objects.create(**fields)
         _attach_all(dossier=dossier, files=kept + staged, actor=actor, now=now)
+        if online:
+            # Last, so that the agency's number row stays locked only for this UPDATE and the
+            # commit, as in a receipt (numbering.py).
+            dossier.code = dossier_code_next(agency_code=commune.agency_code, day=timezone.localtime(now).date())
+            Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
     return dossier
 
 

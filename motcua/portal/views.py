@@ -15,7 +15,7 @@ from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
 from motcua.core.text import clean_text
 from motcua.dossiers import forms as parse
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import declaration_item, dossier_create_draft
 from motcua.geo.models import Commune
 
@@ -165,15 +165,16 @@ def online_submit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def online_done(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
-    """The page after sending: the submission's number, big and copyable, what happens next
-    and the link to follow it. Reachable only with the secret, like the draft's status page."""
+    """The page after sending: the dossier's code, big and copyable, what happens next and the
+    link to follow it. Reachable only with the secret, like the draft's status page; once the
+    desk has acted on the dossier, the status page says more, so the link goes there."""
     try:
         hit(purpose="lookup", key=client_key(request))
         dossier = draft_lookup(pk=pk, secret=secret)
     except (NotFound, RateLimited) as exc:
         return render(request, "portal/lookup.html", {"error": exc.message}, status=exc.status)
     status_path = reverse("portal:status", args=[dossier.code or str(dossier.pk), dossier.secret])
-    if dossier.code:
+    if dossier.state != State.DRAFT:
         return redirect(status_path)
     return render(
         request,
@@ -184,5 +185,6 @@ def online_done(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
 
 
 def online_reference(dossier: Dossier) -> str:
-    """What the resident quotes at the desk before the dossier has its code: TT-<number>."""
-    return f"TT-{dossier.pk:06d}"
+    """What the resident quotes: the dossier code, taken at submission (a draft created before
+    that rule has none: TT-<number>, the reference it was given then)."""
+    return dossier.code or f"TT-{dossier.pk:06d}"

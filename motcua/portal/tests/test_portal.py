@@ -4,9 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from motcua.core import clock
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.testing import make_commune, make_procedure, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,8 @@ def received():
     staff = make_staff(ward)
     proc = make_procedure()
     d = dossier_intake(actor=staff["counter"], procedure=proc, applicant=Applicant(name="Võ Thị Mai", phone="0905123456"),
-                       form_data={}, checklist_ticked=[i.id for i in proc.checklist.all()], outcome="receive")  # fmt: skip
-    dossier_apply(dossier=d, action="resolve_on_spot", actor=staff["counter"])
+                       form_data={}, checklist_ticked=[i.id for i in proc.checklist.all()], outcome="receive", now=clock.now())  # fmt: skip
+    dossier_apply(dossier=d, action=Action.RESOLVE_ON_SPOT, actor=staff["counter"], now=clock.now())
     d.refresh_from_db()
     return d
 
@@ -86,13 +87,15 @@ def test_online_submission_lands_as_draft_marked_assisted(
         )  # fmt: skip
     d = Dossier.objects.get()
     assert resp.status_code == 302 and resp.url == reverse("portal:online_done", args=[d.pk, d.secret])
-    assert d.state == State.DRAFT and d.channel == "ONLINE" and d.assisted_by_volunteer and d.code is None
-    assert d.documents.get().content_type == "image/jpeg"
-    assert f"TT-{d.pk:06d}" in client.get(resp.url).content.decode()
-    # The desk receives it: the code is assigned then.
-    d = dossier_apply(dossier=d, action="receive", actor=staff["counter"],
-                      data={"checklist_ticked": [i.id for i in proc.checklist.all()]})  # fmt: skip
+    assert d.state == State.DRAFT and d.channel == "ONLINE" and d.assisted_by_volunteer
     assert d.code.startswith("H48.20209-")
+    assert d.documents.get().content_type == "image/jpeg"
+    assert d.code in client.get(resp.url).content.decode()
+    # The desk receives it: the code taken at submission stays.
+    code = d.code
+    d = dossier_apply(dossier=d, action=Action.RECEIVE, actor=staff["counter"],
+                      data={"checklist_ticked": [i.id for i in proc.checklist.all()]}, now=clock.now())  # fmt: skip
+    assert d.code == code
 
 
 def test_online_submission_with_bad_input_changes_nothing(client):

@@ -54,9 +54,9 @@ def test_resident_gets_the_code_on_screen_and_leaves_contacts(
     assert (d.notify_phone, d.notify_email) == ("0912345678", "tu@example.vn")
     page = client.get(resp.url)
     body = page.content.decode()
-    reference = f"TT-{d.pk:06d}"
-    assert page.status_code == 200 and 'data-testid="reference"' in body and reference in body
-    assert "Việc tiếp theo" in body and reverse("portal:status", args=[str(d.pk), d.secret]) in body
+    assert d.code and d.code.startswith("H48.20209-")
+    assert page.status_code == 200 and 'data-testid="reference"' in body and d.code in body
+    assert "Việc tiếp theo" in body and reverse("portal:status", args=[d.code, d.secret]) in body
     doc = d.documents.get()
     assert (roots["uploads"] / doc.storage_path).read_bytes() == JPEG
     assert files_in(roots["staging"]) == []
