@@ -1,9 +1,12 @@
 from django.urls import include, path
 
 from motcua.config.api import api
+from motcua.core import urls as core_urls
+from motcua.org import account_urls
 
 urlpatterns = [
-    path("", include("motcua.core.urls")),
+    # Core's login and org's account pages share the "core" namespace (core imports no app).
+    path("", include((core_urls.urlpatterns + account_urls.urlpatterns, "core"))),
     path("", include("motcua.portal.urls")),
     path("thu-tuc/", include("motcua.catalog.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),

@@ -1,14 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-
 app_name = "core"
+# The account pages (the start page of a role, the password change) are org's
+# (`motcua/org/account_urls.py`); `motcua/config/urls.py` serves them in this namespace.
 
 urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("lam-viec/", views.home, name="home"),
-    path("doi-mat-khau/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("doi-mat-khau/xong/", views.password_change_done, name="password_change_done"),
 ]

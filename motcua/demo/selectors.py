@@ -10,7 +10,7 @@ from motcua.org.models import Role, User
 
 from . import ward as W
 
-# The screen each role works in (where logging in takes it: core.views.start_page_for_role).
+# The screen each role works in (where logging in takes it: org.account_views.start_page_for_role).
 _SCREENS = {
     Role.COUNTER_OFFICER: "Tiếp nhận hồ sơ",
     Role.SPECIALIST: "Việc của tôi",
@@ -49,7 +49,7 @@ def demo_is_loaded() -> bool:
 
 
 def demo_logins() -> list[DemoLogin]:
-    from motcua.core.views import start_page_for_role
+    from motcua.org.account_views import start_page_for_role
 
     logins = []
     for s in (*W.STAFF, W.INSTALLATION_ADMIN):

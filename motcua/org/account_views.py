@@ -1,3 +1,9 @@
+"""The account screens every staff member has: the start page of their role and the password change.
+
+Served under the `core` URL namespace (`core:home`, `core:password_change`…, composed in
+`motcua/config/urls.py`) beside core's login; they live in org because they know its roles.
+"""
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -7,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 
 from motcua.core import clock
-from motcua.org.models import Role, User
-from motcua.org.services import password_changed
+
+from .models import Role, User
+from .services import password_changed
 
 _START_PAGE: dict[str, str] = {
     Role.COUNTER_OFFICER: "dossiers:counter",
