@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from motcua.core import clock
 from motcua.core.errors import DomainError
 from motcua.org.models import User
 from motcua.org.services import api_token_create, api_token_revoke
@@ -21,10 +21,10 @@ class Command(BaseCommand):
             raise CommandError(f"Không có tài khoản {options['username']}.") from exc
         try:
             if options["action"] == "create":
-                raw = api_token_create(user=user, name=options["name"], now=timezone.now())
+                raw = api_token_create(user=user, name=options["name"], now=clock.now())
                 self.stdout.write(raw)
             else:
-                api_token_revoke(user=user, name=options["name"], now=timezone.now())
+                api_token_revoke(user=user, name=options["name"], now=clock.now())
                 self.stdout.write("Đã thu hồi.")
         except DomainError as exc:
             raise CommandError(exc.message) from exc
