@@ -2,11 +2,12 @@
 over-long value in the online submission, the attach form and the dossier API's inputs gives
 a message or a 422, never a server error."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.dossiers.tests.test_documents import PDF
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 NUL = "Nguyễn\x00Văn"
 LONG = "ă" * 10_000
+SINCE = dt.datetime(2026, 2, 10, 1, tzinfo=dt.UTC)  # the API token's issue date (any past moment)
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def world(settings, tmp_path):
 
 def token_client(user) -> Client:
     raw = ApiToken.new_raw()
-    ApiToken.objects.create(user=user, name="pg", key_hash=ApiToken.hash(raw), created_at=timezone.now())
+    ApiToken.objects.create(user=user, name="pg", key_hash=ApiToken.hash(raw), created_at=SINCE)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
