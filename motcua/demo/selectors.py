@@ -63,7 +63,8 @@ def demo_logins() -> list[DemoLogin]:
                 role=Role(s.role).label + (" (toàn hệ thống)" if s.superuser else ""),
                 position=s.position,
                 screen=screen,
-                path=start_page_for_role(s.role),
+                # As account_views.start_page: the installation admin lands on the catalogue.
+                path="/thu-tuc/" if s.superuser else start_page_for_role(s.role),
                 featured=s.featured,
             )
         )

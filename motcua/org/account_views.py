@@ -42,7 +42,10 @@ def start_page_for_role(role: str) -> str:
 
 
 def start_page(user: User) -> str:
-    """The URL of the screen a user works in (by their primary role)."""
+    """The URL of the screen a user works in (by their primary role); an installation
+    administrator (superuser) manages the shared procedure catalogue first."""
+    if user.is_superuser:
+        return reverse("catalog:list")
     return start_page_for_role(user.role)
 
 
