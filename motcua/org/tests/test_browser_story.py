@@ -1,9 +1,13 @@
-"""Issue 7's story up to the counter, in Chromium, on an empty database:
+"""Issue 7's whole story ("What it must show"), in Chromium, on an empty database:
 
-`motcua setup-commune 20209 --admin …`; the administrator logs in, lands on the admin screens,
-creates a department and two staff accounts (one-time passwords shown once); the counter
-officer logs in with the one-time password, is asked to change it, and receives a dossier.
-Screenshots of every admin screen go to var/screenshots/setup-*.png.
+`motcua setup-commune 20209 --admin …` (password from MOTCUA_ADMIN_PASSWORD); the administrator
+logs in, lands on the admin screens, creates a department and two staff accounts (one-time
+passwords shown once): a counter officer and the commune's chair; the counter officer logs in
+with the one-time password, is sent to change it (from any staff page), and receives a dossier;
+Mẫu 01's QR code and printed link point to the configured public URL (MOTCUA_PUBLIC_URL, not
+127.0.0.1); weeks later the chair logs in, changes the one-time password, opens the leader's view
+and finds that dossier listed as overdue. Axe on every admin screen and the leader's view.
+Screenshots go to var/screenshots/story-*.png.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import segno
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from motcua.core import clock
@@ -25,6 +31,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SHOTS = "var/screenshots"
 ADMIN_PASSWORD = "Bon-mua-hoa-phuong-2026"
 NEW_PASSWORD = "Song-Han-cau-Rong-48"
+LEADER_PASSWORD = "Ban-dao-Son-Tra-2026"
+PUBLIC_URL = "https://motcua.thanhkhe.danang.gov.vn"
 UNIT = "Trung tâm Phục vụ hành chính công phường Thanh Khê"
 
 
@@ -44,12 +52,13 @@ def _login(page, live_server, username: str, password: str) -> None:
 
 
 def _shoot(page, name: str) -> None:
-    page.screenshot(path=f"{SHOTS}/setup-{name}.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}/story-{name}.png", full_page=True)
 
 
-def test_setup_commune_admin_creates_staff_counter_changes_password_and_receives(
-    live_server, browser, axe_scan, axe_report, monkeypatch
+def test_from_an_empty_database_to_the_leaders_overdue_list(
+    live_server, browser, axe_scan, axe_report, monkeypatch, settings
 ):
+    settings.MOTCUA_PUBLIC_URL = PUBLIC_URL
     monkeypatch.setenv("MOTCUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
     call_command(
         "setup-commune",
@@ -119,7 +128,8 @@ def test_setup_commune_admin_creates_staff_counter_changes_password_and_receives
     admin.get_by_label("Vai trò chính").select_option(label="Lãnh đạo UBND")
     admin.get_by_label("Chức vụ").fill("Chủ tịch UBND phường")
     admin.get_by_role("button", name="Tạo tài khoản").click()
-    expect(admin.locator("#one-time-password")).to_be_visible()
+    leader_one_time = admin.locator("#one-time-password").inner_text().strip()
+    assert len(leader_one_time) == 12 and leader_one_time != one_time
     expect(admin.get_by_role("link", name="Lê Quang Vinh")).to_be_visible()
     assert User.objects.get(username="chutich").role == Role.COMMUNE_LEADER
     admin.get_by_role("link", name="Lê Quang Vinh").click()
@@ -136,10 +146,13 @@ def test_setup_commune_admin_creates_staff_counter_changes_password_and_receives
     violations = axe_scan(admin)
     assert not violations, axe_report(violations)
 
-    # The counter officer: one-time password, then their own.
+    # The counter officer: one-time password, then their own. Any staff page sends there first.
     counter = _context(browser)
     _login(counter, live_server, "motcua1", one_time)
     expect(counter.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
+    counter.goto(f"{live_server.url}/ho-so/tiep-nhan/")
+    expect(counter).to_have_url(f"{live_server.url}/doi-mat-khau/")
+    expect(counter.get_by_text("mật khẩu dùng một lần")).to_be_visible()
     counter.get_by_label("Mật khẩu hiện tại").fill(one_time)
     counter.get_by_label("Mật khẩu mới", exact=True).fill(NEW_PASSWORD)
     counter.get_by_label("Nhập lại mật khẩu mới").fill(NEW_PASSWORD)
@@ -175,3 +188,38 @@ def test_setup_commune_admin_creates_staff_counter_changes_password_and_receives
         _shoot(counter, "7-receipt")
     dossier = Dossier.objects.get()
     assert dossier.state == State.RECEIVED and dossier.code.startswith("H48.20209-260210-")
+    assert dossier.due_at is not None
+
+    # Mẫu 01's QR code encodes the public status URL: the module pattern on the page is segno's
+    # for exactly that URL (segno is deterministic), and the printed link is the same URL.
+    expected = PUBLIC_URL + reverse("portal:status", args=[dossier.code, dossier.secret])
+    printed = segno.make(expected, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
+    qr_path = counter.locator("figure.qr-float svg path").get_attribute("d")
+    assert qr_path and f'd="{qr_path}"' in printed, "the QR code encodes the public status URL"
+    assert f'd="{qr_path}"' not in segno.make(
+        expected.replace(PUBLIC_URL, "http://127.0.0.1:8000"), error="m"
+    ).svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
+    expect(counter.locator(".url")).to_have_text(expected)
+    assert "127.0.0.1" not in counter.content()
+
+    # Weeks later (after Tết) the dossier is past its date; the chair changes the one-time password
+    # and opens the leader's view, which lists it as overdue.
+    with clock.pinned(dt.datetime(2026, 3, 9, 9, 0, tzinfo=VN)):
+        assert dossier.is_overdue(clock.now())
+        leader = _context(browser)
+        _login(leader, live_server, "chutich", leader_one_time)
+        expect(leader.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
+        leader.get_by_label("Mật khẩu hiện tại").fill(leader_one_time)
+        leader.get_by_label("Mật khẩu mới", exact=True).fill(LEADER_PASSWORD)
+        leader.get_by_label("Nhập lại mật khẩu mới").fill(LEADER_PASSWORD)
+        leader.get_by_role("button", name="Đổi mật khẩu").click()
+        expect(leader.get_by_role("heading", name="Đã đổi mật khẩu")).to_be_visible()
+        leader.get_by_role("navigation", name="Điều hướng").get_by_role("link", name="Tổng quan").click()
+        expect(leader).to_have_url(f"{live_server.url}/ho-so/tong-quan/")
+        expect(leader.get_by_test_id("overdue-count")).to_have_text("1")
+        overdue = leader.locator("section", has=leader.get_by_role("heading", name="Hồ sơ quá hạn (1)"))
+        expect(overdue.get_by_role("link", name=dossier.code)).to_be_visible()
+        expect(overdue.get_by_text("Nguyễn Văn An")).to_be_visible()
+        _shoot(leader, "8-leader-overview")
+        violations = axe_scan(leader)
+        assert not violations, axe_report(violations)
