@@ -35,11 +35,12 @@ def test_resident_submits_online_on_a_phone(live_server, page, axe_scan, axe_rep
     assert not violations, axe_report(violations)
     page.get_by_role("button", name="Gửi hồ sơ").click()
     expect(page.get_by_role("heading", name="Đã gửi hồ sơ")).to_be_visible()  # the code on screen
+    d = Dossier.objects.get()
+    expect(page.get_by_test_id("reference")).to_have_text(d.code)
     page.get_by_role("link", name="Xem tình trạng hồ sơ").click()
-    expect(page.get_by_role("heading", name="Hồ sơ nộp trực tuyến")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Hồ sơ {d.code}")).to_be_visible()
     expect(page.get_by_test_id("state")).to_have_text("Chưa tiếp nhận")
     violations = axe_scan(page)
     assert not violations, axe_report(violations)
-    d = Dossier.objects.get()
     assert d.assisted_by_volunteer and d.volunteer_name == "Đội thanh niên tình nguyện phường"
     assert d.applicant_phone == "0905246810"
