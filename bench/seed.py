@@ -42,7 +42,9 @@ def reset(out: Path) -> None:
     """Back to the seeded state: drop what the receipt benchmark added, so that every server
     configuration of one run meets the same tables (and vacuum, so no dead rows remain)."""
     from django.db import connection
+    from django.utils import timezone
 
+    from motcua.core import clock
     from motcua.core.models import RateCounter
     from motcua.dossiers.models import ControlEntry, Dossier, DossierSequence
 
@@ -50,7 +52,7 @@ def reset(out: Path) -> None:
     RateCounter.objects.all().delete()  # the limiter's counters of the previous configuration
     ControlEntry.objects.filter(dossier_id__gt=last).delete()
     Dossier.objects.filter(pk__gt=last).delete()
-    DossierSequence.objects.filter(day__gte=dt.date.today() - dt.timedelta(days=1)).delete()
+    DossierSequence.objects.filter(day__gte=timezone.localdate(clock.now()) - dt.timedelta(days=1)).delete()
     with connection.cursor() as cur:
         for model in (Dossier, ControlEntry, DossierSequence, RateCounter):
             cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
@@ -60,6 +62,7 @@ def seed(out: Path, n: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from motcua.core import clock
     from motcua.dossiers.models import ControlEntry, Dossier, new_secret
     from motcua.dossiers.services import Applicant, dossier_intake
     from motcua.org.models import ApiToken, Role
@@ -67,7 +70,7 @@ def seed(out: Path, n: int) -> None:
 
     rng = random.Random(20260210)
     t0 = time.monotonic()
-    now = timezone.now()
+    now = clock.now()
 
     def phone() -> str:
         return "09" + "".join(rng.choice("0123456789") for _ in range(8))

@@ -25,8 +25,8 @@ from typing import Any
 from motcua.calendar.workdays import WorkCalendar
 from motcua.catalog.models import OnlineLevel, Procedure, TimeUnit
 from motcua.dossiers.models import Channel, Dossier
-from motcua.dossiers.services import dossier_create_draft, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.services import INTAKE_OUTCOMES, dossier_create_draft, dossier_intake
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.geo.models import Commune
 from motcua.org.models import User
 
@@ -146,7 +146,6 @@ QUOTAS: dict[str, tuple[tuple[str, int], ...]] = {
     ),
 }  # fmt: skip
 _FEE_FIELDS = ("dat-dai", "xay-dung")
-_INTAKE_ACTION = {"receive": "receive", "supplement": "request_supplement", "refuse": "refuse"}
 
 _REASONS: dict[str, dict[str, tuple[str, ...]]] = {
     "refuse_intake": {
@@ -379,7 +378,7 @@ class Teller:
             ticked = [i for i in ticked if i not in {x.id for x in lacking}]
         counter = rng.choice(w.counters)
         reason = _reason(rng, "refuse_intake", p.field.code) if fate.intake == "refuse" else ""
-        outcome_action = _INTAKE_ACTION[fate.intake]
+        outcome_action = INTAKE_OUTCOMES[fate.intake]
         intake_data: dict[str, Any] = {"checklist_ticked": ticked, "items": missing}
 
         if fate.online:
@@ -417,7 +416,7 @@ class Teller:
             if p.time_unit == TimeUnit.ON_THE_SPOT and t.hour >= 16:
                 t = tl.morning(tl.cal.next_working_day(t.date()))
             yield t
-            d = dossier_apply(dossier=d, action="receive", actor=rng.choice(w.counters), now=t,
+            d = dossier_apply(dossier=d, action=Action.RECEIVE, actor=rng.choice(w.counters), now=t,
                               data={"checklist_ticked": required + optional})  # fmt: skip
         if p.time_unit == TimeUnit.ON_THE_SPOT:
             yield from self._on_the_spot(d, t, plan)
@@ -438,17 +437,19 @@ class Teller:
         if plan.fate.end == "withdraw":
             t = tl.soon(t, 5, 20)
             yield t
-            dossier_apply(dossier=d, action="withdraw", actor=counter, now=t,
+            dossier_apply(dossier=d, action=Action.WITHDRAW, actor=counter, now=t,
                           reason=_reason(rng, "withdraw", p.field.code))  # fmt: skip
             return
         t = tl.soon(t, 10, 35)
         yield t
-        d = dossier_apply(dossier=d, action="resolve_on_spot", actor=counter, now=t, data=self._result(p))
+        d = dossier_apply(
+            dossier=d, action=Action.RESOLVE_ON_SPOT, actor=counter, now=t, data=self._result(p)
+        )
         if plan.fate.end == "uncollected":
             return
         t = tl.soon(t, 3, 20)
         yield t
-        dossier_apply(dossier=d, action="return_result", actor=counter, now=t,
+        dossier_apply(dossier=d, action=Action.RETURN_RESULT, actor=counter, now=t,
                       data={"method": self._return_method(plan)})  # fmt: skip
 
     def _department(self, d: Dossier, t: dt.datetime, plan: Plan) -> Story:
@@ -458,52 +459,54 @@ class Teller:
         # A certified copy is done within the hour; anything with a term waits its turn.
         t = tl.soon(t, 5, 20) if same_day and t.hour < 15 else tl.transfer(t)
         yield t
-        d = dossier_apply(dossier=d, action="transfer", actor=rng.choice(w.counters), now=t)
+        d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=rng.choice(w.counters), now=t)
         head = w.heads[p.responsible_kind]
         officer = w.specialist_for(rng, p)
         t = tl.soon(t, 2, 15) if same_day else tl.days_later(t, rng.choice((0, 0, 1)))
         yield t
-        d = dossier_apply(dossier=d, action="assign", actor=head, now=t, data={"assignee_id": officer.pk})
+        d = dossier_apply(
+            dossier=d, action=Action.ASSIGN, actor=head, now=t, data={"assignee_id": officer.pk}
+        )
 
         if fate.end == "withdraw":
             t = tl.days_later(t, rng.randint(1, 3))
             yield t
-            dossier_apply(dossier=d, action="withdraw", actor=rng.choice(w.counters), now=t,
+            dossier_apply(dossier=d, action=Action.WITHDRAW, actor=rng.choice(w.counters), now=t,
                           reason=_reason(rng, "withdraw", field_code))  # fmt: skip
             return
         if fate.consult:
             t = tl.days_later(t, rng.randint(1, 2))
             yield t
-            d = dossier_apply(dossier=d, action="consult", actor=officer, now=t,
+            d = dossier_apply(dossier=d, action=Action.CONSULT, actor=officer, now=t,
                               reason=_reason(rng, "consult", field_code))  # fmt: skip
             if fate.consult == "open":
                 return
             t = tl.days_later(t, rng.randint(2, 5))
             yield t
-            d = dossier_apply(dossier=d, action="consult_done", actor=officer, now=t)
+            d = dossier_apply(dossier=d, action=Action.CONSULT_DONE, actor=officer, now=t)
         if fate.fee:
             t = tl.days_later(t, rng.randint(1, 3))
             yield t
-            d = dossier_apply(dossier=d, action="await_fee", actor=officer, now=t)
+            d = dossier_apply(dossier=d, action=Action.AWAIT_FEE, actor=officer, now=t)
             if fate.fee == "open":
                 return
             t = tl.days_later(t, rng.randint(1, 4))
             yield t
-            d = dossier_apply(dossier=d, action="fee_paid", actor=rng.choice(w.counters), now=t)
+            d = dossier_apply(dossier=d, action=Action.FEE_PAID, actor=rng.choice(w.counters), now=t)
         if fate.supplement:
             t = tl.days_later(t, rng.randint(1, 2))
             yield t
             items = list(_REASONS["supplement"].get(field_code) or _REASONS["supplement"][""])
-            d = dossier_apply(dossier=d, action="request_supplement", actor=officer, now=t,
+            d = dossier_apply(dossier=d, action=Action.REQUEST_SUPPLEMENT, actor=officer, now=t,
                               data={"items": items[: rng.randint(1, len(items))]})  # fmt: skip
             if fate.supplement == "open":
                 return
             t = tl.days_later(t, rng.randint(2, 6))
             yield t
-            d = dossier_apply(dossier=d, action="receive", actor=rng.choice(w.counters), now=t)
+            d = dossier_apply(dossier=d, action=Action.RECEIVE, actor=rng.choice(w.counters), now=t)
             t = tl.transfer(t)
             yield t
-            d = dossier_apply(dossier=d, action="transfer", actor=rng.choice(w.counters), now=t)
+            d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=rng.choice(w.counters), now=t)
         if fate.end in ("refuse", "stop"):
             t = tl.days_later(t, rng.randint(1, 3))
             yield t
@@ -519,32 +522,32 @@ class Teller:
                 t = tl.days_later(t, max(0, left - 1 - rng.randint(0, 1)))
                 yield t
                 new_date = tl.cal.add_working_days(due.astimezone(tl.tz).date(), rng.randint(3, 7))
-                d = dossier_apply(dossier=d, action="extend", actor=officer, now=t,
+                d = dossier_apply(dossier=d, action=Action.EXTEND, actor=officer, now=t,
                                   reason=_reason(rng, "extend", field_code),
                                   data={"new_due_date": f"{new_date:%d/%m/%Y}"})  # fmt: skip
 
         t = self._submit_time(d, t, plan)
         yield t
-        d = dossier_apply(dossier=d, action="submit_draft", actor=officer, now=t)
+        d = dossier_apply(dossier=d, action=Action.SUBMIT_DRAFT, actor=officer, now=t)
         if fate.end == "awaiting":
             return
         leader = w.leader_for(rng, p)
         if fate.return_draft:
             t = tl.soon(t, 30, 240)
             yield t
-            d = dossier_apply(dossier=d, action="return_draft", actor=leader, now=t,
+            d = dossier_apply(dossier=d, action=Action.RETURN_DRAFT, actor=leader, now=t,
                               reason=_reason(rng, "return_draft", field_code))  # fmt: skip
             t = tl.days_later(t, 1)
             yield t
-            d = dossier_apply(dossier=d, action="submit_draft", actor=officer, now=t)
+            d = dossier_apply(dossier=d, action=Action.SUBMIT_DRAFT, actor=officer, now=t)
         t = tl.soon(t, 5, 30) if same_day else self._approval_time(d, t)
         yield t
-        d = dossier_apply(dossier=d, action="approve", actor=leader, now=t, data=self._result(p))
+        d = dossier_apply(dossier=d, action=Action.APPROVE, actor=leader, now=t, data=self._result(p))
         if fate.end == "uncollected":
             return
         t = tl.soon(t, 10, 90) if same_day else tl.days_later(t, rng.choice((0, 1, 1, 2, 3)))
         yield t
-        dossier_apply(dossier=d, action="return_result", actor=rng.choice(w.counters), now=t,
+        dossier_apply(dossier=d, action=Action.RETURN_RESULT, actor=rng.choice(w.counters), now=t,
                       data={"method": self._return_method(plan)})  # fmt: skip
 
     def _submit_time(self, d: Dossier, t: dt.datetime, plan: Plan) -> dt.datetime:

@@ -18,6 +18,7 @@ from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
 from .models import FINAL_STATES, ControlEntry, Dossier, DossierDocument, State
+from .workflow import Action
 
 # The states in which a dossier is the department's work (not the desk's, not the resident's).
 DEPARTMENT_STATES = (State.IN_PROCESS, State.PENDING_FEE, State.CONSULTING, State.AWAITING_APPROVAL)
@@ -145,7 +146,9 @@ def supplement_waiting_for(*, user: User) -> QuerySet[Dossier]:
         dossiers_visible_to(user)
         .filter(state=State.SUPPLEMENT_REQUESTED)
         .annotate(
-            requested_at=Max("control_entries__at", filter=Q(control_entries__action="request_supplement"))
+            requested_at=Max(
+                "control_entries__at", filter=Q(control_entries__action=Action.REQUEST_SUPPLEMENT)
+            )
         )
         .order_by("requested_at", "id")
     )

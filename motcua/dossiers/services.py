@@ -23,7 +23,7 @@ from motcua.org.models import Role, User
 from .documents import CheckedUpload, StagedFile, check_uploads, place_on_commit, staged_uploads
 from .models import Channel, DocumentKind, Dossier, DossierDocument
 from .numbering import dossier_code_next
-from .workflow import dossier_apply
+from .workflow import Action, dossier_apply
 
 _PHONE = re.compile(r"^0\d{9,10}$")
 _CCCD = re.compile(r"^\d{12}$")
@@ -273,6 +273,14 @@ def dossier_create_draft(
     return dossier
 
 
+# The counter's three outcomes of a walk-in (the intake form's and the API's `outcome`).
+INTAKE_OUTCOMES: dict[str, Action] = {
+    "receive": Action.RECEIVE,
+    "supplement": Action.REQUEST_SUPPLEMENT,
+    "refuse": Action.REFUSE,
+}
+
+
 def dossier_intake(
     *,
     actor: User,
@@ -281,7 +289,7 @@ def dossier_intake(
     form_data: Mapping[str, Any],
     checklist_ticked: Iterable[int],
     outcome: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     files: Iterable[FileInput] = (),
     missing_items: Iterable[str] = (),
     reason: str = "",
@@ -292,10 +300,9 @@ def dossier_intake(
     file (files move under UPLOAD_ROOT only when it commits)."""
     if not actor.has_role(Role.COUNTER_OFFICER) or actor.commune is None:
         raise NotAllowed("Chỉ cán bộ một cửa của xã/phường mới tiếp nhận hồ sơ.")
-    action = {"receive": "receive", "supplement": "request_supplement", "refuse": "refuse"}.get(outcome)
+    action = INTAKE_OUTCOMES.get(outcome)
     if action is None:
         raise ValidationFailed("Kết quả tiếp nhận không hợp lệ.", code="bad_outcome")
-    now = now or timezone.now()
     ticked = list(checklist_ticked)
     fields, errors = _draft_fields(
         commune=actor.commune, procedure=procedure, applicant=applicant, form_data=form_data, channel=channel,
@@ -318,7 +325,7 @@ def dossier_intake(
 
 def dossier_attach_documents(
     *, dossier: Dossier, actor: User, files: Iterable[FileInput],
-    kind: str = DocumentKind.INPUT, now: dt.datetime | None = None,
+    now: dt.datetime, kind: str = DocumentKind.INPUT,
 ) -> None:  # fmt: skip
     """Add documents to an open dossier of the actor's commune: all accepted or none written."""
     if actor.commune_id != dossier.commune_id or dossier.is_final:
@@ -329,4 +336,4 @@ def dossier_attach_documents(
     if not checked and not kept:
         raise ValidationFailed("Hãy chọn ít nhất một tệp.", code="no_file")
     with staged_uploads(checked) as staged, transaction.atomic():
-        _attach_all(dossier=dossier, files=kept + staged, actor=actor, now=now or timezone.now(), kind=kind)
+        _attach_all(dossier=dossier, files=kept + staged, actor=actor, now=now, kind=kind)

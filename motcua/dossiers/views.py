@@ -41,8 +41,26 @@ from .selectors import (
     overview_for,
     supplement_waiting_for,
 )
-from .services import dossier_attach_documents, dossier_intake
-from .workflow import allowed_transitions, dossier_apply, transition_label
+from .services import INTAKE_OUTCOMES, dossier_attach_documents, dossier_intake
+from .workflow import (
+    CONTROL_SHEET_FORM,
+    Action,
+    allowed_transitions,
+    dossier_apply,
+    form_after,
+    forms_of,
+    steps_of_form,
+    transition_label,
+)
+
+# What the dossier page's print buttons say; which of them a dossier has: workflow.forms_of.
+FORM_BUTTONS = {
+    "01": "Mẫu 01 — Phiếu hẹn",
+    "02": "Mẫu 02",
+    "03": "Mẫu 03",
+    "04": "Mẫu 04",
+    CONTROL_SHEET_FORM: "Mẫu 05 — Phiếu kiểm soát",
+}
 
 
 def _staff(request: HttpRequest) -> User:
@@ -185,7 +203,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
         context["ticked"] = parse.ticked_from(request.POST)
         return render(request, "dossiers/intake.html", context, status=422)
     documents.pending_release(session, [t for t, _ in kept])
-    form = {"RECEIVED": "01", "SUPPLEMENT_REQUESTED": "02", "REFUSED": "03"}.get(dossier.state)
+    form = form_after(INTAKE_OUTCOMES[request.POST.get("outcome", "")])
     messages.success(request, f"Đã lưu hồ sơ {dossier}. Hãy in phiếu cho người dân.")
     if form:
         return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
@@ -199,8 +217,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = dossier_get_for(user=user, pk=pk)
     now = clock.now()
     actions = allowed_transitions(actor=user, dossier=dossier)
+    entries = list(dossier.control_entries.select_related("actor", "handed_to"))
     assignees = []
-    if dossier.department_id and any(t.action == "assign" for t in actions):
+    if dossier.department_id and any(t.action == Action.ASSIGN for t in actions):
         assignees = list(
             User.objects.filter(department_id=dossier.department_id, is_active=True).order_by("full_name")
         )
@@ -213,7 +232,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": dossier.is_overdue(now),
             "actions": actions,
             "assignees": assignees,
-            "entries": dossier.control_entries.select_related("actor", "handed_to"),
+            "entries": entries,
+            "forms": [
+                (code, FORM_BUTTONS.get(code, f"Mẫu {code}")) for code in forms_of(e.action for e in entries)
+            ],
             "documents": dossier.documents.select_related("checklist_item"),
             "checklist": dossier.procedure.checklist.all(),
             "form_fields": dossier.procedure.form_fields.all(),
@@ -237,7 +259,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "method": request.POST.get("method", "IN_PERSON"),
         "result_summary": request.POST.get("result_summary", ""),
     }
-    if action == "receive":
+    if action == Action.RECEIVE:
         data["checklist_ticked"] = parse.ticked_from(request.POST)
     try:
         dossier = dossier_apply(
@@ -252,7 +274,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, exc.message + (" " + "; ".join(exc.details) if exc.details else ""))
         return redirect("dossiers:detail", pk=pk)
     messages.success(request, f"{transition_label(action)}: xong.")
-    form = {"receive": "01", "request_supplement": "02", "refuse": "03", "extend": "04"}.get(action)
+    form = form_after(action)
     if form:
         return redirect("dossiers:form", pk=pk, form=form)
     return redirect("dossiers:detail", pk=pk)
@@ -355,23 +377,12 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
     dossier = dossier_get_for(user=user, pk=pk)
     # A form exists only once its step happened: no receipt before receipt, no refusal slip
     # for a dossier that was not refused.
-    available = {
-        "01": bool(dossier.code),
-        "02": dossier.supplement_count > 0,
-        "03": dossier.state == State.REFUSED,
-        "04": dossier.extended_due_at is not None,
-        "05": True,
-    }
-    if not available.get(form, False):
+    if form not in forms_of(dossier.control_entries.values_list("action", flat=True)):
         raise Http404
     url = status_url(dossier)
     qr_svg = segno.make(url, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
-    last = {
-        "02": "request_supplement",
-        "03": "refuse",
-        "04": "extend",
-    }.get(form)
-    entry = dossier.control_entries.filter(action=last).last() if last else None
+    steps = steps_of_form(form)
+    entry = dossier.control_entries.filter(action__in=steps).last() if steps else None
     return render(
         request,
         f"dossiers/forms/mau{form}.html",
@@ -381,7 +392,7 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
             "status_url": url,
             "entry": entry,
             "entries": dossier.control_entries.select_related("actor", "handed_to"),
-            "control_sheet": control_sheet_for(dossier=dossier) if form == "05" else [],
+            "control_sheet": control_sheet_for(dossier=dossier) if form == CONTROL_SHEET_FORM else [],
             "checklist": dossier.procedure.checklist.all(),
             "ticked": set(dossier.checklist_ticked),
             "is_new": request.GET.get("moi") == "1",

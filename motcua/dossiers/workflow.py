@@ -12,8 +12,9 @@ command — goes through `dossier_apply`, which
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -38,10 +39,34 @@ _PROCESSING = (S.IN_PROCESS, S.PENDING_FEE, S.CONSULTING, S.AWAITING_APPROVAL)
 _OPEN = (S.DRAFT, S.RECEIVED, S.SUPPLEMENT_REQUESTED, *_PROCESSING)
 
 
+class Action(StrEnum):
+    """The steps of the one-stop lifecycle. Their values are contracts: the staff screens' URL
+    (`/ho-so/<pk>/<action>/`), the API's `/actions/{action}` and the control sheet's rows."""
+
+    RECEIVE = "receive"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    REFUSE = "refuse"
+    RESOLVE_ON_SPOT = "resolve_on_spot"
+    TRANSFER = "transfer"
+    ASSIGN = "assign"
+    AWAIT_FEE = "await_fee"
+    FEE_PAID = "fee_paid"
+    CONSULT = "consult"
+    CONSULT_DONE = "consult_done"
+    SUBMIT_DRAFT = "submit_draft"
+    APPROVE = "approve"
+    RETURN_DRAFT = "return_draft"
+    EXTEND = "extend"
+    STOP = "stop"
+    WITHDRAW = "withdraw"
+    RETURN_RESULT = "return_result"
+
+
 @dataclass(frozen=True)
 class Transition:
-    action: str
-    label: str
+    action: Action
+    label: str  # what staff read (buttons, the control sheet)
+    resident_label: str  # what a resident reads (status page and public API), in plain words
     sources: tuple[str, ...]
     target: str | None  # None: the state does not change (assignment, apology)
     roles: frozenset[str]
@@ -49,6 +74,8 @@ class Transition:
     department_bound: bool = False
     needs_reason: bool = False
     form_code: str = ""  # the legal form this step produces ("01", "02"…)
+    # The step's note (the reason, the missing papers, the new date) is shown to the resident.
+    resident_note: bool = False
     effect: Callable[..., None] | None = field(default=None, compare=False)
 
 
@@ -139,7 +166,9 @@ def _supplement(ctx: Context) -> None:
 def _transfer(ctx: Context) -> None:
     d = ctx.dossier
     if d.department is None:
-        dept = Department.objects.filter(commune=d.commune, kind=d.procedure.responsible_kind, closed_at__isnull=True).first()
+        dept = Department.objects.filter(
+            commune=d.commune, kind=d.procedure.responsible_kind, closed_at__isnull=True
+        ).first()
         if dept is None:
             raise ValidationFailed("Chưa có phòng chuyên môn phụ trách lĩnh vực này.", code="no_department")
         d.department = dept
@@ -259,45 +288,52 @@ DEPT = frozenset({R.SPECIALIST, R.DEPARTMENT_HEAD})
 HEAD = frozenset({R.DEPARTMENT_HEAD})
 LEADER = frozenset({R.COMMUNE_LEADER})
 
+A = Action
+
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("receive", "Tiếp nhận hồ sơ", (S.DRAFT, S.SUPPLEMENT_REQUESTED), S.RECEIVED, COUNTER,
-               form_code="01", effect=_receive),
-    Transition("request_supplement", "Yêu cầu bổ sung", (S.DRAFT,), S.SUPPLEMENT_REQUESTED, COUNTER,
-               form_code="02", effect=_supplement),
-    Transition("request_supplement", "Yêu cầu bổ sung", (S.IN_PROCESS,), S.SUPPLEMENT_REQUESTED, DEPT,
-               department_bound=True, form_code="02", effect=_supplement),
-    Transition("refuse", "Từ chối tiếp nhận", (S.DRAFT,), S.REFUSED, COUNTER, needs_reason=True,
-               form_code="03", effect=_close),
-    Transition("refuse", "Từ chối giải quyết", (S.IN_PROCESS,), S.REFUSED, DEPT, department_bound=True,
-               needs_reason=True, form_code="03", effect=_close),
-    Transition("resolve_on_spot", "Giải quyết ngay", (S.RECEIVED,), S.RESULT_READY, COUNTER,
-               effect=_on_spot_only),
-    Transition("transfer", "Chuyển phòng chuyên môn", (S.RECEIVED,), S.IN_PROCESS, COUNTER,
-               effect=_transfer),
-    Transition("assign", "Phân công xử lý", (S.IN_PROCESS,), None, HEAD, department_bound=True,
-               effect=_assign),
-    Transition("await_fee", "Chờ nghĩa vụ tài chính", (S.IN_PROCESS,), S.PENDING_FEE, DEPT,
-               department_bound=True, effect=_pause),
-    Transition("fee_paid", "Đã thực hiện nghĩa vụ tài chính", (S.PENDING_FEE,), S.IN_PROCESS,
-               DEPT | COUNTER, effect=_resume),
-    Transition("consult", "Lấy ý kiến cơ quan khác", (S.IN_PROCESS,), S.CONSULTING, DEPT,
-               department_bound=True, needs_reason=True),
-    Transition("consult_done", "Đã có ý kiến phối hợp", (S.CONSULTING,), S.IN_PROCESS, DEPT,
-               department_bound=True),
-    Transition("submit_draft", "Trình phê duyệt", (S.IN_PROCESS,), S.AWAITING_APPROVAL, DEPT,
-               department_bound=True),
-    Transition("approve", "Phê duyệt kết quả", (S.AWAITING_APPROVAL,), S.RESULT_READY, LEADER,
-               effect=_finish),
-    Transition("return_draft", "Trả lại dự thảo", (S.AWAITING_APPROVAL,), S.IN_PROCESS, LEADER,
-               needs_reason=True),
-    Transition("extend", "Xin lỗi và hẹn lại", _PROCESSING, None, DEPT, department_bound=True,
-               needs_reason=True, form_code="04", effect=_extend),
-    Transition("stop", "Dừng xử lý", _PROCESSING, S.STOPPED, HEAD | LEADER, needs_reason=True,
+    Transition(A.RECEIVE, "Tiếp nhận hồ sơ", "Đã tiếp nhận hồ sơ",
+               (S.DRAFT, S.SUPPLEMENT_REQUESTED), S.RECEIVED, COUNTER, form_code="01", effect=_receive),
+    Transition(A.REQUEST_SUPPLEMENT, "Yêu cầu bổ sung", "Yêu cầu bổ sung hồ sơ",
+               (S.DRAFT,), S.SUPPLEMENT_REQUESTED, COUNTER, form_code="02", resident_note=True,
+               effect=_supplement),
+    Transition(A.REQUEST_SUPPLEMENT, "Yêu cầu bổ sung", "Yêu cầu bổ sung hồ sơ",
+               (S.IN_PROCESS,), S.SUPPLEMENT_REQUESTED, DEPT, department_bound=True, form_code="02",
+               resident_note=True, effect=_supplement),
+    Transition(A.REFUSE, "Từ chối tiếp nhận", "Từ chối tiếp nhận hồ sơ",
+               (S.DRAFT,), S.REFUSED, COUNTER, needs_reason=True, form_code="03", resident_note=True,
                effect=_close),
-    Transition("withdraw", "Rút hồ sơ theo đề nghị", _OPEN, S.WITHDRAWN, COUNTER, needs_reason=True,
-               effect=_withdraw),
-    Transition("return_result", "Trả kết quả", (S.RESULT_READY,), S.RETURNED, COUNTER,
-               effect=_return_result),
+    Transition(A.REFUSE, "Từ chối giải quyết", "Từ chối giải quyết",
+               (S.IN_PROCESS,), S.REFUSED, DEPT, department_bound=True, needs_reason=True, form_code="03",
+               resident_note=True, effect=_close),
+    Transition(A.RESOLVE_ON_SPOT, "Giải quyết ngay", "Đã giải quyết",
+               (S.RECEIVED,), S.RESULT_READY, COUNTER, effect=_on_spot_only),
+    Transition(A.TRANSFER, "Chuyển phòng chuyên môn", "Chuyển phòng chuyên môn xử lý",
+               (S.RECEIVED,), S.IN_PROCESS, COUNTER, effect=_transfer),
+    Transition(A.ASSIGN, "Phân công xử lý", "Phân công cán bộ xử lý",
+               (S.IN_PROCESS,), None, HEAD, department_bound=True, effect=_assign),
+    Transition(A.AWAIT_FEE, "Chờ nghĩa vụ tài chính", "Chờ thực hiện nghĩa vụ tài chính",
+               (S.IN_PROCESS,), S.PENDING_FEE, DEPT, department_bound=True, effect=_pause),
+    Transition(A.FEE_PAID, "Đã thực hiện nghĩa vụ tài chính", "Đã thực hiện nghĩa vụ tài chính",
+               (S.PENDING_FEE,), S.IN_PROCESS, DEPT | COUNTER, effect=_resume),
+    Transition(A.CONSULT, "Lấy ý kiến cơ quan khác", "Lấy ý kiến cơ quan liên quan",
+               (S.IN_PROCESS,), S.CONSULTING, DEPT, department_bound=True, needs_reason=True),
+    Transition(A.CONSULT_DONE, "Đã có ý kiến phối hợp", "Đã có ý kiến phối hợp",
+               (S.CONSULTING,), S.IN_PROCESS, DEPT, department_bound=True),
+    Transition(A.SUBMIT_DRAFT, "Trình phê duyệt", "Trình lãnh đạo phê duyệt",
+               (S.IN_PROCESS,), S.AWAITING_APPROVAL, DEPT, department_bound=True),
+    Transition(A.APPROVE, "Phê duyệt kết quả", "Lãnh đạo đã phê duyệt, có kết quả",
+               (S.AWAITING_APPROVAL,), S.RESULT_READY, LEADER, effect=_finish),
+    Transition(A.RETURN_DRAFT, "Trả lại dự thảo", "Lãnh đạo yêu cầu xem lại",
+               (S.AWAITING_APPROVAL,), S.IN_PROCESS, LEADER, needs_reason=True),
+    Transition(A.EXTEND, "Xin lỗi và hẹn lại", "Xin lỗi và hẹn lại ngày trả",
+               _PROCESSING, None, DEPT, department_bound=True, needs_reason=True, form_code="04",
+               resident_note=True, effect=_extend),
+    Transition(A.STOP, "Dừng xử lý", "Dừng xử lý",
+               _PROCESSING, S.STOPPED, HEAD | LEADER, needs_reason=True, resident_note=True, effect=_close),
+    Transition(A.WITHDRAW, "Rút hồ sơ theo đề nghị", "Rút hồ sơ",
+               _OPEN, S.WITHDRAWN, COUNTER, needs_reason=True, effect=_withdraw),
+    Transition(A.RETURN_RESULT, "Trả kết quả", "Đã trả kết quả",
+               (S.RESULT_READY,), S.RETURNED, COUNTER, effect=_return_result),
 )  # fmt: skip
 
 
@@ -326,9 +362,9 @@ def allowed_transitions(*, actor: User, dossier: Dossier) -> list[Transition]:
     result = []
     for t in TRANSITIONS:
         if dossier.state in t.sources and t.action not in seen and _may(actor, dossier, t):
-            if t.action == "resolve_on_spot" and dossier.procedure.time_unit != TimeUnit.ON_THE_SPOT:
+            if t.action == Action.RESOLVE_ON_SPOT and dossier.procedure.time_unit != TimeUnit.ON_THE_SPOT:
                 continue
-            if t.action == "extend" and dossier.extended_due_at is not None:
+            if t.action == Action.EXTEND and dossier.extended_due_at is not None:
                 continue
             seen.add(t.action)
             result.append(t)
@@ -338,19 +374,22 @@ def allowed_transitions(*, actor: User, dossier: Dossier) -> list[Transition]:
 def dossier_apply(
     *,
     dossier: Dossier,
-    action: str,
+    action: Action | str,
     actor: User,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> Dossier:
-    """Apply `action` to `dossier` as `actor`, atomically, and write the control-sheet entry.
+    """Apply `action` to `dossier` as `actor` at `now`, atomically, and write the control-sheet entry.
 
     Returns the dossier as saved (use the return value: the instance passed in is not
     refreshed). Raises NotAllowed (the role or person may not), Conflict (not from this state),
     or ValidationFailed (missing reason, incomplete checklist…) — and then changes nothing.
     """
-    now = now or timezone.now()
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationFailed(f"Thao tác không tồn tại: {action}.", code="unknown_action") from None
     with transaction.atomic():
         locked = (
             Dossier.objects.select_for_update(of=("self",))
@@ -361,8 +400,6 @@ def dossier_apply(
             locked.procedure = dossier.procedure  # the caller's copy, with its prefetched checklist
         t = _transition_for(action, locked.state)
         if t is None:
-            if not any(x.action == action for x in TRANSITIONS):
-                raise ValidationFailed(f"Thao tác không tồn tại: {action}.", code="unknown_action")
             raise Conflict(
                 f"Không thể thực hiện «{action}» khi hồ sơ đang ở trạng thái «{locked.get_state_display()}».",
                 code="invalid_transition",
@@ -417,11 +454,11 @@ def dossier_apply(
 
 def _note(t: Transition, ctx: Context) -> str:
     parts = [ctx.reason] if ctx.reason else []
-    if t.action == "request_supplement":
+    if t.action == Action.REQUEST_SUPPLEMENT:
         parts.append("Cần bổ sung: " + "; ".join(ctx.dossier.supplement_items))
-    if t.action == "extend" and ctx.dossier.extended_due_at:
+    if t.action == Action.EXTEND and ctx.dossier.extended_due_at:
         parts.append(f"Hẹn lại: {_local(ctx.dossier.extended_due_at):%d/%m/%Y}")
-    if t.action == "return_result":
+    if t.action == Action.RETURN_RESULT:
         parts.append(f"Hình thức: {ctx.dossier.get_return_method_display()}")
     return " — ".join(parts)
 
@@ -431,3 +468,43 @@ def transition_label(action: str) -> str:
         if t.action == action:
             return t.label
     return action
+
+
+def resident_step(action: str, from_state: str | None = None) -> tuple[str, bool]:
+    """How a step of the control sheet reads to a resident: (label, whether its note is shown).
+    The transition taken from `from_state` when known, else the first with that action; a step
+    the table does not know reads as itself, without its note."""
+    fallback = None
+    for t in TRANSITIONS:
+        if t.action == action:
+            if from_state is None or from_state in t.sources:
+                return t.resident_label, t.resident_note
+            fallback = fallback or t
+    if fallback is not None:
+        return fallback.resident_label, fallback.resident_note
+    return action, False
+
+
+# Mẫu 05, the control sheet, belongs to every dossier; the other forms to the step that makes them.
+CONTROL_SHEET_FORM = "05"
+
+
+def form_after(action: str) -> str:
+    """The printed form this step produces ("" when none): what the desk prints right after it."""
+    for t in TRANSITIONS:
+        if t.action == action and t.form_code:
+            return t.form_code
+    return ""
+
+
+def forms_of(steps: Iterable[str]) -> list[str]:
+    """The printed forms of a dossier whose control sheet holds these steps (actions), in order."""
+    done = set(steps)
+    return sorted(
+        {t.form_code for t in TRANSITIONS if t.form_code and t.action in done} | {CONTROL_SHEET_FORM}
+    )
+
+
+def steps_of_form(form: str) -> list[Action]:
+    """The steps that produce this printed form (the control sheet's entry a form prints from)."""
+    return sorted({t.action for t in TRANSITIONS if t.form_code == form})

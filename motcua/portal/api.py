@@ -12,7 +12,7 @@ from motcua.core import clock
 from motcua.core.ratelimit import client_key, hit
 from motcua.dossiers.schemas import ErrorOut
 
-from .selectors import PublicStatus, public_status, resident_lookup, valid_code
+from .selectors import PublicStatus, public_status, resident_lookup, resident_steps, valid_code
 
 router = Router(tags=["Công khai"])
 
@@ -28,7 +28,11 @@ class LookupIn(Schema):
 
 class StepOut(Schema):
     at: dt.datetime
-    step: str
+    step: str = Field(description="Mã bước xử lý (receive, request_supplement…)")
+    label: str = Field(description="Tên bước như trang tra cứu của người dân hiển thị")
+    note: str = Field(
+        description="Lý do, giấy tờ cần bổ sung hoặc ngày hẹn mới (chỉ ở các bước có ghi chú cho dân)"
+    )
 
 
 class PublicStatusOut(Schema):
@@ -66,5 +70,8 @@ def lookup(request: HttpRequest, params: Query[LookupIn]) -> dict[str, object]:
         "state_label": d.get_state_display(),
         "procedure_name": d.procedure.name,
         "due_at": _local(d.effective_due_at),
-        "steps": [{"at": _local(e.at), "step": e.action} for e in d.steps],
+        "steps": [
+            {"at": _local(s.at), "step": s.action, "label": s.label, "note": s.note}
+            for s in resident_steps(d)
+        ],
     }

@@ -17,6 +17,7 @@ from motcua.core import ratelimit
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.dossiers.models import ControlEntry, Dossier, State
+from motcua.dossiers.workflow import resident_step
 from motcua.geo.models import Commune
 
 _NOT_FOUND = "Không tìm thấy hồ sơ với mã và thông tin xác thực đã nhập. Hãy kiểm tra lại."
@@ -26,6 +27,19 @@ _NOT_FOUND = "Không tìm thấy hồ sơ với mã và thông tin xác thực �
 class Step:
     at: dt.datetime
     action: str
+    note: str
+    from_state: str = ""
+
+
+@dataclass(frozen=True)
+class ResidentStep:
+    """A step as a resident reads it, the same on the status page and in the public API: the
+    label its transition carries for residents, and its note only where the transition shows it
+    (the reason, the missing papers, the new date; never internal notes)."""
+
+    at: dt.datetime
+    action: str
+    label: str
     note: str
 
 
@@ -59,7 +73,7 @@ _ROWS_SQL = f"""
 SELECT d.code AS dcode, d.secret AS dsecret, d.applicant_phone AS phone, d.state AS dstate,
        d.applicant_name AS aname, d.due_at AS due, d.extended_due_at AS ext,
        CAST(d.supplement_items AS TEXT) AS items, p.name AS pname, c.name AS cname,
-       e.at AS eat, e.action AS eaction, e.note AS enote, e.id AS eid
+       e.at AS eat, e.action AS eaction, e.note AS enote, e.id AS eid, e.from_state AS efrom
 FROM {_D} d JOIN {_P} p ON p.id = d.procedure_id JOIN {_C} c ON c.code = d.commune_id
 LEFT JOIN {_E} e ON e.dossier_id = d.id
 WHERE d.code = %s
@@ -122,7 +136,8 @@ def _status_from(rows: list[tuple[object, ...]]) -> PublicStatus:
         due_at=_aware(due) if due else None, extended_due_at=_aware(ext) if ext else None,
         supplement_items=json.loads(str(items)) if items else [],
         procedure=SimpleNamespace(name=pname), commune=SimpleNamespace(name=cname),
-        steps=[Step(at=_aware(r[10]), action=str(r[11]), note=str(r[12] or "")) for r in rows if r[10] is not None],
+        steps=[Step(at=_aware(r[10]), action=str(r[11]), note=str(r[12] or ""), from_state=str(r[14] or ""))
+               for r in rows if r[10] is not None],
     )  # fmt: skip
 
 
@@ -174,6 +189,21 @@ def public_status(*, code: str, secret: str) -> PublicStatus:
     if not rows or not hmac.compare_digest(secret, str(rows[0][1])):
         raise NotFound(_NOT_FOUND)
     return _status_from(rows)
+
+
+def resident_steps(dossier: Dossier | PublicStatus) -> list[ResidentStep]:
+    """The dossier's steps as residents read them (workflow.TRANSITIONS' resident labels)."""
+    if isinstance(dossier, PublicStatus):
+        rows = [(s.at, s.action, s.from_state, s.note) for s in dossier.steps]
+    else:
+        rows = list(
+            dossier.control_entries.order_by("at", "id").values_list("at", "action", "from_state", "note")
+        )
+    steps = []
+    for at, action, from_state, note in rows:
+        label, show_note = resident_step(action, from_state or None)
+        steps.append(ResidentStep(at=at, action=action, label=label, note=note if show_note else ""))
+    return steps
 
 
 def draft_lookup(*, pk: int, secret: str) -> Dossier:

@@ -19,42 +19,13 @@ from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import declaration_item, dossier_create_draft
 from motcua.geo.models import Commune
 
-from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup
-
-_RESIDENT_STEPS = {
-    "receive": "Đã tiếp nhận hồ sơ",
-    "request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "refuse": "Từ chối giải quyết",
-    "resolve_on_spot": "Đã giải quyết",
-    "transfer": "Chuyển phòng chuyên môn xử lý",
-    "assign": "Phân công cán bộ xử lý",
-    "await_fee": "Chờ thực hiện nghĩa vụ tài chính",
-    "fee_paid": "Đã thực hiện nghĩa vụ tài chính",
-    "consult": "Lấy ý kiến cơ quan liên quan",
-    "consult_done": "Đã có ý kiến phối hợp",
-    "submit_draft": "Trình lãnh đạo phê duyệt",
-    "approve": "Lãnh đạo đã phê duyệt, có kết quả",
-    "return_draft": "Lãnh đạo yêu cầu xem lại",
-    "extend": "Xin lỗi và hẹn lại ngày trả",
-    "stop": "Dừng xử lý",
-    "withdraw": "Rút hồ sơ",
-    "return_result": "Đã trả kết quả",
-}
+from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup, resident_steps
 
 
 def _status_context(dossier: Dossier | PublicStatus) -> dict[str, object]:
     """What a resident sees: each step, when, and which unit — never officers' names,
-    other residents' data or internal notes."""
-    steps = [
-        {"at": at, "label": _RESIDENT_STEPS.get(action, action),
-         "note": note if action in {"request_supplement", "refuse", "extend", "stop"} else ""}
-        for at, action, note in (
-            [(s.at, s.action, s.note) for s in dossier.steps]
-            if isinstance(dossier, PublicStatus)
-            else dossier.control_entries.values_list("at", "action", "note")
-        )
-    ]  # fmt: skip
-    return {"d": dossier, "steps": steps, "now": clock.now()}
+    other residents' data or internal notes (the same steps as the public API's)."""
+    return {"d": dossier, "steps": resident_steps(dossier), "now": clock.now()}
 
 
 @require_GET

@@ -9,6 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from motcua.core import clock
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.org.models import ApiToken
 from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
@@ -29,7 +30,7 @@ def api_schema(transactional_db):
     for outcome in ("receive", "supplement"):
         dossier_intake(actor=staff["counter"], procedure=land, applicant=Applicant(name="Lý Văn Sơn", phone="0905123000"),
                        form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome=outcome,
-                       missing_items=["Sơ đồ"])  # fmt: skip
+                       missing_items=["Sơ đồ"], now=clock.now())  # fmt: skip
     raw = ApiToken.new_raw()
     ApiToken.objects.create(
         user=staff["counter"], name="schemathesis", key_hash=ApiToken.hash(raw), created_at=SINCE

@@ -3,7 +3,6 @@ import re
 from collections.abc import Iterable
 
 from django import template
-from django.utils import timezone
 
 from motcua.catalog.models import FormField
 from motcua.core.text import mask_digits
@@ -13,9 +12,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("dossiers/_due.html")
-def due_badge(dossier: Dossier, now: dt.datetime | None = None) -> dict[str, object]:
-    """The deadline with its colour: late (red), due within 1 day (amber), on track."""
-    now = now or timezone.now()
+def due_badge(dossier: Dossier, now: dt.datetime) -> dict[str, object]:
+    """The deadline with its colour at `now` (the view's clock.now()): late (red), due within
+    1 day (amber), on track."""
     due = dossier.effective_due_at
     overdue = dossier.is_overdue(now)
     soon = bool(due and not overdue and not dossier.finished_at and due - now <= dt.timedelta(days=1))

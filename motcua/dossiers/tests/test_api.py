@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
-from django.utils import timezone
 
+from motcua.core import clock
 from motcua.dossiers.models import Dossier, State
 from motcua.org.models import ApiToken
 
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def token_client(user) -> Client:
     raw = ApiToken.new_raw()
-    ApiToken.objects.create(user=user, name="test", key_hash=ApiToken.hash(raw), created_at=timezone.now())
+    ApiToken.objects.create(user=user, name="test", key_hash=ApiToken.hash(raw), created_at=clock.now())
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
@@ -19,7 +19,7 @@ def test_api_requires_a_valid_token(staff):
     assert Client(headers={"Authorization": "Bearer nope"}).get("/api/dossiers").status_code == 401
     raw = ApiToken.new_raw()
     ApiToken.objects.create(user=staff["counter"], name="old", key_hash=ApiToken.hash(raw),
-                            created_at=timezone.now(), revoked_at=timezone.now())  # fmt: skip
+                            created_at=clock.now(), revoked_at=clock.now())  # fmt: skip
     assert Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/dossiers").status_code == 401
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from motcua.core import clock
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.geo.models import Province
 from motcua.org.models import Role, User
 
@@ -34,13 +34,13 @@ def intake(staff, procedure, name, phone, *, when, outcome="receive", missing=()
 def ward_story(staff, land, birth):
     old = intake(staff, land, "Nguyễn Thị Đào", "0912345678", when=NOW - dt.timedelta(days=90))
     old = dossier_apply(
-        dossier=old, action="transfer", actor=staff["counter"], now=NOW - dt.timedelta(days=89)
+        dossier=old, action=Action.TRANSFER, actor=staff["counter"], now=NOW - dt.timedelta(days=89)
     )
-    old = dossier_apply(dossier=old, action="assign", actor=staff["head_econ"],
+    old = dossier_apply(dossier=old, action=Action.ASSIGN, actor=staff["head_econ"],
                         data={"assignee_id": staff["specialist_econ"].pk}, now=NOW - dt.timedelta(days=88))  # fmt: skip
     soon = intake(staff, land, "Lê Văn Sắp", "0905000222", when=NOW - dt.timedelta(days=1))
     soon = dossier_apply(
-        dossier=soon, action="transfer", actor=staff["counter"], now=NOW - dt.timedelta(hours=20)
+        dossier=soon, action=Action.TRANSFER, actor=staff["counter"], now=NOW - dt.timedelta(hours=20)
     )
     Dossier.objects.filter(pk=soon.pk).update(due_at=NOW + dt.timedelta(days=1))
     waiting = intake(staff, land, "Phạm Thị Bổ Sung", "0905000333", when=NOW - dt.timedelta(days=3),

@@ -11,7 +11,7 @@ from motcua.core import clock
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.selectors import dossier_search, supplement_waiting_for
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.testing import make_commune, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,9 @@ def old_overdue(staff, land):
     """Received 90 days ago, transferred, never finished: open and overdue."""
     d = receive(staff, land, name="Nguyễn Thị Đào", phone="0912345678", cccd="048185004321",
                 when=NOW - dt.timedelta(days=90))  # fmt: skip
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=NOW - dt.timedelta(days=89))
+    d = dossier_apply(
+        dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=NOW - dt.timedelta(days=89)
+    )
     assert d.is_overdue(NOW)
     return d
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from motcua.core import clock
 from motcua.core.errors import ValidationFailed
 from motcua.dossiers.documents import (
     check_upload,
@@ -107,7 +108,7 @@ def stored(staff, land, settings, tmp_path, django_capture_on_commit_callbacks):
         d = dossier_intake(
             actor=staff["counter"], procedure=land, applicant=Applicant(name="Lê Thị Hoa", phone="0912345678"),
             form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome="receive",
-            files=[(None, SimpleUploadedFile("don.pdf", PDF)), (None, SimpleUploadedFile("anh.png", PNG))],
+            files=[(None, SimpleUploadedFile("don.pdf", PDF)), (None, SimpleUploadedFile("anh.png", PNG))], now=clock.now(),
         )  # fmt: skip
     return {d.content_type: d for d in d.documents.all()}
 

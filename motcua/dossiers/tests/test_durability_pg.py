@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
+from motcua.core import clock
 from motcua.dossiers.models import Dossier
 from motcua.org.models import ApiToken
 from motcua.testing import land_procedure, make_commune, make_staff
@@ -34,7 +34,7 @@ def test_acknowledged_receipt_survives_a_killed_server():
     land = land_procedure()
     raw = ApiToken.new_raw()
     ApiToken.objects.create(
-        user=staff["counter"], name="t", key_hash=ApiToken.hash(raw), created_at=timezone.now()
+        user=staff["counter"], name="t", key_hash=ApiToken.hash(raw), created_at=clock.now()
     )
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

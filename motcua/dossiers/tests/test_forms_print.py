@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from motcua.dossiers.selectors import EARLY, LATE, ON_TIME, control_sheet_for, step_result
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.org.models import CommuneProfile
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -42,10 +42,12 @@ def test_control_sheet_prints_truoc_han_for_a_step_finished_early(client, staff,
     d = received(staff, land)
     # Transferred the same day (due that evening): on time. Assigned the next day, weeks
     # before the dossier's deadline: early. Submitted after the deadline: late.
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=MON + dt.timedelta(hours=2))
-    d = dossier_apply(dossier=d, action="assign", actor=staff["head_econ"],
+    d = dossier_apply(
+        dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=MON + dt.timedelta(hours=2)
+    )
+    d = dossier_apply(dossier=d, action=Action.ASSIGN, actor=staff["head_econ"],
                       data={"assignee_id": staff["specialist_econ"].pk}, now=MON + dt.timedelta(days=1))  # fmt: skip
-    d = dossier_apply(dossier=d, action="submit_draft", actor=staff["specialist_econ"],
+    d = dossier_apply(dossier=d, action=Action.SUBMIT_DRAFT, actor=staff["specialist_econ"],
                       now=MON + dt.timedelta(days=60))  # fmt: skip
     assert [r.previous_step_result for r in control_sheet_for(dossier=d)] == ["", ON_TIME, EARLY, LATE]
     client.force_login(staff["counter"])

@@ -7,6 +7,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from motcua.catalog.models import FormField
+from motcua.core import clock
 from motcua.dossiers import documents
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import declaration_date
@@ -91,7 +92,7 @@ def test_service_refused_after_staging_removes_its_staged_files(staff, land, roo
     with pytest.raises(IntegrityError):
         services.dossier_intake(
             actor=staff["counter"], procedure=land, applicant=services.Applicant(name="A B", phone="0905111222"),
-            form_data={}, checklist_ticked=[], outcome="receive", files=[(None, SimpleUploadedFile("a.pdf", PDF))],
+            form_data={}, checklist_ticked=[], outcome="receive", files=[(None, SimpleUploadedFile("a.pdf", PDF))], now=clock.now(),
         )  # fmt: skip
     assert files_in(roots["uploads"]) == [] and files_in(roots["staging"]) == []
 

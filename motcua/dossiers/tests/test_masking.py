@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from motcua.catalog.models import FormField
+from motcua.core import clock
 from motcua.core.text import mask_digits
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.templatetags.dossier_tags import mask_declaration_value
@@ -31,6 +32,7 @@ def dossier(staff, land):
         },
         checklist_ticked=[i.id for i in land.checklist.all()],
         outcome="receive",
+        now=clock.now(),
     )
 
 

@@ -11,7 +11,7 @@ from motcua.core import clock
 from motcua.dossiers.models import Dossier, State
 from motcua.dossiers.selectors import overview_for
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import dossier_apply
+from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import Role, User
 from motcua.testing import make_commune, make_staff
@@ -30,9 +30,11 @@ def received(staff, procedure, name, *, when=NOW - dt.timedelta(days=1)):
 
 def in_department(staff, procedure, name, *, due, assignee=None):
     d = received(staff, procedure, name)
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=NOW - dt.timedelta(hours=20))
+    d = dossier_apply(
+        dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=NOW - dt.timedelta(hours=20)
+    )
     if assignee is not None:
-        d = dossier_apply(dossier=d, action="assign", actor=staff["head_econ"],
+        d = dossier_apply(dossier=d, action=Action.ASSIGN, actor=staff["head_econ"],
                           data={"assignee_id": assignee.pk}, now=NOW - dt.timedelta(hours=19))  # fmt: skip
     Dossier.objects.filter(pk=d.pk).update(due_at=due)
     return Dossier.objects.get(pk=d.pk)

@@ -7,7 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from motcua.core import clock
 from motcua.dossiers.models import Dossier, DossierDocument, State
+from motcua.dossiers.workflow import Action
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +134,7 @@ def test_inbox_lists_overdue_first(client, staff, land):
     from motcua.dossiers.services import Applicant, dossier_intake
     from motcua.dossiers.workflow import dossier_apply
 
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     ids = []
     for days_ago in (2, 60):
         d = dossier_intake(
@@ -141,7 +143,7 @@ def test_inbox_lists_overdue_first(client, staff, land):
             now=now - dt.timedelta(days=days_ago),
         )  # fmt: skip
         dossier_apply(
-            dossier=d, action="transfer", actor=staff["counter"], now=now - dt.timedelta(days=days_ago)
+            dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=now - dt.timedelta(days=days_ago)
         )
         ids.append(d.code)
     login(client, staff["specialist_econ"])
@@ -226,9 +228,9 @@ def test_department_inbox_holds_department_work_only(client, staff, land):
         client.post(reverse("dossiers:intake", args=[land.code]), intake_post(land))
     waiting, done = Dossier.objects.order_by("id")
     for d in (waiting, done):
-        dossier_apply(dossier=d, action="transfer", actor=staff["counter"])
-    dossier_apply(dossier=done, action="submit_draft", actor=staff["specialist_econ"])
-    dossier_apply(dossier=done, action="approve", actor=staff["leader"])
+        dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=clock.now())
+    dossier_apply(dossier=done, action=Action.SUBMIT_DRAFT, actor=staff["specialist_econ"], now=clock.now())
+    dossier_apply(dossier=done, action=Action.APPROVE, actor=staff["leader"], now=clock.now())
     head = login(Client(), staff["head_econ"])
     body = head.get(reverse("dossiers:inbox"), {"pham_vi": "department"}).content.decode()
     assert waiting.code in body and done.code not in body, (

@@ -3,10 +3,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from motcua.core import clock
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.dossiers.models import ControlEntry, Dossier, State
 from motcua.dossiers.services import Applicant, dossier_intake
-from motcua.dossiers.workflow import allowed_transitions, dossier_apply
+from motcua.dossiers.workflow import Action, allowed_transitions, dossier_apply
 from motcua.testing import make_commune, make_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,10 +38,10 @@ def test_birth_registration_is_received_and_resolved_on_the_spot(staff, birth):
     assert d.code == "H48.20209-260210-0001"
     assert d.due_at.astimezone(VN) == at("10/02/2026", "17:00")
     d = dossier_apply(
-        dossier=d, action="resolve_on_spot", actor=staff["counter"], now=at("10/02/2026", "08:30")
+        dossier=d, action=Action.RESOLVE_ON_SPOT, actor=staff["counter"], now=at("10/02/2026", "08:30")
     )
     d = dossier_apply(
-        dossier=d, action="return_result", actor=staff["counter"], now=at("10/02/2026", "08:35")
+        dossier=d, action=Action.RETURN_RESULT, actor=staff["counter"], now=at("10/02/2026", "08:35")
     )
     assert d.state == State.RETURNED
     assert not d.is_overdue(at("11/02/2026"))
@@ -52,26 +53,32 @@ def test_land_certificate_full_lifecycle_with_supplement_restarting_the_clock(st
     d = receive(staff, land, at("10/02/2026"))
     # 20 working days after 10/02/2026, skipping Tết 16–20/02/2026.
     assert d.due_at.astimezone(VN).date() == dt.date(2026, 3, 17)
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("10/02/2026", "10:00"))
+    d = dossier_apply(
+        dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("10/02/2026", "10:00")
+    )
     assert d.state == State.IN_PROCESS and d.department.kind == "ECONOMIC"
-    d = dossier_apply(dossier=d, action="assign", actor=staff["head_econ"], now=at("11/02/2026"),
+    d = dossier_apply(dossier=d, action=Action.ASSIGN, actor=staff["head_econ"], now=at("11/02/2026"),
                       data={"assignee_id": staff["specialist_econ"].pk})  # fmt: skip
     assert d.assignee == staff["specialist_econ"]
-    d = dossier_apply(dossier=d, action="request_supplement", actor=staff["specialist_econ"],
+    d = dossier_apply(dossier=d, action=Action.REQUEST_SUPPLEMENT, actor=staff["specialist_econ"],
                       now=at("12/02/2026"), data={"items": ["Bản vẽ sơ đồ thửa đất", "Giấy nộp tiền"]})  # fmt: skip
     assert d.state == State.SUPPLEMENT_REQUESTED and d.due_at is None
     assert d.supplement_items == ["Bản vẽ sơ đồ thửa đất", "Giấy nộp tiền"]
-    d = dossier_apply(dossier=d, action="receive", actor=staff["counter"], now=at("24/02/2026", "10:00"),
+    d = dossier_apply(dossier=d, action=Action.RECEIVE, actor=staff["counter"], now=at("24/02/2026", "10:00"),
                       data={"checklist_ticked": [i.id for i in land.checklist.all()]})  # fmt: skip
     assert d.state == State.RECEIVED
     assert d.code == "H48.20209-260210-0001", "the code stays; only the clock restarts"
     assert d.due_at.astimezone(VN).date() == dt.date(2026, 3, 24)
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("24/02/2026", "10:30"))
+    d = dossier_apply(
+        dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("24/02/2026", "10:30")
+    )
     assert d.assignee == staff["specialist_econ"]
-    d = dossier_apply(dossier=d, action="submit_draft", actor=staff["specialist_econ"], now=at("10/03/2026"))
-    d = dossier_apply(dossier=d, action="approve", actor=staff["leader"], now=at("11/03/2026"))
+    d = dossier_apply(
+        dossier=d, action=Action.SUBMIT_DRAFT, actor=staff["specialist_econ"], now=at("10/03/2026")
+    )
+    d = dossier_apply(dossier=d, action=Action.APPROVE, actor=staff["leader"], now=at("11/03/2026"))
     assert d.state == State.RESULT_READY
-    d = dossier_apply(dossier=d, action="return_result", actor=staff["counter"], now=at("12/03/2026"),
+    d = dossier_apply(dossier=d, action=Action.RETURN_RESULT, actor=staff["counter"], now=at("12/03/2026"),
                       data={"method": "POST"})  # fmt: skip
     assert d.state == State.RETURNED and d.return_method == "POST"
     assert not d.is_overdue(at("01/04/2026"))
@@ -109,18 +116,20 @@ def test_supplement_at_intake_lists_every_item_and_refusal_needs_reason(staff, l
 def test_roles_and_departments_are_enforced(staff, land):
     d = receive(staff, land, at("10/02/2026"))
     with pytest.raises(NotAllowed):
-        dossier_apply(dossier=d, action="transfer", actor=staff["specialist_econ"], now=at("10/02/2026"))
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("10/02/2026"))
+        dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["specialist_econ"], now=at("10/02/2026"))
+    d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("10/02/2026"))
     with pytest.raises(NotAllowed):  # a specialist of another department
         dossier_apply(
-            dossier=d, action="submit_draft", actor=staff["specialist_office"], now=at("11/02/2026")
+            dossier=d, action=Action.SUBMIT_DRAFT, actor=staff["specialist_office"], now=at("11/02/2026")
         )
     with pytest.raises(Conflict):  # approve before a draft was submitted
-        dossier_apply(dossier=d, action="approve", actor=staff["leader"], now=at("11/02/2026"))
+        dossier_apply(dossier=d, action=Action.APPROVE, actor=staff["leader"], now=at("11/02/2026"))
     other = make_staff(make_commune(20210, "Phường An Khê", "H48.20305"), prefix="ak_")
-    d = dossier_apply(dossier=d, action="submit_draft", actor=staff["specialist_econ"], now=at("11/02/2026"))
+    d = dossier_apply(
+        dossier=d, action=Action.SUBMIT_DRAFT, actor=staff["specialist_econ"], now=at("11/02/2026")
+    )
     with pytest.raises(NotAllowed):  # a leader of another commune
-        dossier_apply(dossier=d, action="approve", actor=other["leader"], now=at("11/02/2026"))
+        dossier_apply(dossier=d, action=Action.APPROVE, actor=other["leader"], now=at("11/02/2026"))
     assert [t.action for t in allowed_transitions(actor=staff["leader"], dossier=d)] == [
         "approve", "return_draft", "stop"]  # fmt: skip
     assert allowed_transitions(actor=other["leader"], dossier=d) == []
@@ -128,27 +137,29 @@ def test_roles_and_departments_are_enforced(staff, land):
 
 def test_apology_moves_the_date_once_and_only_in_time(staff, land):
     d = receive(staff, land, at("10/02/2026"))
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("10/02/2026"))
+    d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("10/02/2026"))
     with pytest.raises(ValidationFailed):  # on the last working day it is too late
-        dossier_apply(dossier=d, action="extend", actor=staff["specialist_econ"], now=at("17/03/2026"),
+        dossier_apply(dossier=d, action=Action.EXTEND, actor=staff["specialist_econ"], now=at("17/03/2026"),
                       reason="Chờ xác minh", data={"new_due_date": "24/03/2026"})  # fmt: skip
-    d = dossier_apply(dossier=d, action="extend", actor=staff["specialist_econ"], now=at("13/03/2026"),
+    d = dossier_apply(dossier=d, action=Action.EXTEND, actor=staff["specialist_econ"], now=at("13/03/2026"),
                       reason="Chờ xác minh nguồn gốc đất", data={"new_due_date": "24/03/2026"})  # fmt: skip
     assert d.extended_due_at.astimezone(VN).date() == dt.date(2026, 3, 24)
     assert d.due_at.astimezone(VN).date() == dt.date(2026, 3, 17)
     assert not d.is_overdue(at("20/03/2026"))
     assert d.is_overdue(at("25/03/2026"))
     with pytest.raises(Conflict):
-        dossier_apply(dossier=d, action="extend", actor=staff["specialist_econ"], now=at("16/03/2026"),
+        dossier_apply(dossier=d, action=Action.EXTEND, actor=staff["specialist_econ"], now=at("16/03/2026"),
                       reason="Lần nữa", data={"new_due_date": "31/03/2026"})  # fmt: skip
 
 
 def test_waiting_for_a_fee_pauses_the_clock(staff, land):
     d = receive(staff, land, at("10/02/2026"))
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("10/02/2026"))
-    d = dossier_apply(dossier=d, action="await_fee", actor=staff["specialist_econ"], now=at("02/03/2026"))
+    d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("10/02/2026"))
+    d = dossier_apply(
+        dossier=d, action=Action.AWAIT_FEE, actor=staff["specialist_econ"], now=at("02/03/2026")
+    )
     assert d.state == State.PENDING_FEE
-    d = dossier_apply(dossier=d, action="fee_paid", actor=staff["counter"], now=at("05/03/2026"))
+    d = dossier_apply(dossier=d, action=Action.FEE_PAID, actor=staff["counter"], now=at("05/03/2026"))
     # Three working days waited (03, 04, 05/03) move 17/03 to 20/03.
     assert d.due_at.astimezone(VN).date() == dt.date(2026, 3, 20)
 
@@ -156,22 +167,22 @@ def test_waiting_for_a_fee_pauses_the_clock(staff, land):
 def test_overdue_is_computed_and_control_sheet_marks_late_steps(staff, land):
     d = receive(staff, land, at("10/02/2026", "16:00"))
     # Received after 15:00: the transfer step is due next working morning.
-    d = dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("12/02/2026"))
-    entry = ControlEntry.objects.filter(dossier=d, action="transfer").get()
+    d = dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("12/02/2026"))
+    entry = ControlEntry.objects.filter(dossier=d, action=Action.TRANSFER).get()
     assert entry.previous_step_on_time is False
     assert d.is_overdue(at("18/03/2026")) and not d.is_overdue(at("17/03/2026", "16:59"))
 
 
 def test_withdraw_and_stop_close_the_dossier(staff, land):
     d = receive(staff, land, at("10/02/2026"))
-    d = dossier_apply(dossier=d, action="withdraw", actor=staff["counter"], now=at("11/02/2026"),
+    d = dossier_apply(dossier=d, action=Action.WITHDRAW, actor=staff["counter"], now=at("11/02/2026"),
                       reason="Người dân có đơn xin rút hồ sơ")  # fmt: skip
     assert d.state == State.WITHDRAWN and d.is_final
     with pytest.raises(Conflict):
-        dossier_apply(dossier=d, action="transfer", actor=staff["counter"], now=at("11/02/2026"))
+        dossier_apply(dossier=d, action=Action.TRANSFER, actor=staff["counter"], now=at("11/02/2026"))
     d2 = receive(staff, land, at("10/02/2026"))
-    d2 = dossier_apply(dossier=d2, action="transfer", actor=staff["counter"], now=at("10/02/2026"))
-    d2 = dossier_apply(dossier=d2, action="stop", actor=staff["head_econ"], now=at("11/02/2026"),
+    d2 = dossier_apply(dossier=d2, action=Action.TRANSFER, actor=staff["counter"], now=at("10/02/2026"))
+    d2 = dossier_apply(dossier=d2, action=Action.STOP, actor=staff["head_econ"], now=at("11/02/2026"),
                        reason="Có tranh chấp đất đai")  # fmt: skip
     assert d2.state == State.STOPPED and not d2.is_overdue(at("01/06/2026"))
 
@@ -179,4 +190,4 @@ def test_withdraw_and_stop_close_the_dossier(staff, land):
 def test_unknown_action_is_a_validation_error(staff, birth):
     d = receive(staff, birth, at("10/02/2026"))
     with pytest.raises(ValidationFailed):
-        dossier_apply(dossier=d, action="teleport", actor=staff["counter"])
+        dossier_apply(dossier=d, action="teleport", actor=staff["counter"], now=clock.now())

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from motcua.core import clock
 from motcua.core.models import RateCounter
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.testing import make_commune, make_procedure, make_staff
@@ -54,7 +55,7 @@ def test_four_workers_lock_a_code_after_wrong_digits_and_the_qr_link_still_answe
     staff = make_staff(ward)
     proc = make_procedure()
     dossier = dossier_intake(actor=staff["counter"], procedure=proc, applicant=Applicant(name="Võ Thị Mai", phone="0905123456"),
-                             form_data={}, checklist_ticked=[i.id for i in proc.checklist.all()], outcome="receive")  # fmt: skip
+                             form_data={}, checklist_ticked=[i.id for i in proc.checklist.all()], outcome="receive", now=clock.now())  # fmt: skip
     db = connection.settings_dict
     port = _free_port()
     env = {
