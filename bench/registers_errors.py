@@ -39,8 +39,9 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings.dev")
 
+from motcua.core import clock  # noqa: E402
 from motcua.registers import linkage  # noqa: E402
 from motcua.registers.evaluation.scorer import score_clusters  # noqa: E402
 from motcua.registers.io import read_registers  # noqa: E402
@@ -52,7 +53,7 @@ GAMMAS = ("given", "surname", "middle", "birth_date", "ids", "gender", "contact"
 def load(data: Path, cache: Path) -> pa.Table:
     if not cache.exists():
         started = time.perf_counter()
-        table = normalize_table(read_registers(sorted(glob.glob(str(data / "ward_*.csv")))))
+        table = normalize_table(read_registers(sorted(glob.glob(str(data / "ward_*.csv")))), now=clock.now())
         cache.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, cache)
         print(f"normalised {table.num_rows:,} rows in {time.perf_counter() - started:.1f} s -> {cache}")

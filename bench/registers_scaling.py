@@ -7,7 +7,7 @@ For each size, the registers are generated once (`motcua registers generate`, 5 
 number of persons for a number of rows comes from a 20,000-person pilot, as in
 `bench/registers_bench.py`, whose set generation, scoring, idle-machine wait and /proc readings
 this reuses). Then, per engine, one subprocess runs the merge pipeline of `motcua registers
-merge --engine E` (`services.registers_merge`: read, normalise, link; then CLUSTERS.csv) and
+merge --engine E` (`pipeline.registers_merge`: read, normalise, link; then CLUSTERS.csv) and
 prints the linkage's figures (per-step timings, comparisons per blocking rule, persons) as JSON.
 
 Measured per run: wall time (start to exit, Python and Django start included; for Spark the JVM
@@ -75,15 +75,16 @@ def fingerprint() -> dict[str, str]:
 
 
 def worker(engine: str, out: Path, files: list[str]) -> int:
-    """The merge pipeline of `motcua registers merge` (services.registers_merge + write_clusters),
+    """The merge pipeline of `motcua registers merge` (pipeline.registers_merge + write_clusters),
     with the linkage's own figures printed as one JSON line."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings.dev")
     import django
 
     django.setup()
-    from motcua.registers.services import registers_merge, write_clusters
+    from motcua.core import clock
+    from motcua.registers.pipeline import registers_merge, write_clusters
 
-    report = registers_merge(paths=[Path(f) for f in files], engine=engine)
+    report = registers_merge(paths=[Path(f) for f in files], now=clock.now(), engine=engine)
     assert report.result is not None
     write_clusters(result=report.result, out=out)
     stats = report.result.stats

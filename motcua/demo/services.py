@@ -53,19 +53,20 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         commune = _setup_commune()
         _setup_staff(commune)
         _setup_profile_and_installation_admin()
-        _load_merge_job()
+        _load_merge_job(now=now)
     _load_dossiers(now=now)
     return True
 
 
-def _load_merge_job() -> None:
+def _load_merge_job(*, now: dt.datetime) -> None:
     """A finished register merge for the data officer: five old wards' registers of 2,000
     invented persons (the evaluation generator: Vietnamese names, households, clerks' typos),
     uploaded and merged as the web app does, with its review queue and Excel."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from motcua.registers.evaluation.generator import generate_registers
-    from motcua.registers.jobs import merge_job_create, merge_job_run
+    from motcua.registers.services import merge_job_create
+    from motcua.registers.worker import merge_job_run
 
     officer = User.objects.get(username=W.DATA_OFFICER)
     with tempfile.TemporaryDirectory(prefix="motcua-demo-registers-") as tmp:
@@ -78,9 +79,10 @@ def _load_merge_job() -> None:
             user=officer,
             title="Hợp nhất danh sách dân cư 5 phường cũ (dữ liệu mẫu)",
             uploads=uploads,
+            now=now,
             enqueue=False,
         )
-    merge_job_run(job.pk)
+    merge_job_run(job_id=job.pk, now=now)
 
 
 def _wipe_dossiers() -> None:

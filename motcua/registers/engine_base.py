@@ -1,17 +1,55 @@
 """What ``linkage._run`` asks of an engine: the interface of ``linkage._DuckDBRun`` and
-``engine_spark._SparkRun`` (one linkage run: its tables live until ``close``).
+``engine_spark._SparkRun`` (one linkage run: its tables live until ``close``), and what an engine
+is given of the model (``Model``).
 
 Every table crossing this boundary is a ``pyarrow.Table`` with the same columns and types on
 every engine, so the engine-neutral steps (``_run``, the conflict guard of ``_cluster``, the
 person numbering) run unchanged whichever engine holds the pairs.
+
+The dependencies go one way: ``linkage`` imports an engine (the Spark one only when asked for)
+and hands it a ``Model``; an engine never imports ``linkage``. Both import this module, which
+imports neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pyarrow as pa
+
+
+class Trainer(Protocol):
+    """A run that estimates the model's parameters (``linkage._DuckDBRun``): another engine
+    scores with the parameters it trained (``model_json``)."""
+
+    def lap(self) -> float: ...
+
+    def close(self) -> None: ...
+
+    def train(self, labels: Sequence[tuple[str, str, bool]], timings: dict[str, float]) -> dict[str, Any]: ...
+
+    def model_json(self) -> dict[str, Any]:
+        """The trained model as Splink's model JSON (``save_model_to_json``)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """The linkage model as ``linkage`` defines it, for an engine that runs it elsewhere.
+
+    - ``features_sql``: the feature query in DuckDB SQL, ``{table}`` the input table;
+    - ``display_columns``: the columns each side of a review pair shows;
+    - ``blocking_rules()``: ``(name, rule)`` in order;
+    - ``settings(link_type, n_records)``: Splink's ``SettingsCreator`` (DuckDB SQL in its levels);
+    - ``trainer(table, seed)``: a run that trains the parameters (DuckDB), closed by the caller.
+    """
+
+    features_sql: str
+    display_columns: Sequence[str]
+    blocking_rules: Callable[[], list[tuple[str, Any]]]
+    settings: Callable[[str, int], Any]
+    trainer: Callable[[pa.Table, int], Trainer]
 
 
 class Runner(Protocol):

@@ -4,7 +4,9 @@
 ``linkage._run`` drives it unchanged: the same features (``linkage._FEATURES_SQL``), the same
 Splink settings (``linkage.settings``: comparisons, blocking rules, priors), the same blocking
 counted per rule, prediction, household evidence, connected components, conflict guard and
-review pairs — on Splink's ``SparkAPI`` and Spark SQL.
+review pairs — on Splink's ``SparkAPI`` and Spark SQL. ``linkage`` hands the run its model
+(``engine_base.Model``: the feature SQL, the settings, the blocking rules, a DuckDB trainer);
+this module never imports ``linkage`` (no import cycle).
 
 **Same model.** The parameters are estimated once, on DuckDB, by ``linkage._DuckDBRun.train``
 itself (same seeded u sampling, same EM sessions, priors, m floor and reviewers' labels), and
@@ -61,13 +63,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .linkage import (
-    _FEATURES_SQL,
-    DISPLAY_COLUMNS,
-    _DuckDBRun,
-    blocking_rules,
-    settings,
-)
+from .engine_base import Model
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +143,13 @@ def _to_spark(sql: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
 
-def _spark_settings(link_type: str, n_records: int) -> Any:
-    """``linkage.settings`` with its DuckDB SQL marked as such, so Splink translates it to Spark
+def _spark_settings(model: Model, link_type: str, n_records: int) -> Any:
+    """``linkage.settings`` (``model.settings``) with its DuckDB SQL marked as such, so Splink translates it to Spark
     SQL (comparison levels and string blocking rules); levels, labels and priors unchanged."""
     import splink.comparison_level_library as cll
     from splink.blocking_rule_library import CustomRule
 
-    creator = settings(link_type, n_records)
+    creator = model.settings(link_type, n_records)
 
     def mark(level: Any) -> None:
         if isinstance(level, cll.CustomLevel) and level.base_dialect_str is None:
@@ -226,12 +222,13 @@ def _apply_model(linker: Any, model: dict[str, Any]) -> None:
 class _SparkRun:
     """One linkage run on Spark (tables live as temporary views until ``close``)."""
 
-    def __init__(self, table: pa.Table, *, seed: int, spark: Any = None) -> None:
+    def __init__(self, table: pa.Table, *, seed: int, model: Model, spark: Any = None) -> None:
         from pyspark.sql import SparkSession
         from splink import Linker, SparkAPI
 
         self._t = time.perf_counter()
         self.seed = seed
+        self.model = model
         self.n_records = table.num_rows
         self._input = table  # kept for training (on DuckDB, see the module docstring)
         self._tmp = Path(tempfile.mkdtemp(prefix="motcua-spark-"))
@@ -249,7 +246,7 @@ class _SparkRun:
 
         t = self._name
         self._view(self.spark.createDataFrame(table), "input")
-        self._materialize(self.spark.sql(_to_spark(_FEATURES_SQL.format(table=t("input")))), "features")
+        self._materialize(self.spark.sql(_to_spark(model.features_sql.format(table=t("input")))), "features")
         self.spark.catalog.dropTempView(t("input"))
         self.db_api = SparkAPI(
             spark_session=self.spark,
@@ -280,7 +277,7 @@ class _SparkRun:
             part = features.where(features.source == src) if self.sd else features
             inputs.append(self.db_api.register(self._view(part, f"src_{i}"), dataset_display_name=f"s{i}"))
         self.linker = Linker(
-            inputs if self.sd else inputs[0], _spark_settings(self.link_type, self.n_records), log_level=None
+            inputs if self.sd else inputs[0], _spark_settings(model, self.link_type, self.n_records), log_level=None
         )
 
     # -- plumbing
@@ -338,7 +335,7 @@ class _SparkRun:
             records = self.linker.blocking_analysis.count_comparisons_from_blocking_rules(
                 record_sample_proportion=sample
             )
-        names = [n for n, _ in blocking_rules()]
+        names = [n for n, _ in self.model.blocking_rules()]
         return [
             {
                 "rule": name,
@@ -386,12 +383,12 @@ class _SparkRun:
 
     def train(self, labels: Sequence[tuple[str, str, bool]], timings: dict[str, float]) -> dict[str, Any]:
         table, sampled = self._training_table()
-        trainer = _DuckDBRun(table, seed=self.seed)
+        trainer = self.model.trainer(table, self.seed)
         try:
             timings["train_setup"] = self.lap()
             trainer.lap()
             stats = trainer.train(labels, timings)
-            model = trainer.linker.misc.save_model_to_json()
+            model = trainer.model_json()
         finally:
             trainer.close()
         _apply_model(self.linker, model)
@@ -647,7 +644,7 @@ class _SparkRun:
         t = self._name
         threshold_weight = math.log2(threshold / (1 - threshold))
         self._arrow_in(clusters, "persons_in")
-        side = ",\n".join(f"{s}.{c} as {c}_{s}" for c in DISPLAY_COLUMNS for s in ("l", "r"))
+        side = ",\n".join(f"{s}.{c} as {c}_{s}" for c in self.model.display_columns for s in ("l", "r"))
         return self._arrow(
             self._sql(
                 f"""

@@ -94,6 +94,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .engine_base import Model
+
 if TYPE_CHECKING:
     from .engine_base import Runner
 
@@ -691,7 +693,7 @@ def link(
     if engine == "spark":
         from .engine_spark import _SparkRun  # pyspark and a JVM only when asked for
 
-        runner = _SparkRun(table, seed=seed)
+        runner = _SparkRun(table, seed=seed, model=_model())
     else:
         runner = _DuckDBRun(table, seed=seed)
     try:
@@ -1024,6 +1026,17 @@ def _empty_pairs() -> pa.Table:
     )
 
 
+def _model() -> Model:
+    """The model as another engine needs it (``engine_base.Model``): it never imports this module."""
+    return Model(
+        features_sql=_FEATURES_SQL,
+        display_columns=DISPLAY_COLUMNS,
+        blocking_rules=blocking_rules,
+        settings=settings,
+        trainer=lambda table, seed: _DuckDBRun(table, seed=seed),
+    )
+
+
 # --------------------------------------------------------------------------- engine: DuckDB
 
 
@@ -1075,6 +1088,11 @@ class _DuckDBRun:
             self.con.execute("create table motcua_src_0 as select * from motcua_features order by unique_id")
             inputs = [self.db_api.register("motcua_src_0", dataset_display_name="s0")]
             self.linker = Linker(inputs[0], settings(self.link_type, self.n_records), log_level=None)
+
+    def model_json(self) -> dict[str, Any]:
+        """The trained model (Splink's model JSON), for an engine that scores with it."""
+        model: dict[str, Any] = self.linker.misc.save_model_to_json()
+        return model
 
     def lap(self) -> float:
         now = time.perf_counter()

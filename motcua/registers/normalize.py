@@ -5,6 +5,8 @@ Every function here is pure and never raises on bad input: a value it cannot rea
 and returns the columns listed in docs/registers-contract.md. It runs each function once per
 *distinct* raw value (names, dates and addresses repeat a lot) and spreads the results back with
 `pyarrow.compute.take`, so a million rows cost a few hundred thousand Python calls at most.
+Nothing here reads the clock: `normalize_table(table, now=…)` takes the moment as a required
+argument and `parse_birth_date(raw, today)` the day (the interface passes `clock.now()`).
 
 Decisions (and why):
 
@@ -259,8 +261,12 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_BIRTH_YEAR = 1900
 
 
-def _today(today: dt.date | None) -> dt.date:
-    return today if today is not None else dt.datetime.now(VN).date()
+def today_in_vietnam(now: dt.datetime) -> dt.date:
+    """The calendar day in Vietnam at ``now`` (an aware datetime, passed in by the interface:
+    the dates are read against it — the two-digit year pivot, no birth date after it)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("normalize: `now` must be an aware datetime (motcua.core.clock.now())")
+    return now.astimezone(VN).date()
 
 
 def _full_year(text: str, today: dt.date) -> int | None:
@@ -297,12 +303,13 @@ def _year_only(year: int | None, today: dt.date, month: int | None = None) -> Bi
     return BirthDate(None, year, month, None, "year", None)
 
 
-def parse_birth_date(raw: str | None, today: dt.date | None = None) -> BirthDate:
-    """Read a birth date as registers write it; see the module docstring for the formats."""
+def parse_birth_date(raw: str | None, today: dt.date) -> BirthDate:
+    """Read a birth date as registers write it, ``today`` being the day it is read on (see
+    ``today_in_vietnam``); see the module docstring for the formats."""
     if not raw:
         return _NO_DATE
     text = _clean(raw).strip().lower()
-    now = _today(today)
+    now = today
     common = _DMY.fullmatch(text)
     if common:  # dd/mm/yyyy and friends: most values
         return _day_date(int(common.group(3)), int(common.group(2)), int(common.group(1)), now)
@@ -924,9 +931,10 @@ def _map_distinct(
     return out
 
 
-def normalize_table(table: pa.Table, *, today: dt.date | None = None) -> pa.Table:
-    """Normalised columns of docs/registers-contract.md for a table of raw register rows."""
-    now = _today(today)
+def normalize_table(table: pa.Table, *, now: dt.datetime) -> pa.Table:
+    """Normalised columns of docs/registers-contract.md for a table of raw register rows, read
+    at ``now`` (required, aware: the interface passes ``motcua.core.clock.now()``)."""
+    today = today_in_vietnam(now)
     cols: dict[str, pa.Array] = {
         "record_id": _column(table, "record_id"),
         "source": _column(table, "source"),
@@ -935,7 +943,7 @@ def normalize_table(table: pa.Table, *, today: dt.date | None = None) -> pa.Tabl
     cols |= _map_distinct(_column(table, "full_name"), split_name, [(f, s) for f in NameParts._fields])
     dates = _map_distinct(
         _column(table, "birth_date"),
-        lambda raw: parse_birth_date(raw, now),
+        lambda raw: parse_birth_date(raw, today),
         [
             ("birth_date", s),
             ("birth_year", pa.int32()),

@@ -3,7 +3,9 @@
 ``python -m motcua.registers.runner SPEC.json`` runs ``registers_merge`` on the files the spec
 names and writes the run's files (the Excel workbook, records.parquet, stats.json) and
 ``result.json`` (the review pairs, the rows per file, the figures) in the run's folder. It does
-not touch the database: the parent (``jobs.merge_job_run``) reads the result and writes it.
+not touch the database (Django is not even set up here): the parent (``worker.merge_job_run``)
+reads the result and writes it. The moment the dates are read against is the spec's ``now``
+(the worker's), never this process's clock.
 
 Why a child process: one task worker serves every commune, one job at a time. A job that takes
 too long (a register far bigger than usual, an input that sends a library into a slow path) or
@@ -36,10 +38,8 @@ from motcua.core.errors import DomainError
 
 from .export import quality_report, records_view, write_workbook
 from .io import Limits
-from .services import registers_merge
-
-WORKBOOK_NAME = "danh-sach-hop-nhat.xlsx"
-RESULT_NAME = "result.json"
+from .pipeline import registers_merge
+from .storage import RESULT_NAME, WORKBOOK_NAME
 
 
 class Stopped(Exception):
@@ -68,6 +68,7 @@ def _run(spec: dict[str, Any], progress: Any) -> Path:
 
     report = registers_merge(
         paths=paths,
+        now=dt.datetime.fromisoformat(spec["now"]),
         labels=labels,
         progress=progress,
         limits=limits,
@@ -181,5 +182,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover - run by jobs.merge_job_run as a child process
+if __name__ == "__main__":  # pragma: no cover - run by worker.merge_job_run as a child process
     sys.exit(main(sys.argv[1:]))

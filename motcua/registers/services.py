@@ -1,98 +1,203 @@
-"""Merging old wards' registers: read → normalise → link → write. One function, used by the
-command line (`motcua registers merge`) and by the web app's background job."""
+"""Writes on merge jobs: upload → queue, rerun, cancel, review decisions. Keyword-only; ``now``
+is passed in by the interface (``motcua.core.clock``).
+
+- ``merge_job_create`` stores the uploaded registers in the job's folder (outside the web root,
+  ``storage``) and queues the run. It checks what is cheap (extension, size, at least one file,
+  the caps of ``io`` — a spreadsheet bomb is refused here in seconds); the header, encoding and
+  duplicate record_ids are checked by the run's first step, which fails the job with every
+  problem listed (the same refusal as the command line).
+- ``merge_job_rerun`` queues a new run that applies the decisions made since the last one.
+- ``merge_job_cancel`` stops a queued or running job (the worker, ``worker.merge_job_run``,
+  watches the flag).
+- ``review_decide`` records an accept/reject with its reason (append-only audit trail).
+
+The run itself is the worker's (``tasks.merge_job_task`` → ``worker.merge_job_run`` → the child
+process ``runner``); this module only enqueues it.
+"""
 
 from __future__ import annotations
 
-import csv
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
 
-import pyarrow as pa
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
 
-from .io import Limits, read_registers
-from .linkage import LinkResult, link
-from .normalize import normalize_table
+from motcua.core.errors import Conflict, NotFound, ValidationFailed
+from motcua.core.text import clean_text
+from motcua.org.models import User
 
-Progress = Callable[[str, float], None]
+from .io import check_upload, limits_from_settings
+from .models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
+from .selectors import is_stale, merge_user
+from .storage import job_dir, safe_name
 
-
-@dataclass
-class MergeReport:
-    records: int
-    persons: int
-    review_pairs: int
-    seconds: float
-    timings: dict[str, float] = field(default_factory=dict)
-    result: LinkResult | None = None
-    # The records as read (with file_name and line_no: provenance) and as normalised.
-    raw: pa.Table | None = None
-    normalised: pa.Table | None = None
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+MAX_FILES = 20
+TITLE_MAX = 200
+REASON_MAX = 500
 
 
-def registers_merge(
-    *,
-    paths: Sequence[Path],
-    engine: str = "duckdb",
-    labels: Iterable[tuple[str, str, bool]] | None = None,
-    progress: Progress | None = None,
-    limits: Limits | None = None,
-) -> MergeReport:
-    """Link the records of the given registers into persons. `progress(step, fraction)` is
-    called between steps (reading, normalising, linking) for the progress bar; ``limits``
-    (default: the settings) caps what a register file may hold."""
-    say = progress or (lambda step, fraction: None)
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    say("read", 0.0)
-    raw = read_registers(list(paths), limits=limits)
-    timings["read"] = time.perf_counter() - started
-    say("normalise", 0.1)
-    normalised = normalize_table(raw)
-    timings["normalise"] = time.perf_counter() - started - timings["read"]
-    say("link", 0.3)
-    # The link step is most of the time: its stages move the bar between 0.3 and 0.85.
-    result = link(
-        normalised,
-        engine=engine,
-        labels=labels,
-        progress=lambda stage, fraction: say(f"link.{stage}", 0.3 + 0.55 * fraction),
+def merge_job_create(
+    *, user: User, title: str, uploads: Sequence[UploadedFile], now: dt.datetime, enqueue: bool = True
+) -> MergeJob:
+    """``enqueue=False`` leaves the run to the caller (the demo loader runs it at once)."""
+    merge_user(user)
+    problems: list[str] = []
+    title = " ".join(clean_text(title).split())
+    if len(title) > TITLE_MAX:
+        problems.append(f"Tên đợt hợp nhất dài {len(title)} ký tự; tối đa {TITLE_MAX} ký tự.")
+    limits = limits_from_settings()
+    if not uploads:
+        problems.append("Chọn ít nhất một tệp danh sách (CSV UTF-8 hoặc Excel .xlsx).")
+    if len(uploads) > MAX_FILES:
+        problems.append(f"Tối đa {MAX_FILES} tệp trong một đợt.")
+    names = set()
+    for up in uploads:
+        name = up.name or ""
+        if not name.lower().endswith(ALLOWED_SUFFIXES):
+            problems.append(f"{name}: chỉ nhận tệp .csv (UTF-8) hoặc .xlsx.")
+        if up.size is not None and up.size > settings.MOTCUA_MAX_REGISTER_BYTES:
+            limit = settings.MOTCUA_MAX_REGISTER_BYTES // (1024 * 1024)
+            problems.append(f"{name}: tệp lớn hơn {limit} MB.")
+        if not up.size:
+            problems.append(f"{name}: tệp rỗng.")
+        if name in names:
+            problems.append(f"{name}: tệp được chọn hai lần.")
+        names.add(name)
+        if (
+            up.size
+            and name.lower().endswith(ALLOWED_SUFFIXES)
+            and up.size <= settings.MOTCUA_MAX_REGISTER_BYTES
+        ):
+            # The caps a file is checked against in a second (a spreadsheet bomb is refused here).
+            problems.extend(check_upload(up, name, limits))
+    if problems:
+        raise ValidationFailed("Chưa thể bắt đầu hợp nhất.", details=problems)
+    assert user.commune_id is not None
+    if not title:
+        title = f"Hợp nhất {len(uploads)} danh sách — {now.astimezone().strftime('%d/%m/%Y %H:%M')}"
+    with transaction.atomic():
+        job = MergeJob.objects.create(
+            commune_id=user.commune_id, title=title, created_by=user, step="queued", queued_at=now
+        )
+        folder = job_dir(job) / "input"
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, up in enumerate(uploads, start=1):
+            stored = f"{i:02d}-{safe_name(up.name or 'register')}"
+            digest = hashlib.sha256()
+            with (folder / stored).open("wb") as f:
+                for chunk in up.chunks():
+                    digest.update(chunk)
+                    f.write(chunk)
+            RegisterFile.objects.create(
+                job=job,
+                original_name=(up.name or "")[:255],
+                stored_name=stored,
+                size=up.size or 0,
+                sha256=digest.hexdigest(),
+            )
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def merge_job_rerun(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
+    """Queue a run that applies every decision so far (and learns from them)."""
+    merge_user(user)
+    with transaction.atomic():
+        locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+        if locked.is_active and not is_stale(locked, now=now):
+            raise Conflict("Đợt hợp nhất đang chạy; hãy chờ lần chạy này xong.")
+        locked.status = JobStatus.QUEUED
+        locked.step = "queued"
+        locked.progress = 0.0
+        locked.error = ""
+        locked.heartbeat_at = None
+        # The elapsed time counts from when the worker starts this run, not from the last one.
+        locked.started_at = None
+        locked.finished_at = None
+        locked.queued_at = now
+        locked.cancel_requested_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "step",
+                "progress",
+                "error",
+                "heartbeat_at",
+                "started_at",
+                "finished_at",
+                "queued_at",
+                "cancel_requested_at",
+            ]
+        )
+        transaction.on_commit(lambda: _enqueue(locked.pk))
+    return locked
+
+
+def merge_job_cancel(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
+    """Stop a queued or running job. A queued one is cancelled at once (the worker will skip
+    it); a running one is flagged and its run stops within a second (``worker.merge_job_run``
+    watches the flag); one whose worker is gone (stale) is cancelled at once."""
+    merge_user(user)
+    if job.commune_id != user.commune_id:
+        raise NotFound("Không tìm thấy đợt hợp nhất.")
+    message = f"Đã huỷ theo yêu cầu của {user.display_name} lúc {timezone.localtime(now):%H:%M %d/%m/%Y}."
+    with transaction.atomic():
+        locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+        if not locked.is_active:
+            raise Conflict("Đợt hợp nhất không còn chạy, không cần huỷ.")
+        locked.cancel_requested_at = now
+        fields = ["cancel_requested_at"]
+        if locked.status == JobStatus.QUEUED or is_stale(locked, now=now):
+            locked.status = JobStatus.CANCELLED
+            locked.error = message
+            locked.finished_at = now
+            fields += ["status", "error", "finished_at"]
+        else:
+            locked.error = message  # shown once the run has stopped
+            fields.append("error")
+        locked.save(update_fields=fields)
+    return locked
+
+
+def _enqueue(job_id: int) -> None:
+    # The task module imports the worker, never this one: services → tasks → worker.
+    from .tasks import merge_job_task
+
+    merge_job_task.enqueue(job_id)
+
+
+def review_decide(*, user: User, job: MergeJob, pair_id: int, is_match: bool, reason: str) -> ReviewDecision:
+    """Record a reviewer's accept/reject of one pair with its reason (append-only; the latest
+    decision of a pair counts). The database stamps ``decided_at``."""
+    merge_user(user)
+    if job.commune_id != user.commune_id:
+        raise NotFound("Không tìm thấy đợt hợp nhất.")
+    pair = ReviewPair.objects.filter(job=job, pk=pair_id).first()
+    if pair is None:
+        raise NotFound("Không tìm thấy cặp bản ghi cần rà soát.")
+    reason = " ".join(clean_text(reason).split())
+    if not reason:
+        raise ValidationFailed(
+            "Ghi lý do cho quyết định.",
+            details=["Ví dụ: «Cùng CCCD cũ, cùng hộ» hoặc «Khác cha mẹ, khác năm sinh»."],
+        )
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(
+            f"Lý do dài {len(reason)} ký tự; tối đa {REASON_MAX} ký tự.",
+            details=[f"Rút gọn lý do còn tối đa {REASON_MAX} ký tự."],
+        )
+    return ReviewDecision.objects.create(
+        job=job,
+        record_id_l=pair.record_id_l,
+        record_id_r=pair.record_id_r,
+        is_match=is_match,
+        reason=reason,
+        decided_by=user,
+        match_probability=pair.match_probability,
     )
-    timings["link"] = time.perf_counter() - started - timings["read"] - timings["normalise"]
-    say("done", 1.0)
-    persons = len(set(result.clusters.column("person_id").to_pylist()))
-    return MergeReport(
-        records=raw.num_rows,
-        persons=persons,
-        review_pairs=result.review_pairs.num_rows,
-        seconds=time.perf_counter() - started,
-        timings=timings,
-        result=result,
-        raw=raw,
-        normalised=normalised,
-    )
-
-
-def write_clusters(*, result: LinkResult, out: Path) -> None:
-    """CLUSTERS.csv: record_id,person_id — one row per input record."""
-    ids = result.clusters.column("record_id").to_pylist()
-    persons = result.clusters.column("person_id").to_pylist()
-    with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(("record_id", "person_id"))
-        writer.writerows(zip(ids, persons, strict=True))
-
-
-def write_review_pairs(*, result: LinkResult, out: Path) -> None:
-    table = result.review_pairs
-    with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(table.column_names)
-        for row in table.to_pylist():
-            writer.writerow([_cell(row[c]) for c in table.column_names])
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value

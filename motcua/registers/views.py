@@ -1,5 +1,7 @@
 """The data officer's screens: upload the old wards' registers, follow the merge, review the
-uncertain pairs side by side, download the merged register. Thin: parse, call jobs, render."""
+uncertain pairs side by side, download the merged register. Thin: parse, call the selectors
+and services (``now`` from ``motcua.core.clock``), render; the comparison rules of the review
+page are ``review.side_by_side``."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.core import clock
 from motcua.core.errors import DomainError
-from motcua.core.text import fold
 from motcua.org.models import User
 
-from . import jobs
+from . import selectors, services
 from .models import JobStatus, MergeJob, ReviewPair
+from .review import side_by_side
+from .storage import workbook_path
 
 REASONS_MATCH = (
     "Cùng họ tên, ngày sinh và hộ khẩu",
@@ -46,13 +49,15 @@ def _user(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 def job_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    visible = jobs.jobs_visible_to(user)
+    visible = selectors.jobs_visible_to(user)
     errors: DomainError | None = None
     title = ""
     if request.method == "POST":
         title = request.POST.get("title", "")
         try:
-            job = jobs.merge_job_create(user=user, title=title, uploads=request.FILES.getlist("files"))
+            job = services.merge_job_create(
+                user=user, title=title, uploads=request.FILES.getlist("files"), now=clock.now()
+            )
         except DomainError as exc:
             errors = exc
         else:
@@ -78,12 +83,12 @@ def _job_context(job: MergeJob) -> dict[str, Any]:
     now = clock.now()
     return {
         "job": job,
-        "step_label": jobs.STEP_LABELS.get(job.step, job.step),
+        "step_label": selectors.STEP_LABELS.get(job.step, job.step),
         "percent": round(job.progress * 100),
-        "stale": jobs.is_stale(job, now),
+        "stale": selectors.is_stale(job, now=now),
         "elapsed": _elapsed(job, now),
         "waiting": _waiting(job, now),
-        "queue_state": jobs.queue_state(job, now),
+        "queue_state": selectors.queue_state(job, now=now),
         "cancelling": job.is_active and job.cancel_requested_at is not None,
         "time_limit_minutes": max(1, settings.MOTCUA_MERGE_TIME_LIMIT_SECONDS // 60),
     }
@@ -108,14 +113,14 @@ def _waiting(job: MergeJob, now: Any) -> int | None:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = jobs.job_get_for(user=_user(request), pk=pk)
-    decided = jobs.latest_decisions(job)
+    job = selectors.job_get_for(user=_user(request), pk=pk)
+    decided = selectors.latest_decisions(job)
     ctx = _job_context(job) | {
         "files": job.files.all(),
-        "pending": jobs.pending_decisions(job),
+        "pending": selectors.pending_decisions(job),
         "n_decided": len(decided),
-        "to_review": ReviewPair.objects.filter(job=job).count() - _decided_among_pairs(job, decided),
-        "workbook": jobs.workbook_path(job) is not None,
+        "to_review": selectors.pairs_to_review(job, decided),
+        "workbook": workbook_path(job) is not None,
         "quality": (job.stats or {}).get("quality"),
     }
     return render(request, "registers/job_detail.html", ctx)
@@ -126,7 +131,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment, polled by htmx while the job runs. When the run ends the whole
     page reloads (HX-Refresh) to show the results."""
-    job = jobs.job_get_for(user=_user(request), pk=pk)
+    job = selectors.job_get_for(user=_user(request), pk=pk)
     response = render(request, "registers/_progress.html", _job_context(job))
     if not job.is_active and request.headers.get("HX-Request") and request.GET.get("dang_chay") == "1":
         response["HX-Refresh"] = "true"
@@ -137,8 +142,8 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    job = jobs.job_get_for(user=user, pk=pk)
-    jobs.merge_job_rerun(user=user, job=job)
+    job = selectors.job_get_for(user=user, pk=pk)
+    services.merge_job_rerun(user=user, job=job, now=clock.now())
     messages.success(request, "Đã xếp lịch chạy lại với các quyết định rà soát.")
     return redirect("registers:job", pk=job.pk)
 
@@ -147,9 +152,9 @@ def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    job = jobs.job_get_for(user=user, pk=pk)
+    job = selectors.job_get_for(user=user, pk=pk)
     try:
-        jobs.merge_job_cancel(user=user, job=job)
+        services.merge_job_cancel(user=user, job=job, now=clock.now())
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -160,8 +165,8 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = jobs.job_get_for(user=_user(request), pk=pk)
-    path = jobs.workbook_path(job)
+    job = selectors.job_get_for(user=_user(request), pk=pk)
+    path = workbook_path(job)
     if path is None:
         raise Http404("Chưa có danh sách hợp nhất.")
     name = f"danh-sach-hop-nhat-{job.pk}-lan-{job.runs}.xlsx"
@@ -173,19 +178,12 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-def _decided_among_pairs(job: MergeJob, decided: dict[tuple[str, str], Any]) -> int:
-    if not decided:
-        return 0
-    pairs = set(ReviewPair.objects.filter(job=job).values_list("record_id_l", "record_id_r"))
-    return len(pairs & set(decided))
-
-
 @login_required
 @require_GET
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """One pair at a time, the most uncertain undecided first (or ?cap=<id>), and the list."""
-    job = jobs.job_get_for(user=_user(request), pk=pk)
-    decided = jobs.latest_decisions(job)
+    job = selectors.job_get_for(user=_user(request), pk=pk)
+    decided = selectors.latest_decisions(job)
     pairs = list(ReviewPair.objects.filter(job=job))
     pair = None
     wanted = request.GET.get("cap")
@@ -201,12 +199,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "job": job,
             "pair": pair,
-            "fields": _side_by_side(pair) if pair else [],
+            "fields": side_by_side(pair.left, pair.right) if pair else [],
             "decision": decided.get((pair.record_id_l, pair.record_id_r)) if pair else None,
             "page": page,
             "n_pairs": len(pairs),
             "n_decided": sum(1 for r in rows if r["decision"]),
-            "pending": jobs.pending_decisions(job),
+            "pending": selectors.pending_decisions(job),
             "reasons_match": REASONS_MATCH,
             "reasons_nonmatch": REASONS_NONMATCH,
         },
@@ -217,13 +215,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_decide(request: HttpRequest, pk: int, pair_id: int) -> HttpResponse:
     user = _user(request)
-    job = jobs.job_get_for(user=user, pk=pk)
+    job = selectors.job_get_for(user=user, pk=pk)
     verdict = request.POST.get("verdict")
     if verdict not in ("match", "nonmatch"):
         messages.error(request, "Chọn «Cùng một người» hoặc «Hai người khác nhau».")
         return redirect(f"{reverse('registers:review', args=[job.pk])}?cap={pair_id}")
     try:
-        jobs.review_decide(
+        services.review_decide(
             user=user,
             job=job,
             pair_id=pair_id,
@@ -235,64 +233,3 @@ def review_decide(request: HttpRequest, pk: int, pair_id: int) -> HttpResponse:
         return redirect(f"{reverse('registers:review', args=[job.pk])}?cap={pair_id}")
     messages.success(request, "Đã ghi quyết định. Bấm «Áp dụng quyết định và chạy lại» khi rà soát xong.")
     return redirect("registers:review", pk=job.pk)
-
-
-_FIELDS = (
-    ("Danh sách cũ", "source", None),
-    ("Tệp, dòng", None, None),
-    ("Mã bản ghi", "record_id", None),
-    ("Họ và tên", "full_name", "name"),
-    ("Ngày sinh", "birth_date", "birth"),
-    ("Giới tính", "gender", "gender"),
-    ("Số CCCD/CMND", "citizen_id", "id"),
-    ("Địa chỉ", "address", "address"),
-    ("Điện thoại", "phone", "phone"),
-    ("Số hộ khẩu", "household_no", "household_no"),
-)
-
-
-def _side_by_side(pair: ReviewPair) -> list[dict[str, Any]]:
-    """Rows of the comparison table: each field as written on both sides, and whether the
-    normalised values agree ("same"), differ ("diff") or cannot be compared (None)."""
-    left, right = pair.left, pair.right
-    out = []
-    for label, key, compare in _FIELDS:
-        if key is None:
-            lv = f"{left['raw'].get('file_name', '')}, dòng {left['raw'].get('line_no', '')}"
-            rv = f"{right['raw'].get('file_name', '')}, dòng {right['raw'].get('line_no', '')}"
-        else:
-            lv, rv = left["raw"].get(key) or "", right["raw"].get(key) or ""
-        out.append({"label": label, "left": lv, "right": rv, "agree": _agree(compare, left, right)})
-    return out
-
-
-def _agree(compare: str | None, left: dict[str, Any], right: dict[str, Any]) -> str | None:
-    if compare is None:
-        return None
-    ln, rn = left["norm"], right["norm"]
-    if compare == "name":
-        a, b = fold(left["raw"].get("full_name") or ""), fold(right["raw"].get("full_name") or "")
-    elif compare == "birth":
-        a = ln.get("birth_date") or ln.get("birth_year")
-        b = rn.get("birth_date") or rn.get("birth_year")
-        if a and b and (ln.get("birth_date") is None or rn.get("birth_date") is None):
-            # A bare year on one side: only the year can agree.
-            if not ln.get("birth_year") or not rn.get("birth_year"):
-                return None
-            return "same_year" if ln["birth_year"] == rn["birth_year"] else "diff"
-    elif compare == "id":
-        a = ln.get("citizen_id") or ln.get("cmnd")
-        b = rn.get("citizen_id") or rn.get("cmnd")
-        if ln.get("citizen_id") and rn.get("citizen_id"):
-            a, b = ln["citizen_id"], rn["citizen_id"]
-        elif ln.get("cmnd") and rn.get("cmnd"):
-            a, b = ln["cmnd"], rn["cmnd"]
-        elif a and b:
-            return None  # a CMND against a CCCD: not comparable
-    elif compare == "address":
-        a, b = ln.get("address_folded"), rn.get("address_folded")
-    else:
-        a, b = ln.get(compare), rn.get(compare)
-    if not a or not b:
-        return None
-    return "same" if a == b else "diff"

@@ -30,6 +30,7 @@ from motcua.demo.services import demo_load
 from motcua.dossiers.documents import stored_path
 from motcua.dossiers.models import Channel, ControlEntry, Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_attach_documents
+from motcua.dossiers.workflow import Action
 from motcua.geo.models import Commune, LegacyUnit, Province
 from motcua.org.models import CommuneProfile, Department, DepartmentKind, Role, User
 
@@ -177,7 +178,7 @@ def test_reset_removes_the_files_uploaded_to_demo_dossiers(
     scan = SimpleUploadedFile("don-de-nghi.pdf", b"%PDF-1.4\n%demo\n%%EOF\n", content_type="application/pdf")
     with django_capture_on_commit_callbacks(execute=True):  # files move into place on commit
         dossier_attach_documents(
-            dossier=dossier, actor=User.objects.get(username="motcua1"), files=[(None, scan)]
+            dossier=dossier, actor=User.objects.get(username="motcua1"), files=[(None, scan)], now=clock.now()
         )
     path = stored_path(dossier.documents.get().storage_path)
     assert path.exists()
@@ -278,12 +279,12 @@ def test_overdue_extended_returned_and_assisted(load_seconds):
     for d in extended:
         assert d.extension_reason
         assert d.extended_due_at > d.due_at
-        assert d.control_entries.filter(action="extend").count() == 1
+        assert d.control_entries.filter(action=Action.EXTEND).count() == 1
     assert sum(d.state == State.RETURNED and d.returned_at is not None for d in dossiers) > 150
     assisted = [d for d in dossiers if d.assisted_by_volunteer]
     assert len(assisted) >= 10 and all(d.volunteer_name for d in assisted)
     drafts = [d for d in dossiers if d.state == State.DRAFT]
-    assert all(d.channel == Channel.ONLINE and d.code is None for d in drafts)
+    assert all(d.channel == Channel.ONLINE and d.code for d in drafts)  # online: the code when sent
 
 
 def test_birth_registrations_are_mostly_done_the_same_day(load_seconds):
@@ -317,14 +318,19 @@ def test_every_step_is_in_the_past_in_order_and_in_office_hours(load_seconds):
 
 
 def test_dossier_codes_are_consecutive_each_day_in_order_of_receipt(load_seconds):
+    """A walk-in is numbered at its first receipt, an online dossier when it was sent."""
     codes: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
     for d in _demo_dossiers().exclude(code=None):
         match = re.fullmatch(r"H48\.20209-(\d{6})-(\d{4})", d.code)
         assert match, d.code
-        first_receipt = d.control_entries.filter(action="receive").order_by("at").first()
-        assert first_receipt is not None
-        assert first_receipt.at.astimezone(VIETNAM_TZ).strftime("%y%m%d") == match.group(1)
-        codes[match.group(1)].append((first_receipt.at, int(match.group(2))))
+        if d.channel == Channel.ONLINE:
+            numbered_at = d.created_at
+        else:
+            first_receipt = d.control_entries.filter(action=Action.RECEIVE).order_by("at").first()
+            assert first_receipt is not None
+            numbered_at = first_receipt.at
+        assert numbered_at.astimezone(VIETNAM_TZ).strftime("%y%m%d") == match.group(1)
+        codes[match.group(1)].append((numbered_at, int(match.group(2))))
     for day, numbers in codes.items():
         in_time_order = [n for _, n in sorted(numbers)]
         assert in_time_order == list(range(1, len(numbers) + 1)), day
@@ -343,8 +349,8 @@ def test_residents_look_like_thanh_khe(load_seconds):
 
 
 def test_the_data_officer_finds_a_finished_register_merge(load_seconds):
-    from motcua.registers.jobs import workbook_path
     from motcua.registers.models import JobStatus, MergeJob, ReviewPair
+    from motcua.registers.storage import workbook_path
 
     job = MergeJob.objects.get(commune_id=W.COMMUNE_CODE)
     assert job.status == JobStatus.DONE, job.error

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from motcua.core import clock
 from motcua.org.models import Role
-from motcua.registers import jobs
+from motcua.registers import worker as merge_worker
 from motcua.registers.models import JobStatus, MergeJob
 from motcua.testing import make_commune, make_user
 
@@ -29,8 +29,8 @@ def _scratch_registers_root(tmp_path, settings):
 
 def test_officer_cancels_a_stuck_merge(live_server, page, monkeypatch, axe_scan, axe_report):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    monkeypatch.setattr(jobs, "CHILD_ARGV", [sys.executable, "-c", "import time; time.sleep(600)"])
-    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 1)
+    monkeypatch.setattr(merge_worker, "CHILD_ARGV", [sys.executable, "-c", "import time; time.sleep(600)"])
+    monkeypatch.setattr(merge_worker, "STOP_GRACE_SECONDS", 1)
     ward = make_commune()
     make_user(ward, Role.DATA_OFFICER, "dulieu")
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -4,6 +4,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from motcua.core import clock
 from motcua.registers.evaluation.heldout import generate_heldout
 from motcua.registers.io import COLUMNS, read_registers
 from motcua.registers.normalize import normalize_table
@@ -50,7 +51,7 @@ def test_rows_hold_what_registers_hold(sample):
 
 def test_normalised_without_refusal(sample):
     _, files, rows, _ = sample
-    table = normalize_table(read_registers(files))
+    table = normalize_table(read_registers(files), now=clock.now())
     assert table.num_rows == len(rows)
     assert table.column("birth_year").null_count < 0.05 * len(rows)
     assert table.column("old_ward").null_count < 0.15 * len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 from pathlib import Path
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
+from motcua.core import clock
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.org.models import Role
-from motcua.registers import jobs
+from motcua.registers import selectors, services, storage, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewDecision, ReviewPair
 from motcua.testing import make_commune, make_user
 
@@ -45,7 +47,7 @@ def officer(ward):
 
 
 def persons_of(job: MergeJob) -> dict[str, str]:
-    wb = load_workbook(jobs.workbook_path(job), read_only=True)
+    wb = load_workbook(storage.workbook_path(job), read_only=True)
     rows = list(wb["Bản ghi gốc"].iter_rows(values_only=True))
     head = rows[0]
     return {r[head.index("Mã bản ghi")]: r[head.index("Mã người")] for r in rows[1:]}
@@ -53,11 +55,14 @@ def persons_of(job: MergeJob) -> dict[str, str]:
 
 def test_create_stores_the_files_and_queues_the_run(officer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = jobs.merge_job_create(
-            user=officer, title="", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
+        job = services.merge_job_create(
+            now=clock.now(),
+            user=officer,
+            title="",
+            uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")],
         )
     assert job.status == JobStatus.QUEUED
-    stored = sorted(p.name for p in (jobs.job_dir(job) / "input").iterdir())
+    stored = sorted(p.name for p in (storage.job_dir(job) / "input").iterdir())
     assert stored == ["01-chinh_gian.csv", "02-tam_thuan.csv"]
     assert [f.original_name for f in job.files.all()] == ["chinh_gian.csv", "tam_thuan.csv"]
     task = DBTaskResult.objects.get()
@@ -67,7 +72,8 @@ def test_create_stores_the_files_and_queues_the_run(officer, django_capture_on_c
 
 def test_create_refuses_what_is_not_a_register(officer):
     with pytest.raises(ValidationFailed) as err:
-        jobs.merge_job_create(
+        services.merge_job_create(
+            now=clock.now(),
             user=officer,
             title="x",
             uploads=[SimpleUploadedFile("danh-sach.pdf", b"%PDF-1.4"), SimpleUploadedFile("rong.csv", b"")],
@@ -75,28 +81,33 @@ def test_create_refuses_what_is_not_a_register(officer):
     assert any("danh-sach.pdf" in d and ".xlsx" in d for d in err.value.details)
     assert any("rong.csv" in d and "rỗng" in d for d in err.value.details)
     with pytest.raises(ValidationFailed):
-        jobs.merge_job_create(user=officer, title="x", uploads=[])
+        services.merge_job_create(now=clock.now(), user=officer, title="x", uploads=[])
     assert MergeJob.objects.count() == 0
 
 
 def test_only_data_officers_leaders_and_admins_of_the_commune(ward, officer):
     counter = make_user(ward, Role.COUNTER_OFFICER, "motcua")
     with pytest.raises(NotAllowed):
-        jobs.merge_job_create(user=counter, title="", uploads=[upload("chinh_gian.csv")])
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")])
+        services.merge_job_create(now=clock.now(), user=counter, title="", uploads=[upload("chinh_gian.csv")])
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")]
+    )
     other = make_commune(code=20194, name="Phường An Khê", agency="H48.20194")
     stranger = make_user(other, Role.DATA_OFFICER, "dulieu_ankhe")
     with pytest.raises(NotFound):
-        jobs.job_get_for(user=stranger, pk=job.pk)
+        selectors.job_get_for(user=stranger, pk=job.pk)
     leader = make_user(ward, Role.COMMUNE_LEADER, "chutich")
-    assert jobs.job_get_for(user=leader, pk=job.pk) == job
+    assert selectors.job_get_for(user=leader, pk=job.pk) == job
 
 
 def test_run_links_the_registers_writes_the_workbook_and_the_review_pairs(officer):
-    job = jobs.merge_job_create(
-        user=officer, title="Dân cư", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
+    job = services.merge_job_create(
+        now=clock.now(),
+        user=officer,
+        title="Dân cư",
+        uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")],
     )
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.error
     assert job.progress == 1.0 and job.runs == 1
@@ -116,12 +127,15 @@ def test_run_links_the_registers_writes_the_workbook_and_the_review_pairs(office
 
 
 def test_quality_report_and_provenance_in_the_workbook(officer):
-    job = jobs.merge_job_create(
-        user=officer, title="Dân cư", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
+    job = services.merge_job_create(
+        now=clock.now(),
+        user=officer,
+        title="Dân cư",
+        uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")],
     )
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
-    wb = load_workbook(jobs.workbook_path(job), read_only=True)
+    wb = load_workbook(storage.workbook_path(job), read_only=True)
     assert wb.sheetnames == [
         "Tổng hợp",
         "Danh sách hợp nhất",
@@ -160,50 +174,50 @@ def test_quality_report_and_provenance_in_the_workbook(officer):
 
 def test_a_bad_register_fails_the_job_with_every_problem(officer):
     bad = SimpleUploadedFile("sai.csv", "ma,ho_ten\n1,Nguyễn Văn A\n".encode(), content_type="text/csv")
-    job = jobs.merge_job_create(user=officer, title="", uploads=[bad])
-    jobs.merge_job_run(job.pk)
+    job = services.merge_job_create(now=clock.now(), user=officer, title="", uploads=[bad])
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "sai.csv" in job.error and "record_id" in job.error
-    assert jobs.workbook_path(job) is None
+    assert storage.workbook_path(job) is None
 
 
 def test_decisions_are_audited_and_a_rerun_applies_them(officer, ward):
-    job = jobs.merge_job_create(
-        user=officer, title="", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
     )
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     pair = ReviewPair.objects.filter(job=job).first()
     assert pair is not None, "the fixture holds uncertain pairs"
     verdict = not pair.same_person  # the reviewer contradicts the model
     with pytest.raises(ValidationFailed):
-        jobs.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=verdict, reason="  ")
-    jobs.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=not verdict, reason="Chưa rõ")
+        services.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=verdict, reason="  ")
+    services.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=not verdict, reason="Chưa rõ")
     leader = make_user(ward, Role.COMMUNE_LEADER, "chutich")
-    jobs.review_decide(
+    services.review_decide(
         user=leader, job=job, pair_id=pair.pk, is_match=verdict, reason="Đã xác minh với tổ dân phố"
     )
     # Both decisions are kept; the latest counts.
     assert ReviewDecision.objects.filter(job=job).count() == 2
-    assert jobs.latest_decisions(job)[(pair.record_id_l, pair.record_id_r)].is_match is verdict
-    assert jobs.pending_decisions(job) == 2
+    assert selectors.latest_decisions(job)[(pair.record_id_l, pair.record_id_r)].is_match is verdict
+    assert selectors.pending_decisions(job) == 2
     before = job.stats["persons"]
 
-    jobs.merge_job_rerun(user=officer, job=job)
+    services.merge_job_rerun(now=clock.now(), user=officer, job=job)
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.runs == 2
-    assert jobs.pending_decisions(job) == 0
+    assert selectors.pending_decisions(job) == 0
     persons = persons_of(job)
     assert (persons[pair.record_id_l] == persons[pair.record_id_r]) is verdict
     assert job.stats["persons"] == before + (-1 if verdict else 1)
     assert not ReviewPair.objects.filter(
         job=job, record_id_l=pair.record_id_l, record_id_r=pair.record_id_r
     ).exists()
-    wb = load_workbook(jobs.workbook_path(job), read_only=True)
+    wb = load_workbook(storage.workbook_path(job), read_only=True)
     audit = list(wb["Quyết định rà soát"].iter_rows(values_only=True))
     assert audit[1][1] == leader.display_name
     assert audit[1][4] == ("Cùng một người" if verdict else "Hai người khác nhau")
@@ -211,15 +225,19 @@ def test_decisions_are_audited_and_a_rerun_applies_them(officer, ward):
 
 
 def test_a_running_job_cannot_be_queued_twice(officer):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")])
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")]
+    )
     with pytest.raises(Conflict):
-        jobs.merge_job_rerun(user=officer, job=job)
+        services.merge_job_rerun(now=clock.now(), user=officer, job=job)
 
 
 def test_a_job_is_not_run_twice(officer):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")])
-    jobs.merge_job_run(job.pk)
-    jobs.merge_job_run(job.pk)  # a duplicate delivery of the task
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")]
+    )
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
+    worker.merge_job_run(job_id=job.pk, now=clock.now())  # a duplicate delivery of the task
     job.refresh_from_db()
     assert job.runs == 1
 
@@ -227,8 +245,8 @@ def test_a_job_is_not_run_twice(officer):
 @pytest.mark.django_db(transaction=True)
 def test_the_database_worker_runs_the_queued_job(ward):
     officer = make_user(ward, Role.DATA_OFFICER, "dulieu")
-    job = jobs.merge_job_create(
-        user=officer, title="", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv"), upload("tam_thuan.csv")]
     )
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", stdout=io.StringIO())
@@ -254,7 +272,7 @@ def test_upload_page_to_review_to_download(client, officer):
     assert 'hx-trigger="every 1s"' in queued and "Đang chờ" in queued
     assert client.get(reverse("registers:download", args=[job.pk])).status_code == 404
 
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     polled = client.get(reverse("registers:progress", args=[job.pk]) + "?dang_chay=1", HTTP_HX_REQUEST="true")
     assert polled["HX-Refresh"] == "true"
     done = client.get(reverse("registers:job", args=[job.pk])).content.decode()
@@ -288,7 +306,9 @@ def test_upload_errors_are_shown_on_the_form(client, officer):
 
 
 def test_other_roles_and_communes_do_not_see_the_screens(client, ward, officer):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")])
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")]
+    )
     client.force_login(make_user(ward, Role.COUNTER_OFFICER, "motcua"))
     assert client.get(reverse("registers:jobs")).status_code == 403
     other = make_commune(code=20194, name="Phường An Khê", agency="H48.20194")
@@ -303,7 +323,7 @@ def test_files_live_outside_the_web_root():
 
 
 def test_side_by_side_marks_what_agrees():
-    from motcua.registers.views import _side_by_side
+    from motcua.registers.review import side_by_side
 
     pair = ReviewPair(
         rank=1,
@@ -326,7 +346,7 @@ def test_side_by_side_marks_what_agrees():
             "norm": {"birth_date": None, "birth_year": 1985, "citizen_id": "048185001234", "cmnd": None},
         },
     )
-    rows = {r["label"]: r for r in _side_by_side(pair)}
+    rows = {r["label"]: r for r in side_by_side(pair.left, pair.right)}
     assert rows["Họ và tên"]["agree"] == "same"  # folded
     assert rows["Ngày sinh"]["agree"] == "same_year"  # a bare year on one side
     assert rows["Số CCCD/CMND"]["agree"] is None  # a CMND against a CCCD
@@ -341,23 +361,25 @@ def test_a_running_job_beats_and_a_silent_one_is_stale(ward, monkeypatch):
     from motcua.core import clock
 
     officer = make_user(ward, Role.DATA_OFFICER, "dulieu")
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     long_ago = clock.now() - dt.timedelta(minutes=5)
     MergeJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
     job.refresh_from_db()
-    assert jobs.is_stale(job)
+    assert selectors.is_stale(job, now=clock.now())
     # A stale run may be queued again (its worker is gone).
-    assert jobs.merge_job_rerun(user=officer, job=job).status == JobStatus.QUEUED
+    assert services.merge_job_rerun(now=clock.now(), user=officer, job=job).status == JobStatus.QUEUED
     MergeJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago)
 
-    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
-    beat = jobs._Heartbeat(job.pk)
+    monkeypatch.setattr(worker, "HEARTBEAT_SECONDS", 0.05)
+    beat = worker._Heartbeat(job.pk)
     beat.start()
     time.sleep(0.5)
     beat.stop()
     job.refresh_from_db()
     assert job.heartbeat_at > long_ago
-    assert not jobs.is_stale(job)
+    assert not selectors.is_stale(job, now=clock.now())
 
 
 def test_an_excel_register_is_merged_with_a_csv_one(officer, tmp_path):
@@ -374,17 +396,17 @@ def test_an_excel_register_is_merged_with_a_csv_one(officer, tmp_path):
     path = tmp_path / "Tam Thuận (bản Excel).xlsx"
     wb.save(path)
     excel = SimpleUploadedFile(path.name, path.read_bytes())
-    job = jobs.merge_job_create(
-        user=officer, title="", uploads=[upload("chinh_gian.csv"), excel], enqueue=False
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv"), excel], enqueue=False
     )
     assert [f.stored_name for f in job.files.all()] == ["01-chinh_gian.csv", "02-Tam-Thu-n-b-n-Excel.xlsx"]
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.error
     persons = persons_of(job)
     assert persons["CG-001"] == persons["TT-001"]
     records = list(
-        load_workbook(jobs.workbook_path(job), read_only=True)["Bản ghi gốc"].iter_rows(values_only=True)
+        load_workbook(storage.workbook_path(job), read_only=True)["Bản ghi gốc"].iter_rows(values_only=True)
     )
     head = records[0]
     tt1 = next(r for r in records if r[head.index("Mã bản ghi")] == "TT-001")
@@ -394,17 +416,19 @@ def test_an_excel_register_is_merged_with_a_csv_one(officer, tmp_path):
 
 
 def test_the_bar_moves_through_every_step(officer, monkeypatch):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     seen: list[tuple[str, float]] = []
-    real = jobs._set_progress
+    real = worker._set_progress
 
     def spy(job_id, step, progress, *, detail=""):
         real(job_id, step, progress, detail=detail)
         row = MergeJob.objects.get(pk=job_id)
         seen.append((row.step, row.progress))
 
-    monkeypatch.setattr(jobs, "_set_progress", spy)
-    jobs.merge_job_run(job.pk)
+    monkeypatch.setattr(worker, "_set_progress", spy)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     steps = [s for s, _ in seen]
     assert steps[:3] == ["read", "normalise", "link"]
     assert [s for s in steps if s.startswith("link.")] == [
@@ -416,14 +440,14 @@ def test_the_bar_moves_through_every_step(officer, monkeypatch):
     assert steps[-1] == "write"
     progress = [p for _, p in seen]
     assert progress == sorted(progress) and progress[-1] < 1
-    assert all(s in jobs.STEP_LABELS for s in steps)
+    assert all(s in selectors.STEP_LABELS for s in steps)
     job.refresh_from_db()
     assert job.progress == 1.0 and job.step == "done"
 
 
 def test_the_list_shows_counts_the_vietnamese_way(client, officer):
-    job = jobs.merge_job_create(
-        user=officer, title="Dân cư", uploads=[upload("chinh_gian.csv")], enqueue=False
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="Dân cư", uploads=[upload("chinh_gian.csv")], enqueue=False
     )
     MergeJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE, stats={"records": 230783, "persons": 200000}
@@ -431,3 +455,24 @@ def test_the_list_shows_counts_the_vietnamese_way(client, officer):
     client.force_login(officer)
     page = client.get(reverse("registers:jobs")).content.decode()
     assert "230.783 bản ghi → 200.000 người" in page
+
+
+def test_the_services_and_the_run_take_now_from_the_interface(officer, ward):
+    """``now`` is passed in: the queue time, the start of the run, a rerun and a cancel are
+    stamped with the moment given, not the machine's clock."""
+    at = dt.datetime(2025, 3, 1, 1, 0, tzinfo=dt.UTC)  # 08:00 in Vietnam
+    job = services.merge_job_create(
+        user=officer, title="", uploads=[upload("chinh_gian.csv")], now=at, enqueue=False
+    )
+    assert job.queued_at == at
+    started = at + dt.timedelta(minutes=2)
+    worker.merge_job_run(job_id=job.pk, now=started)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.started_at == started
+    again = at + dt.timedelta(hours=1)
+    job = services.merge_job_rerun(user=officer, job=job, now=again)
+    assert job.queued_at == again and job.started_at is None
+    cancelled = services.merge_job_cancel(user=officer, job=job, now=again + dt.timedelta(minutes=1))
+    assert cancelled.finished_at == cancelled.cancel_requested_at == again + dt.timedelta(minutes=1)
+    assert "09:01 01/03/2025" in cancelled.error

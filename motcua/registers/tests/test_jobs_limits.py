@@ -21,7 +21,7 @@ from django.urls import reverse
 from motcua.core import clock
 from motcua.core.errors import ValidationFailed
 from motcua.org.models import Role
-from motcua.registers import jobs
+from motcua.registers import services, storage, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewPair
 from motcua.testing import make_commune, make_user
 
@@ -70,29 +70,29 @@ def test_a_stuck_run_is_stopped_at_the_time_limit_and_the_next_job_runs(officer,
     limit, FAILED with a plain message, its child gone; the second (another commune's) then
     runs to the end."""
     settings.MOTCUA_MERGE_TIME_LIMIT_SECONDS = 2
-    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 1)
-    stuck = jobs.merge_job_create(
-        user=officer, title="Treo", uploads=[upload("chinh_gian.csv")], enqueue=False
+    monkeypatch.setattr(worker, "STOP_GRACE_SECONDS", 1)
+    stuck = services.merge_job_create(
+        now=clock.now(), user=officer, title="Treo", uploads=[upload("chinh_gian.csv")], enqueue=False
     )
     other_ward = make_commune(code=20210, name="Phường An Khê", agency="H48.20210")
     other = make_user(other_ward, Role.DATA_OFFICER, "dulieu2")
-    next_job = jobs.merge_job_create(
-        user=other, title="Kế tiếp", uploads=[upload("tam_thuan.csv")], enqueue=False
+    next_job = services.merge_job_create(
+        now=clock.now(), user=other, title="Kế tiếp", uploads=[upload("tam_thuan.csv")], enqueue=False
     )
 
-    monkeypatch.setattr(jobs, "CHILD_ARGV", HANGING_CHILD)
+    monkeypatch.setattr(worker, "CHILD_ARGV", HANGING_CHILD)
     before = _children_of_this_process()
     started = time.monotonic()
-    jobs.merge_job_run(stuck.pk)
+    worker.merge_job_run(job_id=stuck.pk, now=clock.now())
     assert time.monotonic() - started < 10
     stuck.refresh_from_db()
     assert stuck.status == JobStatus.FAILED
     assert "quá thời gian cho phép (2 giây)" in stuck.error
     assert _children_of_this_process() <= before  # the hanging child was killed and reaped
 
-    monkeypatch.setattr(jobs, "CHILD_ARGV", [sys.executable, "-m", "motcua.registers.runner"])
+    monkeypatch.setattr(worker, "CHILD_ARGV", [sys.executable, "-m", "motcua.registers.runner"])
     settings.MOTCUA_MERGE_TIME_LIMIT_SECONDS = 600
-    jobs.merge_job_run(next_job.pk)
+    worker.merge_job_run(job_id=next_job.pk, now=clock.now())
     next_job.refresh_from_db()
     assert next_job.status == JobStatus.DONE, next_job.error
 
@@ -101,16 +101,20 @@ def test_a_stuck_run_is_stopped_at_the_time_limit_and_the_next_job_runs(officer,
 def test_the_officer_cancels_a_running_job_and_the_run_stops_within_seconds(monkeypatch):
     ward = make_commune()
     officer = make_user(ward, Role.DATA_OFFICER, "dulieu")
-    monkeypatch.setattr(jobs, "CHILD_ARGV", HANGING_CHILD)
-    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 1)
-    job = jobs.merge_job_create(user=officer, title="Huỷ", uploads=[upload("chinh_gian.csv")], enqueue=False)
-    runner = threading.Thread(target=lambda: (jobs.merge_job_run(job.pk), connection.close()))
+    monkeypatch.setattr(worker, "CHILD_ARGV", HANGING_CHILD)
+    monkeypatch.setattr(worker, "STOP_GRACE_SECONDS", 1)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="Huỷ", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    runner = threading.Thread(
+        target=lambda: (worker.merge_job_run(job_id=job.pk, now=clock.now()), connection.close())
+    )
     runner.start()
     deadline = time.monotonic() + 10
     while MergeJob.objects.get(pk=job.pk).status != JobStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.05)
     asked = time.monotonic()
-    jobs.merge_job_cancel(user=officer, job=MergeJob.objects.get(pk=job.pk))
+    services.merge_job_cancel(now=clock.now(), user=officer, job=MergeJob.objects.get(pk=job.pk))
     runner.join(timeout=15)
     assert not runner.is_alive()
     assert time.monotonic() - asked < 5
@@ -118,26 +122,30 @@ def test_the_officer_cancels_a_running_job_and_the_run_stops_within_seconds(monk
     assert job.status == JobStatus.CANCELLED
     assert "Đã huỷ theo yêu cầu của" in job.error
     assert job.finished_at is not None
-    assert not (jobs.run_dir(job, 1)).exists()  # nothing of the stopped run is kept
+    assert not (storage.run_dir(job, 1)).exists()  # nothing of the stopped run is kept
 
 
 def test_a_queued_job_cancelled_is_never_run(officer, monkeypatch):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
-    jobs.merge_job_cancel(user=officer, job=job)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    services.merge_job_cancel(now=clock.now(), user=officer, job=job)
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
-    monkeypatch.setattr(jobs, "CHILD_ARGV", ["/bin/false"])  # would fail the job if it ran
-    jobs.merge_job_run(job.pk)
+    monkeypatch.setattr(worker, "CHILD_ARGV", ["/bin/false"])  # would fail the job if it ran
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
     # and it can be run again from the start
-    jobs.merge_job_rerun(user=officer, job=job)
+    services.merge_job_rerun(now=clock.now(), user=officer, job=job)
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and job.cancel_requested_at is None
 
 
 def test_the_cancel_button_and_url(client, officer, ward):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     client.force_login(officer)
     page = client.get(reverse("registers:job", args=[job.pk])).content.decode()
     assert reverse("registers:cancel", args=[job.pk]) in page and "Huỷ đợt hợp nhất này" in page
@@ -158,9 +166,11 @@ def test_the_cancel_button_and_url(client, officer, ward):
 
 
 def test_a_child_that_dies_fails_the_job_with_a_message(officer, monkeypatch):
-    monkeypatch.setattr(jobs, "CHILD_ARGV", [sys.executable, "-c", "import sys; sys.exit('hỏng')"])
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
-    jobs.merge_job_run(job.pk)
+    monkeypatch.setattr(worker, "CHILD_ARGV", [sys.executable, "-c", "import sys; sys.exit('hỏng')"])
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "dừng bất thường" in job.error and "hỏng" in job.error
@@ -170,7 +180,9 @@ def test_a_child_that_dies_fails_the_job_with_a_message(officer, monkeypatch):
 
 
 def test_a_job_waiting_for_a_stopped_worker_says_so(client, officer, monkeypatch):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     client.force_login(officer)
     page = client.get(reverse("registers:progress", args=[job.pk])).content.decode()
     assert "Máy xử lý nền chưa chạy" not in page  # just queued: the worker polls every second
@@ -181,7 +193,9 @@ def test_a_job_waiting_for_a_stopped_worker_says_so(client, officer, monkeypatch
     assert "Máy xử lý nền chưa chạy" in page
     assert "đã chờ 120 giây" in page or "đã chờ 119 giây" in page
     # another merge running: the job waits its turn, and says that instead
-    other = jobs.merge_job_create(user=officer, title="", uploads=[upload("tam_thuan.csv")], enqueue=False)
+    other = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("tam_thuan.csv")], enqueue=False
+    )
     MergeJob.objects.filter(pk=other.pk).update(
         status=JobStatus.RUNNING, heartbeat_at=later, started_at=later
     )
@@ -191,7 +205,9 @@ def test_a_job_waiting_for_a_stopped_worker_says_so(client, officer, monkeypatch
 
 
 def test_elapsed_time_counts_from_the_start_of_the_current_run(client, officer, monkeypatch):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     now = clock.now()
     # A first run long ago, then a rerun queued: the bar must not count from the old start.
     MergeJob.objects.filter(pk=job.pk).update(
@@ -200,7 +216,7 @@ def test_elapsed_time_counts_from_the_start_of_the_current_run(client, officer, 
         started_at=now - dt.timedelta(hours=3),
         finished_at=now - dt.timedelta(hours=2),
     )
-    jobs.merge_job_rerun(user=officer, job=MergeJob.objects.get(pk=job.pk))
+    services.merge_job_rerun(now=clock.now(), user=officer, job=MergeJob.objects.get(pk=job.pk))
     client.force_login(officer)
     page = client.get(reverse("registers:progress", args=[job.pk])).content.decode()
     assert "đã chạy" not in page
@@ -242,10 +258,12 @@ def test_a_spreadsheet_bomb_is_refused_at_upload_in_seconds(client, officer):
 
 
 def test_a_bomb_that_reaches_the_run_fails_it_in_seconds(officer):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
-    (jobs.job_dir(job) / "input" / job.files.get().stored_name).write_bytes(_bomb())
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    (storage.job_dir(job) / "input" / job.files.get().stored_name).write_bytes(_bomb())
     started = time.monotonic()
-    jobs.merge_job_run(job.pk)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
     assert time.monotonic() - started < 20  # the child's start included
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -256,13 +274,17 @@ def test_a_bomb_that_reaches_the_run_fails_it_in_seconds(officer):
 
 
 def test_title_with_nul_is_cleaned_and_over_long_is_refused(officer):
-    job = jobs.merge_job_create(
-        user=officer, title="Dân\x00 cư\x1f 2026", uploads=[upload("chinh_gian.csv")], enqueue=False
+    job = services.merge_job_create(
+        now=clock.now(),
+        user=officer,
+        title="Dân\x00 cư\x1f 2026",
+        uploads=[upload("chinh_gian.csv")],
+        enqueue=False,
     )
     assert job.title == "Dân cư 2026"
     with pytest.raises(ValidationFailed) as caught:
-        jobs.merge_job_create(
-            user=officer, title="x" * 201, uploads=[upload("chinh_gian.csv")], enqueue=False
+        services.merge_job_create(
+            now=clock.now(), user=officer, title="x" * 201, uploads=[upload("chinh_gian.csv")], enqueue=False
         )
     assert "tối đa 200 ký tự" in " ".join(caught.value.details)
 
@@ -282,12 +304,16 @@ def _a_pair(job: MergeJob) -> ReviewPair:
 
 
 def test_reason_with_nul_is_cleaned_and_over_long_is_refused(officer):
-    job = jobs.merge_job_create(user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False)
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
     pair = _a_pair(job)
-    decision = jobs.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=True, reason="Cùng\x00 hộ")
+    decision = services.review_decide(
+        user=officer, job=job, pair_id=pair.pk, is_match=True, reason="Cùng\x00 hộ"
+    )
     assert decision.reason == "Cùng hộ"
     with pytest.raises(ValidationFailed) as caught:
-        jobs.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=True, reason="x" * 501)
+        services.review_decide(user=officer, job=job, pair_id=pair.pk, is_match=True, reason="x" * 501)
     assert "tối đa 500 ký tự" in caught.value.message
 
 

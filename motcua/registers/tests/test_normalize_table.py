@@ -5,12 +5,13 @@ import random
 import time
 
 import pyarrow as pa
+import pytest
 
 from motcua.registers import geo_cache
 from motcua.registers.io import HEADER, read_register
 from motcua.registers.normalize import OUTPUT_SCHEMA, id_consistent, normalize_table
 
-TODAY = dt.date(2026, 1, 15)
+NOW = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))  # 15/01/2026 in Vietnam
 
 CONTRACT_COLUMNS = [
     "record_id", "source", "full_name", "name_folded", "surname", "surname_key", "middle", "given",
@@ -32,7 +33,7 @@ R5,ward_3,Võ Văn Kiệt,31/02/1960,1,079185001234,tổ 5 p xuan ha q thanh khe
 def normalized(tmp_path, text=ROWS):
     path = tmp_path / "ward.csv"
     path.write_text(text, encoding="utf-8")
-    return normalize_table(read_register(path), today=TODAY)
+    return normalize_table(read_register(path), now=NOW)
 
 
 def test_columns_are_the_contract(tmp_path):
@@ -117,10 +118,33 @@ def test_vectorised_id_consistency_matches_the_function(tmp_path):
 
 def test_missing_columns_and_empty_table():
     table = pa.table({"record_id": ["a"], "full_name": ["Lê Văn Tám"]})
-    (row,) = normalize_table(table, today=TODAY).to_pylist()
+    (row,) = normalize_table(table, now=NOW).to_pylist()
     assert row["given"] == "tam" and row["source"] is None and row["new_province_code"] is None
-    empty = normalize_table(pa.table({"record_id": pa.array([], pa.string())}), today=TODAY)
+    empty = normalize_table(pa.table({"record_id": pa.array([], pa.string())}), now=NOW)
     assert empty.num_rows == 0 and empty.schema == OUTPUT_SCHEMA
+
+
+def test_now_is_required_and_read_as_the_day_in_vietnam():
+    """The dates are read against ``now`` (passed in, never the machine's clock): a birth date
+    is not after Vietnam's day at ``now``, and two-digit years pivot on its year."""
+    table = pa.table({"record_id": ["a", "b", "c"], "birth_date": ["16/01/2026", "15/01/2026", "5/3/26"]})
+    with pytest.raises(TypeError):
+        normalize_table(table)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="aware"):
+        normalize_table(table, now=dt.datetime(2026, 1, 15, 9, 0))
+    rows = normalize_table(table, now=NOW).to_pylist()
+    assert [r["birth_date"] for r in rows] == [None, "2026-01-15", None]  # 05/03/2026 is after NOW
+    # 20:00 UTC on the 15th is already the 16th in Vietnam.
+    late = dt.datetime(2026, 1, 15, 20, 0, tzinfo=dt.UTC)
+    assert [r["birth_date"] for r in normalize_table(table, now=late).to_pylist()][:2] == [
+        "2026-01-16",
+        "2026-01-15",
+    ]
+    # A year later, "26" is 2026 and the date of the 5th of March is past.
+    rows = normalize_table(table, now=NOW.replace(year=2027)).to_pylist()
+    assert rows[2]["birth_date"] == "2026-03-05"
+    # Before 2026, "26" is 1926.
+    assert normalize_table(table, now=NOW.replace(year=2025)).to_pylist()[2]["birth_date"] == "1926-03-05"
 
 
 def test_twenty_thousand_rows_in_a_few_seconds(tmp_path):
@@ -141,7 +165,7 @@ def test_twenty_thousand_rows_in_a_few_seconds(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     geo_cache.clear()
     started = time.perf_counter()
-    table = normalize_table(read_register(path), today=TODAY)
+    table = normalize_table(read_register(path), now=NOW)
     elapsed = time.perf_counter() - started
     assert table.num_rows == 20_000
     assert table.column("new_ward_code").null_count == 0

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 from django.core.management import call_command
 
+from motcua.core import clock
 from motcua.registers import engine_spark
 from motcua.registers.evaluation.generator import generate_registers
 from motcua.registers.io import read_registers
@@ -38,7 +39,7 @@ def registers(tmp_path_factory):
     """~400 rows over three old wards' registers, with the generator's truth."""
     out = tmp_path_factory.mktemp("registers")
     gen = generate_registers(persons=350, wards=3, seed=11, out_dir=out)
-    table = normalize_table(read_registers(list(gen.files)))
+    table = normalize_table(read_registers(list(gen.files)), now=clock.now())
     with gen.truth.open(encoding="utf-8") as f:
         truth = {r["record_id"]: r["person_id"] for r in csv.DictReader(f)}
     return gen, table, truth

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from motcua.core import clock
 from motcua.core.errors import ValidationFailed
 from motcua.registers.evaluation.__main__ import main as evaluation_main
-from motcua.registers.services import registers_merge, write_clusters, write_review_pairs
+from motcua.registers.pipeline import registers_merge, write_clusters, write_review_pairs
 
 _EVALUATION = ("generate", "score", "baseline")
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         try:
             report = registers_merge(
                 paths=files,
+                now=clock.now(),
                 engine=str(options["engine"]),
                 progress=lambda step, fraction: self.stderr.write(f"{int(fraction * 100):3d}% {step}"),
             )
