@@ -277,7 +277,9 @@ class _SparkRun:
             part = features.where(features.source == src) if self.sd else features
             inputs.append(self.db_api.register(self._view(part, f"src_{i}"), dataset_display_name=f"s{i}"))
         self.linker = Linker(
-            inputs if self.sd else inputs[0], _spark_settings(model, self.link_type, self.n_records), log_level=None
+            inputs if self.sd else inputs[0],
+            _spark_settings(model, self.link_type, self.n_records),
+            log_level=None,
         )
 
     # -- plumbing

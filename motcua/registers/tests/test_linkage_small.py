@@ -22,7 +22,9 @@ def test_one_short_register_without_duplicates_links_to_one_person_per_record():
 
 
 def test_progress_reports_each_stage_in_order():
-    table = normalize_table(read_registers([DATA / "chinh_gian.csv", DATA / "tam_thuan.csv"]), now=clock.now())
+    table = normalize_table(
+        read_registers([DATA / "chinh_gian.csv", DATA / "tam_thuan.csv"]), now=clock.now()
+    )
     seen: list[tuple[str, float]] = []
     link(table, progress=lambda stage, fraction: seen.append((stage, fraction)))
     assert [s for s, _ in seen] == ["blocking", "training", "scoring", "clustering"]
