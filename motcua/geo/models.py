@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class Province(models.Model):
@@ -36,6 +37,13 @@ class Commune(models.Model):
     class Meta:
         ordering = ["province_id", "code"]
         verbose_name = "xã, phường"
+        constraints = [
+            # Dossier numbering keeps one counter per agency code and prints it upper-cased: two
+            # communes whose codes differ only in case would issue the same dossier codes.
+            models.UniqueConstraint(
+                Upper("agency_code"), condition=~models.Q(agency_code=""), name="one_commune_per_agency_code"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.TextChoices):
@@ -76,6 +77,13 @@ class User(AbstractUser):
     # Set when an administrator gives a one-time password: the next login goes to the
     # password change page first.
     must_change_password = models.BooleanField(default=False)
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
+        constraints = [
+            # "Lan" and "lan" are one login name: the administrator's check is case-insensitive,
+            # and this index refuses the second of two concurrent creations.
+            models.UniqueConstraint(Lower("username"), name="one_username_in_any_case"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -19,6 +19,19 @@ ASSIGNABLE_ROLES: tuple[str, ...] = (
 )
 
 
+def manageable_by_commune_admin(person: User) -> bool:
+    """Whether a commune administrator may see and act on this account: never the installation's
+    administrator (a superuser), never an account holding a role a commune administrator may not
+    give (a province officer with a commune set, say), primary or extra."""
+    extra = person.extra_roles if isinstance(person.extra_roles, list) else []
+    return (
+        not person.is_superuser
+        and not person.is_staff
+        and person.role in ASSIGNABLE_ROLES
+        and all(r in ASSIGNABLE_ROLES for r in extra)
+    )
+
+
 def commune_admin(user: object) -> User:
     """The acting user if they administer a commune; NotAllowed otherwise."""
     if (
@@ -59,20 +72,34 @@ def department_get_for(*, user: User, pk: int) -> Department:
     return department
 
 
+def _manageable_staff(admin: User) -> QuerySet[User]:
+    """The commune's accounts its administrator may manage (see manageable_by_commune_admin):
+    superusers and roles outside ASSIGNABLE_ROLES are left out in the query; the extra roles (a
+    JSON list, whose containment lookups SQLite lacks) are checked on the few accounts that have
+    any."""
+    accounts = User.objects.filter(
+        commune_id=commune_of(admin), is_superuser=False, is_staff=False, role__in=ASSIGNABLE_ROLES
+    )
+    barred = [
+        pk
+        for pk, extra in accounts.values_list("pk", "extra_roles")
+        if extra and not (isinstance(extra, list) and all(r in ASSIGNABLE_ROLES for r in extra))
+    ]
+    return accounts.exclude(pk__in=barred) if barred else accounts
+
+
 def staff_for(*, user: User) -> QuerySet[User]:
-    """The admin's commune's staff accounts, active ones first."""
+    """The admin's commune's staff accounts that the admin may manage, active ones first."""
     admin = commune_admin(user)
     return (
-        User.objects.filter(commune_id=commune_of(admin))
-        .select_related("department")
-        .order_by("-is_active", "full_name", "username")
+        _manageable_staff(admin).select_related("department").order_by("-is_active", "full_name", "username")
     )
 
 
 def staff_get_for(*, user: User, pk: int) -> User:
     admin = commune_admin(user)
     staff = User.objects.filter(pk=pk, commune_id=commune_of(admin)).select_related("department").first()
-    if staff is None:
+    if staff is None or not manageable_by_commune_admin(staff):
         raise NotFound("Không tìm thấy tài khoản cán bộ này.")
     return staff
 

@@ -8,6 +8,7 @@ validated with a Vietnamese message naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -15,14 +16,20 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from motcua.core.errors import Conflict, NotFound, ValidationFailed
+from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text, fold
 from motcua.geo.models import Commune
 
 from .models import ApiToken, CommuneProfile, Department, DepartmentKind, Role, User
-from .selectors import ASSIGNABLE_ROLES, commune_admin, commune_of, department_get_for, staff_get_for
+from .selectors import (
+    ASSIGNABLE_ROLES,
+    commune_admin,
+    commune_of,
+    department_get_for,
+    manageable_by_commune_admin,
+)
 
 # Roles whose work is a department's: the account must belong to an open department.
 DEPARTMENT_ROLES: frozenset[str] = frozenset({Role.SPECIALIST, Role.DEPARTMENT_HEAD})
@@ -97,7 +104,47 @@ class ProfileInput:
     address: str = ""
     opening_hours: str = ""
     hotline: str = ""
-    agency_code: str | None = None  # None: leave the commune's agency code as it is
+    # No agency code here: it is the installer's (`setup-commune --agency-code`), never a
+    # commune administrator's (see commune_set_agency_code).
+
+
+# The receiving agency's code as printed in dossier codes (H48.20209): stored upper-case, because
+# dossier numbering keeps one counter per stored code and prints it upper-cased.
+AGENCY_CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9.\-]{1,29}")
+
+
+def _agency_code(value: object) -> str:
+    # Not cleaned first: a control character (NUL…) is refused by the pattern, not dropped.
+    agency = ("" if value is None else str(value)).strip().upper()
+    if not agency:
+        raise ValidationFailed("Chưa nhập mã cơ quan tiếp nhận.", code="required")
+    if len(agency) > 30:
+        raise ValidationFailed("Mã cơ quan dài quá 30 ký tự.", code="too_long")
+    if not AGENCY_CODE_PATTERN.fullmatch(agency):
+        raise ValidationFailed(
+            f"Mã cơ quan «{clean_text(agency)}» chỉ được có chữ cái không dấu, chữ số, dấu chấm và gạch nối, "
+            "bắt đầu bằng chữ hoặc số (ví dụ H48.20209).",
+            code="bad_agency",
+        )
+    return agency
+
+
+def commune_set_agency_code(*, commune: Commune, agency_code: str) -> Commune:
+    """Give a commune its receiving agency's code (installer only: `setup-commune`). Normalised
+    upper-case; refused when another commune has it in any case (a unique index on its upper
+    case backs the check against a concurrent run)."""
+    agency = _agency_code(agency_code)
+    taken = f"Mã cơ quan «{agency}» đã dùng cho đơn vị khác."
+    if Commune.objects.filter(agency_code__iexact=agency).exclude(pk=commune.pk).exists():
+        raise Conflict(taken, code="agency_taken")
+    if agency != commune.agency_code:
+        commune.agency_code = agency
+        try:
+            with transaction.atomic():
+                commune.save(update_fields=["agency_code"])
+        except IntegrityError:
+            raise Conflict(taken, code="agency_taken") from None
+    return commune
 
 
 def _save_profile(*, commune: Commune, data: ProfileInput, set_up: bool = False) -> CommuneProfile:
@@ -109,17 +156,6 @@ def _save_profile(*, commune: Commune, data: ProfileInput, set_up: bool = False)
     }
     if set_up:  # set up for real by `setup-commune`: no longer the demo's (motcua demo refuses it)
         values["created_by_demo"] = False
-    if data.agency_code is not None:
-        agency = _text(data.agency_code, label="mã cơ quan", max_length=20)
-        if agency and not all(c.isalnum() or c in ".-_" for c in agency):
-            raise ValidationFailed(
-                f"Mã cơ quan «{agency}» chỉ được có chữ, số và dấu chấm.", code="bad_agency"
-            )
-        if agency and Commune.objects.filter(agency_code=agency).exclude(pk=commune.pk).exists():
-            raise Conflict(f"Mã cơ quan «{agency}» đã dùng cho đơn vị khác.", code="agency_taken")
-        if agency != commune.agency_code:
-            commune.agency_code = agency
-            commune.save(update_fields=["agency_code"])
     profile, _ = CommuneProfile.objects.update_or_create(commune=commune, defaults=values)
     return profile
 
@@ -180,11 +216,18 @@ def commune_setup(
         catalog_load_starter()
     username = _username(username)
     name = _text(full_name, label="họ và tên", max_length=150) or "Quản trị hệ thống"
+    if agency_code is not None:
+        commune_set_agency_code(commune=commune, agency_code=agency_code)
     admin = User.objects.filter(username=username).first()
     created = admin is None
     if admin is not None and admin.commune_id != commune.pk:
         raise Conflict(
             f"Tên đăng nhập «{username}» đã có ở đơn vị khác; chọn tên khác.", code="username_taken"
+        )
+    if admin is None and User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            f"Tên đăng nhập «{username}» đã có người dùng (khác chữ hoa, chữ thường); chọn tên khác.",
+            code="username_taken",
         )
     if admin is None:
         admin = User(username=username, full_name=name, commune=commune, province_id=commune.province_id)
@@ -195,7 +238,13 @@ def commune_setup(
         admin.set_password(_password(password, admin))
     elif created:
         raise ValidationFailed("Chưa có mật khẩu cho quản trị.", code="required")
-    admin.save()
+    try:
+        with transaction.atomic():
+            admin.save()
+    except IntegrityError:
+        raise Conflict(
+            f"Tên đăng nhập «{username}» vừa có người dùng; chọn tên khác.", code="username_taken"
+        ) from None
     current = CommuneProfile.objects.filter(commune=commune).first()
     default_name = f"Trung tâm Phục vụ hành chính công {commune.name[:1].lower()}{commune.name[1:]}"
     profile = ProfileInput(
@@ -205,7 +254,6 @@ def commune_setup(
         if opening_hours is not None
         else (current.opening_hours if current else ""),
         hotline=hotline if hotline is not None else (current.hotline if current else ""),
-        agency_code=agency_code,
     )
     _save_profile(commune=commune, data=profile, set_up=True)
     return SetupResult(commune, admin, created, loaded_geography, loaded_catalogue)
@@ -226,12 +274,20 @@ def department_create(*, actor: User, kind: str, name: str, now: dt.datetime) ->
     admin = commune_admin(actor)
     kind = _kind(kind)
     name = _text(name, label="tên phòng ban", max_length=200, required=True)
+    taken = Conflict(
+        f"Xã, phường đã có một «{DepartmentKind(kind).label}» đang hoạt động; đóng nó trước khi lập mới.",
+        code="department_kind_taken",
+    )
     if Department.objects.filter(commune_id=commune_of(admin), kind=kind, closed_at__isnull=True).exists():
-        raise Conflict(
-            f"Xã, phường đã có một «{DepartmentKind(kind).label}» đang hoạt động; đóng nó trước khi lập mới.",
-            code="department_kind_taken",
-        )
-    return Department.objects.create(commune_id=commune_of(admin), kind=kind, name=name)
+        raise taken
+    # Two administrators at once both pass the check: the one-open-department-per-kind constraint
+    # refuses the second, which gets the same message (the savepoint keeps the caller's
+    # transaction usable).
+    try:
+        with transaction.atomic():
+            return Department.objects.create(commune_id=commune_of(admin), kind=kind, name=name)
+    except IntegrityError:
+        raise taken from None
 
 
 @transaction.atomic
@@ -324,8 +380,9 @@ def _check_staff(admin: User, data: StaffInput, *, with_username: bool) -> _Chec
 
 
 def _new_staff(admin: User, c: _Checked, password: str) -> User:
+    taken = Conflict(f"Tên đăng nhập «{c.username}» đã có người dùng.", code="username_taken")
     if User.objects.filter(username__iexact=c.username).exists():
-        raise Conflict(f"Tên đăng nhập «{c.username}» đã có người dùng.", code="username_taken")
+        raise taken
     user = User(
         username=c.username,
         full_name=c.full_name,
@@ -340,8 +397,35 @@ def _new_staff(admin: User, c: _Checked, password: str) -> User:
         must_change_password=True,
     )
     user.set_password(password)
-    user.save()
+    # A concurrent request may create the same name (in any case) after the check: the unique
+    # index on lower(username) refuses it; say so instead of a 500.
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise taken from None
     return user
+
+
+def _staff_to_manage(actor: User, staff_id: int) -> tuple[User, User]:
+    """The acting commune admin and the account they act on, locked. Checked here, not only by
+    the selectors: an account of the commune that the admin may not manage (the installation's
+    administrator, a province officer) is refused with NotAllowed."""
+    admin = commune_admin(actor)
+    user = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(pk=staff_id, commune_id=commune_of(admin))
+        .first()
+    )
+    if user is None:
+        raise NotFound("Không tìm thấy tài khoản cán bộ này.")
+    if not manageable_by_commune_admin(user):
+        raise NotAllowed(
+            "Quản trị xã, phường không được sửa tài khoản này (quản trị cài đặt hoặc cán bộ cấp tỉnh).",
+            code="not_manageable",
+        )
+    return admin, user
 
 
 @transaction.atomic
@@ -358,8 +442,7 @@ def staff_create(*, actor: User, data: StaffInput, password: str = "", now: dt.d
 @transaction.atomic
 def staff_update(*, actor: User, staff_id: int, data: StaffInput, now: dt.datetime) -> User:
     """Change name, role(s), department, position and contact; the username never changes."""
-    admin = commune_admin(actor)
-    user = staff_get_for(user=actor, pk=staff_id)
+    admin, user = _staff_to_manage(actor, staff_id)
     checked = _check_staff(admin, data, with_username=False)
     if user.pk == admin.pk and Role.ADMIN not in {checked.role, *checked.extra_roles}:
         raise Conflict("Không thể tự bỏ vai trò quản trị của chính mình.", code="self_demote")
@@ -378,8 +461,7 @@ def staff_update(*, actor: User, staff_id: int, data: StaffInput, now: dt.dateti
 def staff_set_active(*, actor: User, staff_id: int, active: bool, now: dt.datetime) -> User:
     """Deactivate (or reactivate) an account: it can no longer log in or act; its name stays
     on every dossier and log it appears in."""
-    admin = commune_admin(actor)
-    user = staff_get_for(user=actor, pk=staff_id)
+    admin, user = _staff_to_manage(actor, staff_id)
     if user.pk == admin.pk and not active:
         raise Conflict("Không thể tự khóa tài khoản của chính mình.", code="self_deactivate")
     if active and user.department is not None and user.department.closed_at is not None:
@@ -397,12 +479,14 @@ def staff_set_active(*, actor: User, staff_id: int, active: bool, now: dt.dateti
 @transaction.atomic
 def staff_reset_password(*, actor: User, staff_id: int, password: str = "", now: dt.datetime) -> str:
     """Give a staff account a one-time password (typed by the admin or generated); returned to
-    be shown once. The person changes it at the next login."""
-    user = staff_get_for(user=actor, pk=staff_id)
+    be shown once. The person changes it at the next login. The account's API tokens are
+    revoked: whoever held the old password may have issued them."""
+    _, user = _staff_to_manage(actor, staff_id)
     password = _password(password, user) if password else one_time_password()
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     return password
 
 

@@ -250,7 +250,7 @@ def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         person = services.staff_set_active(actor=admin, staff_id=pk, active=active, now=clock.now())
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):  # not the admin's to manage: no page of it to go back to
             raise
         messages.error(request, exc.message)
         return redirect("org:staff_edit", pk=pk)
@@ -335,7 +335,6 @@ def profile(request: HttpRequest) -> HttpResponse:
                     address=post.get("address", ""),
                     opening_hours=post.get("opening_hours", ""),
                     hotline=post.get("hotline", ""),
-                    agency_code=post.get("agency_code", ""),
                 ),
                 now=clock.now(),
             )
@@ -353,7 +352,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             "address": current.address if current else "",
             "opening_hours": current.opening_hours if current else "",
             "hotline": current.hotline if current else "",
-            "agency_code": admin.commune.agency_code if admin.commune else "",
         }
     )
     return render(

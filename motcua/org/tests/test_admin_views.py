@@ -262,7 +262,6 @@ def test_profile_edit_shows_on_the_home_page(admin_client, ward):
         reverse("org:profile"),
         {
             "unit_name": "Trung tâm Phục vụ hành chính công phường Thanh Khê",
-            "agency_code": "H48.20209",
             "address": "Số 1 Hà Huy Tập",
             "opening_hours": "Thứ Hai – Thứ Sáu 7:30–11:30",
             "hotline": "0236 3 123 456",
@@ -277,7 +276,6 @@ def test_profile_edit_shows_on_the_home_page(admin_client, ward):
         ("unit_name", "", "Chưa nhập tên đơn vị"),
         ("address", "x" * 301, "Địa chỉ dài quá 300 ký tự"),
         ("hotline", "goi\x00 em", "chỉ được có chữ số"),
-        ("agency_code", "H48 20209", "Mã cơ quan «H48 20209»"),
     ]:
         data = {"unit_name": "Tên", field: value}
         response = admin_client.post(reverse("org:profile"), data)
