@@ -5,6 +5,7 @@ username is unique in any case (index on lower(username))."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 from zoneinfo import ZoneInfo
 
@@ -108,3 +109,36 @@ def test_setup_refuses_a_username_taken_in_another_case(communes):
     with pytest.raises(Conflict, match="đã có"):
         _setup(20209, None, username="QuanTri")
     assert not User.objects.filter(commune_id=20209).exists()
+
+
+# ---- the migrations name what blocks the new indexes instead of failing on a bare index error
+
+
+class _Rows:
+    def __init__(self, rows: list[object]) -> None:
+        self.rows = rows
+
+    def exclude(self, **_: object) -> _Rows:
+        return self
+
+    def values_list(self, *_: object, **__: object) -> list[object]:
+        return self.rows
+
+
+class _Apps:
+    def __init__(self, rows: list[object]) -> None:
+        self.model = type("Model", (), {"objects": _Rows(rows)})
+
+    def get_model(self, *_: str) -> type:
+        return self.model
+
+
+def test_migrations_name_the_communes_and_accounts_that_share_a_code_or_a_username():
+    geo = importlib.import_module("motcua.geo.migrations.0002_commune_one_commune_per_agency_code")
+    org = importlib.import_module("motcua.org.migrations.0006_user_one_username_in_any_case")
+    with pytest.raises(RuntimeError, match=r"H48\.20209: xã, phường 20209, 20305"):
+        geo.refuse_agency_codes_shared_in_any_case(_Apps([(20209, "H48.20209"), (20305, "h48.20209")]), None)
+    geo.refuse_agency_codes_shared_in_any_case(_Apps([(20209, "H48.20209"), (20305, "H48.20305")]), None)
+    with pytest.raises(RuntimeError, match="Lan, lan"):
+        org.refuse_usernames_shared_in_any_case(_Apps(["Lan", "lan", "quantri"]), None)
+    org.refuse_usernames_shared_in_any_case(_Apps(["Lan", "quantri"]), None)

@@ -41,7 +41,11 @@ class Command(BaseCommand):
             help="Quản trị cả hệ thống (được sửa danh mục thủ tục dùng chung cho mọi xã, phường).",
         )
         parser.add_argument(
-            "--agency-code", help="Mã cơ quan tiếp nhận (in trong mã hồ sơ), ví dụ H48.20209."
+            "--agency-code",
+            help=(
+                "Mã cơ quan tiếp nhận (in trong mã hồ sơ), ví dụ H48.20209: chữ cái không dấu, chữ số, "
+                "dấu chấm, gạch nối; lưu chữ hoa; không trùng với xã, phường khác. Chỉ đổi được bằng lệnh này."
+            ),
         )
         parser.add_argument(
             "--unit-name", help="Tên đơn vị, ví dụ «Trung tâm Phục vụ hành chính công phường Thanh Khê»."
