@@ -29,7 +29,10 @@ def test_token_issued_by_command_works_until_revoked():
 
 def test_token_command_reads_the_projects_clock():
     staff = make_staff(make_commune())
-    issued, revoked = dt.datetime(2026, 2, 10, 1, 30, tzinfo=dt.UTC), dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    issued, revoked = (
+        dt.datetime(2026, 2, 10, 1, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+    )
     with clock.pinned(issued):
         call_command("api_token", "create", staff["counter"].username, "may-quet", stdout=io.StringIO())
     with clock.pinned(revoked):
