@@ -268,7 +268,9 @@ def dossier_create_draft(
         if online:
             # Last, so that the agency's number row stays locked only for this UPDATE and the
             # commit, as in a receipt (numbering.py).
-            dossier.code = dossier_code_next(agency_code=commune.agency_code, day=timezone.localtime(now).date())
+            dossier.code = dossier_code_next(
+                agency_code=commune.agency_code, day=timezone.localtime(now).date()
+            )
             Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
     return dossier
 
