@@ -137,26 +137,47 @@ def _run(job: MergeJob, now: dt.datetime) -> None:
     assert outcome.result is not None
     result = json.loads(outcome.result.read_text(encoding="utf-8"))
     with transaction.atomic():
-        ReviewPair.objects.filter(job=job).delete()
-        ReviewPair.objects.bulk_create(
-            [ReviewPair(job=job, rank=i, **p) for i, p in enumerate(result["review_pairs"], start=1)],
-            batch_size=1000,
+        # A cancel that arrived after the child's last line, or a job cancelled as stale while
+        # this worker was paused, is the officer's word: the result is dropped, not stored as DONE.
+        current = (
+            MergeJob.objects.select_for_update()
+            .filter(pk=job.pk)
+            .values_list("status", "cancel_requested_at")
         )
-        for f in files:
-            f.rows = result["rows_per_file"].get(f.stored_name, 0)
-        RegisterFile.objects.bulk_update(files, ["rows"])
-        ended = clock.now()
-        MergeJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.DONE,
-            step="done",
-            progress=1.0,
-            runs=run_no,
-            decisions_applied_upto=upto,
-            finished_at=ended,
-            heartbeat_at=ended,
-            error="",
-            stats=result["stats"],
-        )
+        status, cancel_requested_at = current.get()
+        dropped = status != JobStatus.RUNNING or cancel_requested_at is not None
+        if dropped and status == JobStatus.RUNNING:
+            _end(job.pk, JobStatus.CANCELLED, "")
+        if not dropped:
+            _store(job, files, result, run_no=run_no, upto=upto)
+    if dropped:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store(
+    job: MergeJob, files: list[RegisterFile], result: dict[str, Any], *, run_no: int, upto: int
+) -> None:
+    """The finished run's review pairs, row counts and statistics; the job DONE."""
+    ReviewPair.objects.filter(job=job).delete()
+    ReviewPair.objects.bulk_create(
+        [ReviewPair(job=job, rank=i, **p) for i, p in enumerate(result["review_pairs"], start=1)],
+        batch_size=1000,
+    )
+    for f in files:
+        f.rows = result["rows_per_file"].get(f.stored_name, 0)
+    RegisterFile.objects.bulk_update(files, ["rows"])
+    ended = clock.now()
+    MergeJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE,
+        step="done",
+        progress=1.0,
+        runs=run_no,
+        decisions_applied_upto=upto,
+        finished_at=ended,
+        heartbeat_at=ended,
+        error="",
+        stats=result["stats"],
+    )
 
 
 def _supervise(job: MergeJob, spec_path: Path) -> _Outcome | None:

@@ -350,3 +350,25 @@ def test_nul_and_over_long_text_through_the_screens(client, officer):
 def test_nul_and_over_long_text_through_the_screens_on_postgresql(client, officer):
     assert connection.vendor == "postgresql"
     _post_nul_and_long(client, officer)
+
+
+def test_a_cancel_that_arrives_after_the_last_line_of_the_run_wins(officer, monkeypatch):
+    """The child finished, but the officer pressed «Huỷ» before the worker stored the result:
+    the job ends CANCELLED with who cancelled it, never DONE with the message wiped."""
+    job = services.merge_job_create(
+        now=clock.now(), user=officer, title="Muộn", uploads=[upload("chinh_gian.csv")], enqueue=False
+    )
+    real_supervise = worker._supervise
+
+    def supervise_then_cancel(job_, spec_path):
+        outcome = real_supervise(job_, spec_path)
+        services.merge_job_cancel(now=clock.now(), user=officer, job=MergeJob.objects.get(pk=job_.pk))
+        return outcome
+
+    monkeypatch.setattr(worker, "_supervise", supervise_then_cancel)
+    worker.merge_job_run(job_id=job.pk, now=clock.now())
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert "Đã huỷ theo yêu cầu của" in job.error
+    assert not ReviewPair.objects.filter(job=job).exists()
+    assert not storage.run_dir(job, 1).exists()
