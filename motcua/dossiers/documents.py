@@ -25,7 +25,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, MutableMapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +293,33 @@ def staged_uploads(checked: Iterable[CheckedUpload]) -> Iterator[list[StagedFile
         yield staged
     except BaseException:
         discard(staged)
+        raise
+
+
+@contextlib.contextmanager
+def claimed(files: Iterable[StagedFile]) -> Iterator[list[StagedFile]]:
+    """Take staged files kept from an earlier attempt for this request alone: each is renamed
+    (atomic), so of two requests holding the same pending token (two tabs of one session) one
+    gets the file and the other a clear refusal, never a dossier naming a file that went to
+    another. On any exception the files get their names back (the form keeps them pending)."""
+    taken: list[tuple[StagedFile, StagedFile]] = []
+    try:
+        for f in files:
+            mine = replace(f, staged_name=f"{uuid.uuid4().hex}.{f.ext}")
+            try:
+                os.rename(f.path, mine.path)
+            except FileNotFoundError:
+                raise ValidationFailed(
+                    f"Bản chụp «{f.original_name}» đã được dùng cho một hồ sơ khác (có thể ở một thẻ khác "
+                    "của trình duyệt). Hãy kiểm tra lại và đính kèm lại nếu cần.",
+                    code="scan_already_used",
+                ) from None
+            taken.append((f, mine))
+        yield [mine for _, mine in taken]
+    except BaseException:
+        for f, mine in taken:
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(mine.path, f.path)
         raise
 
 

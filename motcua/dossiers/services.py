@@ -20,7 +20,7 @@ from motcua.core.text import clean_text, fold
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
-from .documents import CheckedUpload, StagedFile, check_uploads, place_on_commit, staged_uploads
+from .documents import CheckedUpload, StagedFile, check_uploads, claimed, place_on_commit, staged_uploads
 from .models import Channel, DocumentKind, Dossier, DossierDocument
 from .numbering import dossier_code_next
 from .workflow import Action, dossier_apply
@@ -312,9 +312,9 @@ def dossier_intake(
         notify_email="",
     )  # fmt: skip
     checked, kept = _checked(errors, files)
-    with staged_uploads(checked) as staged, transaction.atomic():
+    with claimed(kept) as mine, staged_uploads(checked) as staged, transaction.atomic():
         dossier = Dossier.objects.create(**fields)
-        _attach_all(dossier=dossier, files=kept + staged, actor=actor, now=now)
+        _attach_all(dossier=dossier, files=mine + staged, actor=actor, now=now)
         return dossier_apply(
             dossier=dossier,
             action=action,

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from motcua.catalog.models import FormField
 from motcua.core import clock
+from motcua.core.errors import ValidationFailed
 from motcua.dossiers import documents
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import declaration_date
@@ -214,3 +215,53 @@ def test_attach_checks_every_file_and_the_kind(
     doc = DossierDocument.objects.get()
     assert doc.kind == "SUPPLEMENT" and (roots["uploads"] / doc.storage_path).exists()
     assert files_in(roots["staging"]) == []
+
+
+def test_a_kept_scan_sent_from_two_tabs_goes_to_one_dossier_only(
+    staff, land, roots, django_capture_on_commit_callbacks
+):
+    """Two requests holding the same pending token (two tabs of one session, both loaded before
+    either saved): the first receipt takes the scan; the second is refused with a clear message
+    instead of recording a document whose file went to the first dossier."""
+    from motcua.dossiers.services import Applicant, dossier_intake
+
+    item = land.checklist.first()
+    with documents.staged_uploads(
+        documents.check_uploads([(item.id, SimpleUploadedFile("don.pdf", PDF))])
+    ) as s:
+        kept = list(s)
+
+    def receive():
+        return dossier_intake(
+            actor=staff["counter"], procedure=land, applicant=Applicant(name="Trần Văn Bình", phone="0905111222"),
+            form_data={}, checklist_ticked=[i.id for i in land.checklist.all()], outcome="receive",
+            files=[(item.id, f) for f in kept], now=clock.now(),
+        )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = receive()
+    with pytest.raises(ValidationFailed) as refused:
+        receive()
+    assert refused.value.code == "scan_already_used" and "«don.pdf»" in refused.value.message
+    doc = DossierDocument.objects.get()
+    assert doc.dossier_id == first.pk
+    assert (roots["uploads"] / doc.storage_path).read_bytes() == PDF
+    assert Dossier.objects.count() == 1
+
+
+def test_a_rejected_receipt_gives_the_kept_scan_its_name_back(staff, land, roots):
+    """A claimed scan whose receipt is then refused stays pending under its own name."""
+    from motcua.dossiers.services import Applicant, dossier_intake
+
+    item = land.checklist.first()
+    with documents.staged_uploads(
+        documents.check_uploads([(item.id, SimpleUploadedFile("don.pdf", PDF))])
+    ) as s:
+        kept = list(s)
+    with pytest.raises(ValidationFailed):
+        dossier_intake(
+            actor=staff["counter"], procedure=land, applicant=Applicant(name="Trần Văn Bình", phone="12"),
+            form_data={}, checklist_ticked=[], outcome="receive", files=[(item.id, f) for f in kept], now=clock.now(),
+        )  # fmt: skip
+    assert kept[0].path.is_file()
+    assert not Dossier.objects.exists()
