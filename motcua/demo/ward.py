@@ -101,7 +101,7 @@ STAFF: tuple[StaffMember, ...] = (
     StaffMember("phochutich", "Nguyễn Thị Hoài Thương", Role.COMMUNE_LEADER, "Phó Chủ tịch UBND phường"),
     StaffMember("dulieu", "Nguyễn Thị Phương Thảo", Role.DATA_OFFICER,
                 "Công chức Văn phòng - Thống kê (quản lý dữ liệu dân cư)", OF, featured=True),
-    StaffMember("quantri", "Dương Minh Khoa", Role.ADMIN, "Quản trị hệ thống (Văn phòng HĐND và UBND phường)",
+    StaffMember("quantri", "Dương Minh Khoa", Role.ADMIN, "Công chức Văn phòng HĐND và UBND phường, quản trị của phường",
                 featured=True),
     StaffMember("sonoivu", "Trần Thị Minh Thư", Role.PROVINCE_OFFICER, "Chuyên viên Sở Nội vụ thành phố Đà Nẵng",
                 featured=True),

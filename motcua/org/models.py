@@ -14,7 +14,7 @@ class Role(models.TextChoices):
     COMMUNE_LEADER = "COMMUNE_LEADER", "Lãnh đạo UBND"
     DATA_OFFICER = "DATA_OFFICER", "Cán bộ quản lý dữ liệu"
     PROVINCE_OFFICER = "PROVINCE_OFFICER", "Cán bộ cấp tỉnh"
-    ADMIN = "ADMIN", "Quản trị hệ thống"
+    ADMIN = "ADMIN", "Quản trị xã, phường"
 
 
 class DepartmentKind(models.TextChoices):

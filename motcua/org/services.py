@@ -215,7 +215,7 @@ def commune_setup(
     if loaded_catalogue:
         catalog_load_starter()
     username = _username(username)
-    name = _text(full_name, label="họ và tên", max_length=150) or "Quản trị hệ thống"
+    name = _text(full_name, label="họ và tên", max_length=150) or "Quản trị xã, phường"
     if agency_code is not None:
         commune_set_agency_code(commune=commune, agency_code=agency_code)
     admin = User.objects.filter(username=username).first()
