@@ -14,11 +14,13 @@ from motcua.core import clock
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
 from motcua.core.text import clean_text
+from motcua.dossiers import documents
 from motcua.dossiers import forms as parse
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import declaration_item, dossier_create_draft
 from motcua.geo.models import Commune
 
+from . import pagecache
 from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup, resident_steps
 
 
@@ -52,8 +54,14 @@ def lookup(request: HttpRequest) -> HttpResponse:
         except (NotFound, RateLimited, ValidationFailed) as exc:
             context["error"] = exc.message
             return render(request, "portal/lookup.html", context, status=exc.status)
-        context.update(_status_context(dossier))
-        return render(request, "portal/status.html", context)
+        if not (dossier.version and pagecache.cacheable(request)):
+            context.update(_status_context(dossier))
+            return render(request, "portal/status.html", context)
+        body = pagecache.page(
+            dossier.version,
+            lambda: render(request, "portal/status.html", {**context, **_status_context(dossier)}).content,
+        )
+        return HttpResponse(body)
     return render(request, "portal/lookup.html", context)
 
 
@@ -91,8 +99,12 @@ _TOO_MANY_SUBMISSIONS = (
 
 
 def online_submit(request: HttpRequest, code: str) -> HttpResponse:
-    """Anonymous: rate-limited per client; every file checked before any is written, and the
-    files land under UPLOAD_ROOT only when the dossier is committed (see dossiers.documents)."""
+    """Anonymous: rate-limited per client (a rejected attempt counts); every file checked before
+    any is written, and the files land under UPLOAD_ROOT only when the dossier is committed (see
+    dossiers.documents). A submission rejected for one field keeps the scans already attached,
+    as the intake form does: staged, listed in the resident's session (documents.pending_*) and
+    shown as ticked "Đã đính kèm" boxes; they count against the caps and join the dossier only
+    when it is accepted. A fresh form deletes what an abandoned attempt left."""
     procedure = procedure_get(code=code)
     if procedure.online_level == OnlineLevel.NONE:
         raise Http404
@@ -100,38 +112,76 @@ def online_submit(request: HttpRequest, code: str) -> HttpResponse:
     declaration = declaration_item(procedure)
     context: dict[str, object] = {
         "procedure": procedure, "values": request.POST, "communes": communes, "declaration": declaration,
-        "max_files": settings.MOTCUA_SUBMIT_MAX_FILES,
+        "max_files": settings.MOTCUA_SUBMIT_MAX_FILES, "pending": {},
         "max_mb": settings.MOTCUA_SUBMIT_MAX_BYTES // (1024 * 1024),
     }  # fmt: skip
-    if request.method == "POST":
-        try:
-            hit(purpose="submit", key=client_key(request), rate=settings.MOTCUA_SUBMIT_RATE)
-        except RateLimited:
-            context["error"] = _TOO_MANY_SUBMISSIONS
-            return render(request, "portal/online_form.html", context, status=429)
-        commune_id = request.POST.get("commune", "")
-        commune = communes.filter(pk=int(commune_id)).first() if parse.small_int(commune_id) else None
-        try:
-            if commune is None:
-                raise ValidationFailed("Hãy chọn xã/phường nơi nộp hồ sơ.")
-            dossier = dossier_create_draft(
-                commune=commune,
-                procedure=procedure,
-                applicant=parse.applicant_from(request.POST),
-                form_data=parse.form_data_from(request.POST, procedure),
-                channel=Channel.ONLINE,
-                now=clock.now(),
-                files=parse.files_from(request.FILES),
-                assisted_by_volunteer=request.POST.get("assisted") == "1",
-                volunteer_name=request.POST.get("volunteer_name", ""),
-                notify_phone=request.POST.get("notify_phone", ""),
-                notify_email=request.POST.get("notify_email", ""),
-            )
-        except ValidationFailed as exc:
-            context.update(error=exc.message, error_details=exc.details)
-            return render(request, "portal/online_form.html", context, status=422)
-        return redirect("portal:online_done", pk=dossier.pk, secret=dossier.secret)
-    return render(request, "portal/online_form.html", context)
+    session, now = request.session, clock.now()
+    documents.pending_expire(session, now_ts=now.timestamp())
+    commune_id = request.POST.get("commune", "")
+    commune = communes.filter(pk=int(commune_id)).first() if parse.small_int(commune_id) else None
+    # No user: the session is the resident's own; the commune may change between attempts.
+    owner = documents.PendingOwner(
+        user_id=0, commune_id=commune.pk if commune else 0, procedure_code=procedure.code
+    )
+    earlier = documents.pending_for(session, owner=owner, any_commune=True)
+    if request.method != "POST":
+        if earlier:  # (a visitor with nothing kept gets no session)
+            documents.pending_drop(session, [t for t, _ in earlier])
+        return render(request, "portal/online_form.html", context)
+    keep = set(parse.pending_tokens_from(request.POST))
+    kept = [(t, f) for t, f in earlier if t in keep]
+    try:
+        hit(purpose="submit", key=client_key(request), rate=settings.MOTCUA_SUBMIT_RATE)
+    except RateLimited:  # nothing written, nothing forgotten
+        context.update(error=_TOO_MANY_SUBMISSIONS, pending=_by_item(kept))
+        return render(request, "portal/online_form.html", context, status=429)
+    documents.sweep_staging()
+    if unticked := [t for t, _ in earlier if t not in keep]:
+        documents.pending_drop(session, unticked)
+    files = parse.files_from(request.FILES)
+    try:
+        if commune is None:
+            raise ValidationFailed("Hãy chọn xã/phường nơi nộp hồ sơ.")
+        dossier = dossier_create_draft(
+            commune=commune,
+            procedure=procedure,
+            applicant=parse.applicant_from(request.POST),
+            form_data=parse.form_data_from(request.POST, procedure),
+            channel=Channel.ONLINE,
+            now=now,
+            files=[(f.item_id, f) for _, f in kept] + list(files),
+            assisted_by_volunteer=request.POST.get("assisted") == "1",
+            volunteer_name=request.POST.get("volunteer_name", ""),
+            notify_phone=request.POST.get("notify_phone", ""),
+            notify_email=request.POST.get("notify_email", ""),
+        )
+    except ValidationFailed as exc:
+        # Keep this attempt's files for the next one, unless one of them was refused (then none
+        # is written: the message says so) or they would break the caps.
+        checked, problems = documents.sort_uploads(
+            files, already=len(kept), already_bytes=sum(f.size for _, f in kept)
+        )
+        if not problems:
+            new = [documents.stage(c) for c in checked]
+            tokens = documents.pending_keep(session, staged=new, owner=owner, now_ts=now.timestamp())
+            kept += zip(tokens, new, strict=True)
+        kept = documents.pending_for(session, owner=owner, tokens=[t for t, _ in kept], any_commune=True)
+        context.update(error=exc.message, error_details=exc.details, pending=_by_item(kept))
+        return render(request, "portal/online_form.html", context, status=422)
+    if kept:
+        documents.pending_release(session, [t for t, _ in kept])
+    return redirect("portal:online_done", pk=dossier.pk, secret=dossier.secret)
+
+
+_Kept = list[tuple[str, documents.StagedFile]]  # (pending token, staged scan)
+
+
+def _by_item(kept: _Kept) -> dict[object, _Kept]:
+    """Kept scans under their checklist item (or "other"), as the form lists them."""
+    by_item: dict[object, _Kept] = {}
+    for token, f in kept:
+        by_item.setdefault(f.item_id if f.item_id is not None else "other", []).append((token, f))
+    return by_item
 
 
 @require_GET
