@@ -7,9 +7,10 @@ UPLOAD_ROOT only when the transaction that records them commits. A refused or ro
 submission leaves nothing under UPLOAD_ROOT, and its staged files are removed at once (or,
 if the process dies, by the sweep of stale staging files).
 
-The staff intake form also keeps the scans of a form rejected for another field in the
-staging folder, listed in the officer's session (`pending_*` below), so the re-shown form
-still has them; they expire after MOTCUA_PENDING_UPLOAD_SECONDS.
+The staff intake form and the residents' online submission also keep the scans of a form
+rejected for another field in the staging folder, listed in the officer's (or the anonymous
+resident's) session (`pending_*` below), so the re-shown form still has them; they expire after
+MOTCUA_PENDING_UPLOAD_SECONDS.
 """
 
 from __future__ import annotations
@@ -395,14 +396,16 @@ def verified_type(path: Path) -> str | None:
     return None if isinstance(verdict, str) else verdict[0]
 
 
-# ----------------------------------------------------------------------------- pending (intake form)
+# ----------------------------------------------------------------------------- pending (intake, online form)
 
 _SESSION_KEY = "motcua_pending_uploads"
 
 
 @dataclass(frozen=True)
 class PendingOwner:
-    """Whose pending files these are: one officer, of one commune, at one procedure's form."""
+    """Whose pending files these are: one officer, of one commune, at one procedure's form; or
+    an anonymous resident (user_id 0, in their own session) at one procedure's online form, for
+    the commune they chose (0 when none yet)."""
 
     user_id: int
     commune_id: int
@@ -451,19 +454,25 @@ def _staged_from(entry: dict[str, Any]) -> StagedFile:
 
 
 def pending_for(
-    session: MutableMapping[str, Any], *, owner: PendingOwner, tokens: Iterable[str] | None = None
+    session: MutableMapping[str, Any],
+    *,
+    owner: PendingOwner,
+    tokens: Iterable[str] | None = None,
+    any_commune: bool = False,
 ) -> list[tuple[str, StagedFile]]:
     """This officer's pending files for this form (all of them, or those among `tokens`) whose
-    file still exists. Another user's, another commune's or another form's are never returned."""
+    file still exists. Another user's, another commune's or another form's are never returned.
+    `any_commune`: the online form, whose resident may choose another commune between attempts
+    (their session and the procedure still have to match)."""
     entries = _pending_entries(session)
     wanted = None if tokens is None else set(tokens)
     result = []
     for token, entry in entries.items():
         if wanted is not None and token not in wanted:
             continue
-        if (entry.get("user_id"), entry.get("commune_id"), entry.get("procedure_code")) != (
-            owner.user_id, owner.commune_id, owner.procedure_code,
-        ):  # fmt: skip
+        if (entry.get("user_id"), entry.get("procedure_code")) != (owner.user_id, owner.procedure_code):
+            continue
+        if not any_commune and entry.get("commune_id") != owner.commune_id:
             continue
         staged = _staged_from(entry)
         if staged.path.is_file():

@@ -52,7 +52,7 @@ def files_from(files: MultiValueDict[str, UploadedFile]) -> list[tuple[int | Non
 
 
 def pending_tokens_from(post: QueryDict) -> list[str]:
-    """The intake form's kept scans (checkboxes named `pending`, ticked = keep)."""
+    """The intake and online forms' kept scans (checkboxes named `pending`, ticked = keep)."""
     return [t for t in post.getlist("pending") if len(t) == 32 and t.isascii() and t.isalnum()]
 
 

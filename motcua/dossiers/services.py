@@ -140,7 +140,8 @@ FileInput = tuple[int | None, UploadedFile | StagedFile]
 
 def _check_files(files: Iterable[FileInput]) -> tuple[list[CheckedUpload], list[StagedFile]]:
     """Uploads are checked here (all of them, with the submission's caps) before any is
-    written; StagedFile are files an earlier attempt accepted (the intake form's pending ones)."""
+    written; StagedFile are files an earlier attempt accepted (the intake and online forms'
+    pending ones)."""
     files = list(files)
     kept = [
         StagedFile(**{**f.__dict__, "item_id": item_id}) for item_id, f in files if isinstance(f, StagedFile)
@@ -262,9 +263,9 @@ def dossier_create_draft(
     if online and not commune.agency_code:
         raise ValidationFailed("Xã/phường chưa được cấp mã cơ quan tiếp nhận.", code="no_agency_code")
     checked, kept = _checked(errors, files)
-    with staged_uploads(checked) as staged, transaction.atomic():
+    with claimed(kept) as mine, staged_uploads(checked) as staged, transaction.atomic():
         dossier = Dossier.objects.create(**fields)
-        _attach_all(dossier=dossier, files=kept + staged, actor=actor, now=now)
+        _attach_all(dossier=dossier, files=mine + staged, actor=actor, now=now)
         if online:
             # Last, so that the agency's number row stays locked only for this UPDATE and the
             # commit, as in a receipt (numbering.py).

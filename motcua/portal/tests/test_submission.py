@@ -152,3 +152,139 @@ def test_nul_and_over_long_values_give_a_message_not_a_server_error(
     else:
         assert resp.status_code == 422 and message in resp.content.decode()
         assert not Dossier.objects.exists()
+
+
+# ---- A submission rejected for one field keeps the scans already attached (issue 7 §2) ----
+
+
+def kept_token(resp):
+    """The token of the one scan the re-shown form lists as attached."""
+    [(token, _)] = [entry for entries in resp.context["pending"].values() for entry in entries]
+    return token
+
+
+def test_a_submission_rejected_for_one_field_keeps_the_scan(
+    client, proc, ward, roots, django_capture_on_commit_callbacks
+):
+    item = second_item(proc)
+    resp = submit(client, proc, ward, applicant_phone="12",  # the one wrong field
+                  **{f"doc_{item.id}": SimpleUploadedFile("giay-chung-sinh.jpg", JPEG)})  # fmt: skip
+    body = resp.content.decode()
+    assert resp.status_code == 422 and "Số điện thoại" in body
+    assert "Đã đính kèm: giay-chung-sinh.jpg" in body
+    token = kept_token(resp)
+    assert f'name="pending" value="{token}" checked' in body
+    assert files_in(roots["uploads"]) == [], "nothing reaches the dossier store before acceptance"
+    assert len(files_in(roots["staging"])) == 1 and not Dossier.objects.exists()
+    # The resident fixes the phone and sends again without choosing the file again.
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = submit(client, proc, ward, pending=[token])
+    assert resp.status_code == 302
+    doc = Dossier.objects.get().documents.get()
+    assert doc.original_name == "giay-chung-sinh.jpg" and doc.checklist_item == item
+    assert (roots["uploads"] / doc.storage_path).read_bytes() == JPEG
+    assert files_in(roots["staging"]) == []
+    assert client.session.get("motcua_pending_uploads") == {}
+
+
+def test_a_kept_scan_and_a_new_one_go_together(client, proc, ward, roots, django_capture_on_commit_callbacks):
+    resp = submit(client, proc, ward, commune="", doc_other=SimpleUploadedFile("a.pdf", PDF))
+    assert resp.status_code == 422 and "Hãy chọn xã/phường" in resp.content.decode()
+    token = kept_token(resp)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = submit(client, proc, ward, pending=[token], doc_other=SimpleUploadedFile("b.png", PNG))
+    assert resp.status_code == 302
+    assert sorted(DossierDocument.objects.values_list("original_name", flat=True)) == ["a.pdf", "b.png"]
+    assert files_in(roots["staging"]) == []
+
+
+def test_another_session_cannot_use_the_token(client, proc, ward, roots, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    resp = submit(client, proc, ward, applicant_phone="12", doc_other=SimpleUploadedFile("rieng.pdf", PDF))
+    token = kept_token(resp)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = submit(Client(), proc, ward, pending=[token])  # another resident, another session
+    assert resp.status_code == 302 and not DossierDocument.objects.exists()
+    assert len(files_in(roots["staging"])) == 1, "the first resident's scan is still theirs"
+    assert files_in(roots["uploads"]) == []
+
+
+def test_unticking_a_kept_scan_removes_it(client, proc, ward, roots, django_capture_on_commit_callbacks):
+    resp = submit(client, proc, ward, applicant_name="", doc_other=SimpleUploadedFile("thua.png", PNG))
+    assert resp.status_code == 422 and "thua.png" in resp.content.decode()
+    assert len(files_in(roots["staging"])) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = submit(client, proc, ward)  # the box was unticked: no `pending`
+    assert resp.status_code == 302 and not DossierDocument.objects.exists()
+    assert files_in(roots["staging"]) == [] and files_in(roots["uploads"]) == []
+
+
+def test_kept_scans_count_against_the_caps(client, proc, ward, roots, settings):
+    settings.MOTCUA_SUBMIT_MAX_FILES = 1
+    resp = submit(client, proc, ward, applicant_phone="12", doc_other=SimpleUploadedFile("a.pdf", PDF))
+    token = kept_token(resp)
+    resp = submit(client, proc, ward, pending=[token], doc_other=SimpleUploadedFile("b.pdf", PDF))
+    assert resp.status_code == 422 and "tối đa 1 tệp (đang có 2 tệp)" in resp.content.decode()
+    assert kept_token(resp) == token, "the kept scan is still attached, the extra one is not"
+    settings.MOTCUA_SUBMIT_MAX_FILES = 10
+    settings.MOTCUA_SUBMIT_MAX_BYTES = len(PDF) + len(PNG) - 1
+    resp = submit(client, proc, ward, pending=[token], doc_other=SimpleUploadedFile("b.png", PNG))
+    assert resp.status_code == 422 and "Tổng dung lượng" in resp.content.decode()
+    assert not Dossier.objects.exists() and files_in(roots["uploads"]) == []
+    assert len(files_in(roots["staging"])) == 1
+
+
+def test_kept_scans_expire_and_a_fresh_form_deletes_leftovers(client, proc, ward, roots, settings):
+    resp = submit(client, proc, ward, applicant_phone="12", doc_other=SimpleUploadedFile("cu.pdf", PDF))
+    token = kept_token(resp)
+    assert len(files_in(roots["staging"])) == 1
+    client.get(reverse("portal:online_submit", args=[proc.code]))  # the resident starts again
+    assert files_in(roots["staging"]) == [] and client.session["motcua_pending_uploads"] == {}
+    submit(client, proc, ward, applicant_phone="12", doc_other=SimpleUploadedFile("cu.pdf", PDF))
+    settings.MOTCUA_PENDING_UPLOAD_SECONDS = -1  # everything is older than that
+    resp = submit(client, proc, ward, pending=[token])
+    assert resp.status_code == 302 and not DossierDocument.objects.exists()
+    assert files_in(roots["staging"]) == [] and client.session["motcua_pending_uploads"] == {}
+
+
+def test_a_rate_limited_attempt_writes_nothing_and_keeps_what_was_kept(client, proc, ward, roots, settings):
+    settings.MOTCUA_SUBMIT_RATE = "1/3600"
+    resp = submit(client, proc, ward, applicant_phone="12", doc_other=SimpleUploadedFile("a.pdf", PDF))
+    token = kept_token(resp)
+    resp = submit(client, proc, ward, pending=[token], doc_other=SimpleUploadedFile("b.pdf", PDF))
+    assert resp.status_code == 429 and kept_token(resp) == token
+    assert len(files_in(roots["staging"])) == 1 and files_in(roots["uploads"]) == []
+
+
+def test_a_kept_scan_sent_from_two_tabs_goes_to_one_dossier_only(
+    proc, ward, roots, django_capture_on_commit_callbacks
+):
+    """The online service claims a kept scan as the intake does: the second tab is refused."""
+    from motcua.core import clock
+    from motcua.core.errors import ValidationFailed
+    from motcua.dossiers import documents
+    from motcua.dossiers.models import Channel
+    from motcua.dossiers.services import Applicant, dossier_create_draft
+
+    with documents.staged_uploads(documents.check_uploads([(None, SimpleUploadedFile("a.pdf", PDF))])) as s:
+        kept = list(s)
+
+    def send():
+        return dossier_create_draft(
+            commune=ward, procedure=proc, applicant=Applicant(name="Đặng Văn Tư", phone="0987654321"),
+            form_data={}, channel=Channel.ONLINE, now=clock.now(), files=[(None, f) for f in kept],
+        )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send()
+    with pytest.raises(ValidationFailed) as refused:
+        send()
+    assert refused.value.code == "scan_already_used"
+    assert DossierDocument.objects.get().dossier_id == first.pk and Dossier.objects.count() == 1
+
+
+def test_a_visitor_with_nothing_kept_gets_no_session(client, proc, ward, roots, settings):
+    client.get(reverse("portal:online_submit", args=[proc.code]))
+    assert submit(client, proc, ward).status_code == 302
+    assert settings.SESSION_COOKIE_NAME not in client.cookies

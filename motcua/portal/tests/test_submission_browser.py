@@ -1,6 +1,7 @@
 """In Chromium: a resident on a phone submits online with a scan and gets the code on screen;
-a counter officer's intake rejected for one field still shows the scan attached, and is
-received once the field is fixed, without choosing the file again. axe-core on every screen."""
+a resident's submission and a counter officer's intake rejected for one field still show the
+scan attached, and are accepted once the field is fixed, without choosing the file again.
+axe-core on every screen."""
 
 from pathlib import Path
 
@@ -92,6 +93,37 @@ def test_resident_submits_with_a_scan_and_gets_the_code(
     assert (uploads / doc.storage_path).read_bytes() == JPEG
     page.get_by_role("link", name="Xem tình trạng hồ sơ").click()
     expect(page.get_by_test_id("state")).to_have_text("Chưa tiếp nhận")
+
+
+def test_resident_submission_rejected_for_one_field_keeps_the_scan(
+    live_server, new_page, axe_scan, axe_report, uploads, tmp_path
+):
+    make_commune()
+    catalog_load_starter()
+    page = new_page(360, 740)
+    page.goto(f"{live_server.url}{reverse('portal:online_submit', args=['1.001193'])}")
+    page.get_by_label("Nộp tại xã/phường").select_option(label="Phường Thanh Khê, Thành phố Đà Nẵng")
+    page.get_by_label("Họ và tên").fill("Hồ Thị Lài")
+    page.get_by_label("Số điện thoại").fill("0905 24")  # the one wrong field
+    fill_declaration(page)
+    scan = tmp_path / "giay-chung-sinh.jpg"
+    scan.write_bytes(JPEG)
+    page.locator("input[type=file]").first.set_input_files(str(scan))
+    page.get_by_role("button", name="Gửi hồ sơ").click()
+    expect(page.get_by_role("alert")).to_contain_text("Số điện thoại")
+    attached = page.get_by_test_id("attached")
+    expect(attached).to_contain_text("Đã đính kèm: giay-chung-sinh.jpg")
+    expect(attached.get_by_role("checkbox")).to_be_checked()
+    violations = axe_scan(page)
+    assert not violations, axe_report(violations)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "submission_kept_scan_phone.png"), full_page=True)
+    assert not Dossier.objects.exists() and not (uploads.exists() and any(uploads.rglob("*.*")))
+    page.get_by_label("Số điện thoại").fill("0905 246 810")
+    page.get_by_role("button", name="Gửi hồ sơ").click()
+    expect(page.get_by_role("heading", name="Đã gửi hồ sơ")).to_be_visible()
+    doc = DossierDocument.objects.get()
+    assert doc.original_name == "giay-chung-sinh.jpg" and (uploads / doc.storage_path).read_bytes() == JPEG
 
 
 def test_intake_rejected_for_one_field_keeps_the_scan(
