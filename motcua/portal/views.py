@@ -58,8 +58,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             context.update(_status_context(dossier))
             return render(request, "portal/status.html", context)
         body = pagecache.page(
-            dossier.version,
-            lambda: render(request, "portal/status.html", {**context, **_status_context(dossier)}).content,
+            dossier.version, lambda: pagecache.render_status(request, dossier, resident_steps(dossier))
         )
         return HttpResponse(body)
     return render(request, "portal/lookup.html", context)

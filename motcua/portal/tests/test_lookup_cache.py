@@ -3,6 +3,7 @@ served without the template, a step or a renamed procedure shows at once, the li
 lockout still run on every lookup, the headers are those of a rendered page, and a signed-in
 user's page is never taken from (or put into) the cache."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -41,11 +42,31 @@ def world(settings):
 
 
 def _lookup(client: Client, code: str, digits: str = "3456"):
-    return client.get(reverse("portal:lookup"), {"ma": code, "sdt": digits})
+    before = len(_WRITTEN)
+    resp = client.get(reverse("portal:lookup"), {"ma": code, "sdt": digits})
+    resp.fresh = len(_WRITTEN) > before or any(t.name == "portal/status.html" for t in resp.templates)
+    return resp
+
+
+_WRITTEN: list[int] = []
+
+
+@pytest.fixture(autouse=True)
+def _count_pages(monkeypatch):
+    """Counts the pages pagecache.render_status writes (a cache miss)."""
+    _WRITTEN.clear()
+    real = pagecache.render_status
+
+    def counting(*args):
+        _WRITTEN.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(pagecache, "render_status", counting)
 
 
 def _rendered(resp) -> bool:
-    return any(t.name == "portal/status.html" for t in resp.templates)
+    """The page was written for this request (by the template or render_status), not taken from the cache."""
+    return resp.fresh
 
 
 def test_a_repeated_lookup_is_served_from_the_cache_and_a_step_shows_at_once(world):
@@ -115,3 +136,37 @@ def test_a_signed_in_users_page_is_neither_served_from_nor_put_in_the_cache(worl
     assert _rendered(seen) and seen.content != _lookup(resident, d.code).content  # the staff navigation
     assert not _rendered(_lookup(resident, d.code))
     assert _rendered(_lookup(officer, d.code))
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_page_written_without_the_template_is_the_templates_byte_for_byte(world, rf, language):
+    """pagecache.render_status against portal/status.html, for every shape of the page: steps with
+    and without notes, a due date or none, supplement items, a draft without a code, text that
+    must be escaped."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from motcua.portal.selectors import PublicStatus, Step, resident_lookup, resident_steps
+
+    d, _, _ = world
+    real = resident_lookup(code=d.code, phone_last4="3456", client="192.0.2.1", now=RECEIVED)
+    at = RECEIVED + dt.timedelta(hours=20, minutes=5)  # the next day in Đà Nẵng
+    shapes = [
+        real,
+        dataclasses.replace(real, state="SUPPLEMENT_REQUESTED", supplement_items=["Bản sao <CCCD>", "Sổ & đỏ"],
+                            steps=[*real.steps, Step(at=at, action="request_supplement", note="Thiếu \"giấy\" <b>")]),
+        dataclasses.replace(real, supplement_items=["không hiện"], due_at=None, extended_due_at=None, steps=[]),
+        dataclasses.replace(real, code="", applicant_name="O'Brien <script>", extended_due_at=at),
+    ]  # fmt: skip
+    for shape in shapes:
+        request = rf.get("/tra-cuu/")
+        request.user = AnonymousUser()
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        with translation.override(language):
+            steps = resident_steps(shape)
+            expected = render_to_string("portal/status.html", {"d": shape, "steps": steps}, request)
+            assert pagecache.render_status(request, shape, steps).decode() == expected
+    assert isinstance(shapes[0], PublicStatus)
