@@ -57,9 +57,6 @@ class PublicStatus:
     procedure: SimpleNamespace  # .name
     commune: SimpleNamespace  # .name
     steps: list[Step]
-    # Every value the page shows, as read (the rows without the secret and the phone): two reads
-    # with the same version render the same page, so it keys the rendered-page cache (views.py).
-    version: tuple[object, ...] = ()
 
     @property
     def effective_due_at(self) -> dt.datetime | None:
@@ -134,7 +131,6 @@ def valid_phone_last4(phone_last4: str | None) -> str:
 
 def _status_from(rows: list[tuple[object, ...]]) -> PublicStatus:
     code, _, _, state, name, due, ext, items, pname, cname = rows[0][:10]
-    version = tuple((r[0], *r[3:]) for r in rows)
     return PublicStatus(
         code=str(code), state=str(state), applicant_name=str(name),
         due_at=_aware(due) if due else None, extended_due_at=_aware(ext) if ext else None,
@@ -142,7 +138,6 @@ def _status_from(rows: list[tuple[object, ...]]) -> PublicStatus:
         procedure=SimpleNamespace(name=pname), commune=SimpleNamespace(name=cname),
         steps=[Step(at=_aware(r[10]), action=str(r[11]), note=str(r[12] or ""), from_state=str(r[14] or ""))
                for r in rows if r[10] is not None],
-        version=version,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import declaration_item, dossier_create_draft
 from motcua.geo.models import Commune
 
-from . import pagecache
+from . import statuspage
 from .selectors import PublicStatus, draft_lookup, public_status, resident_lookup, resident_steps
 
 
@@ -54,13 +54,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
         except (NotFound, RateLimited, ValidationFailed) as exc:
             context["error"] = exc.message
             return render(request, "portal/lookup.html", context, status=exc.status)
-        if not (dossier.version and pagecache.cacheable(request)):
-            context.update(_status_context(dossier))
-            return render(request, "portal/status.html", context)
-        body = pagecache.page(
-            dossier.version, lambda: pagecache.render_status(request, dossier, resident_steps(dossier))
-        )
-        return HttpResponse(body)
+        if statuspage.applies(request):
+            return HttpResponse(statuspage.render_status(request, dossier, resident_steps(dossier)))
+        context.update(_status_context(dossier))
+        return render(request, "portal/status.html", context)
     return render(request, "portal/lookup.html", context)
 
 

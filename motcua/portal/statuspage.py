@@ -1,25 +1,19 @@
-"""The residents' status page, rendered once per process for each state of a dossier.
+"""The residents' status page written without the template engine (issue 7 §4).
 
-The status lookup is the most requested page and its template costs more CPU than the rest of the
-request (docs/performance.md, "Issue 7"). A page is kept here under the dossier's `version`: every
-value the page shows, read in the same statement that counts the client's attempt and checks the
-code's lockout (`selectors.resident_lookup`), plus the language and time zone it was rendered in.
-A step, a new due date or a renamed procedure changes the version, so the next lookup misses and
-renders the new state: no invalidation message between workers is needed and no page is ever
-stale. The limiter, the lockout and the second factor run on every lookup before the cache is
-consulted; the cache holds only the page's body, so the middleware still adds its headers (CSP,
-no-store, security headers) and gzip to each response.
-
-Only pages for anonymous residents without pending messages are kept (no session or messages
-cookie): a signed-in user's page carries the staff navigation and flash messages.
+The status lookup is the most requested page and its template cost more CPU than the rest of the
+view (docs/performance.md, "Issue 7"). For an anonymous resident with no pending messages (no
+session or messages cookie: a signed-in user's page carries the staff navigation and flash
+messages, and goes through the template), the page's layout (core/base.html through
+portal/_resident_base.html) is rendered once per process, language and time zone by the template
+itself, and only the dossier's part (portal/status.html's content block) is written here in
+Python. test_status_page_fast.py checks that both give the same bytes for every shape of the
+page. The limiter, the lockout and the second factor have run before (selectors.resident_lookup);
+the middleware adds its headers (CSP, no-store, security headers) and gzip as to any page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -32,44 +26,12 @@ from django.utils.html import escape
 if TYPE_CHECKING:
     from .selectors import PublicStatus, ResidentStep
 
-MAX_PAGES = 4096  # ~1.4 KB of page + its key each: a few MB per worker at most
 
-_pages: OrderedDict[Hashable, bytes] = OrderedDict()
-_lock = threading.Lock()
-
-
-def cacheable(request: HttpRequest) -> bool:
+def applies(request: HttpRequest) -> bool:
     """An anonymous resident's request that no message can be waiting for."""
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
-
-def page(version: tuple[object, ...], render: Callable[[], bytes]) -> bytes:
-    """The page for `version` in the active language and time zone: kept, or `render()`ed."""
-    key = (version, translation.get_language(), timezone.get_current_timezone_name())
-    with _lock:
-        body = _pages.get(key)
-        if body is not None:
-            _pages.move_to_end(key)
-            return body
-    body = render()
-    with _lock:
-        _pages[key] = body
-        while len(_pages) > MAX_PAGES:
-            _pages.popitem(last=False)
-    return body
-
-
-def clear() -> None:
-    with _lock:
-        _pages.clear()
-
-
-# ---- the page without the template engine ----------------------------------------------------
-# The status page's layout (core/base.html through portal/_resident_base.html) is the same for
-# every anonymous resident: it is rendered once per process, language and time zone by the
-# template itself, and only the dossier's part (portal/status.html's content block) is written
-# here. test_lookup_cache.py checks that the two give the same bytes for every kind of dossier.
 
 _MARK = "\x00MOTCUA-CODE\x00"
 _shells: dict[tuple[str, str], tuple[str, str]] = {}
@@ -100,7 +62,7 @@ def _date(value: dt.datetime, fmt: str) -> str:
 
 
 def render_status(request: HttpRequest, d: PublicStatus, steps: list[ResidentStep]) -> bytes:
-    """portal/status.html for an anonymous resident without messages (see `cacheable`)."""
+    """portal/status.html for an anonymous resident without messages (see `applies`)."""
     head, tail = _shell(request)
     code = escape(d.code) if d.code else ""
     out = [head.replace(_MARK, code or "trực tuyến", 1), '\n<section class="card">\n<h1>']
