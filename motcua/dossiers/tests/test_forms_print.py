@@ -100,6 +100,8 @@ def test_receipt_on_a5_motto_on_one_line_each_one_sheet_and_room_to_sign(page, l
         assert lines == 1, f"{testid} wraps"
         box = page.get_by_test_id(testid).bounding_box()
         assert box["height"] < 20
+    # The dossier code is what the resident reads out on the phone: never broken over two lines.
+    assert page.locator(".code-line").evaluate("e => e.getClientRects().length") == 1
     heights = page.locator(".sign-space").evaluate_all(
         "els => els.map(e => e.getBoundingClientRect().height)"
     )
