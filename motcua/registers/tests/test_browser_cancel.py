@@ -22,11 +22,6 @@ pytestmark = pytest.mark.browser
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def _scratch_registers_root(tmp_path, settings):
-    settings.REGISTERS_ROOT = tmp_path / "registers"
-
-
 def test_officer_cancels_a_stuck_merge(live_server, page, monkeypatch, axe_scan, axe_report):
     SHOTS.mkdir(parents=True, exist_ok=True)
     monkeypatch.setattr(merge_worker, "CHILD_ARGV", [sys.executable, "-c", "import time; time.sleep(600)"])

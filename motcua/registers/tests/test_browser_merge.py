@@ -70,11 +70,6 @@ def worker():
         w.stop()
 
 
-@pytest.fixture(autouse=True)
-def _scratch_registers_root(tmp_path, settings):
-    settings.REGISTERS_ROOT = tmp_path / "registers"
-
-
 def login(page, live_server, username):
     page.goto(f"{live_server.url}/dang-nhap/")
     page.get_by_label("Tên đăng nhập").fill(username)

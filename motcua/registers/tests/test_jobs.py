@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,28 +20,7 @@ from motcua.registers import selectors, services, storage, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewDecision, ReviewPair
 from motcua.testing import make_commune, make_user
 
-DATA = Path(__file__).parent / "data"
-
-
-def upload(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, (DATA / name).read_bytes(), content_type="text/csv")
-
-
-@pytest.fixture(autouse=True)
-def _scratch_registers_root(tmp_path, settings):
-    settings.REGISTERS_ROOT = tmp_path / "registers"
-    yield
-    shutil.rmtree(tmp_path / "registers", ignore_errors=True)
-
-
-@pytest.fixture
-def ward(db):
-    return make_commune()
-
-
-@pytest.fixture
-def officer(ward):
-    return make_user(ward, Role.DATA_OFFICER, "dulieu")
+from .files import DATA, upload
 
 
 def persons_of(job: MergeJob) -> dict[str, str]:

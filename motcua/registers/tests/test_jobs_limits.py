@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import sys
 import threading
 import time
@@ -25,30 +24,10 @@ from motcua.registers import services, storage, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewPair
 from motcua.testing import make_commune, make_user
 
-DATA = Path(__file__).parent / "data"
+from .files import upload
+
 # A child that never answers: what a run stuck inside a library looks like from the parent.
 HANGING_CHILD = [sys.executable, "-c", "import time; time.sleep(600)"]
-
-
-def upload(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, (DATA / name).read_bytes(), content_type="text/csv")
-
-
-@pytest.fixture(autouse=True)
-def _scratch_registers_root(tmp_path, settings):
-    settings.REGISTERS_ROOT = tmp_path / "registers"
-    yield
-    shutil.rmtree(tmp_path / "registers", ignore_errors=True)
-
-
-@pytest.fixture
-def ward(db):
-    return make_commune()
-
-
-@pytest.fixture
-def officer(ward):
-    return make_user(ward, Role.DATA_OFFICER, "dulieu")
 
 
 def _children_of_this_process() -> set[int]:
