@@ -17,29 +17,13 @@ from motcua.dossiers.services import Applicant, dossier_create_draft
 from motcua.org import selectors, services
 from motcua.org.models import ApiToken, CommuneProfile, Department, DepartmentKind, Role, User
 from motcua.org.services import StaffInput
-from motcua.testing import land_procedure, make_commune, make_staff, make_user
+from motcua.testing import land_procedure, make_commune, make_user
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 OLD_PASSWORD = "matkhau-thu-nghiem"  # make_user's
 GOOD_PASSWORD = "Hoa-sen-no-mua-he-7"
-
-
-@pytest.fixture
-def ward():
-    return make_commune()
-
-
-@pytest.fixture
-def staff(ward):
-    return make_staff(ward)
-
-
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff["admin"])
-    return client
 
 
 @pytest.fixture

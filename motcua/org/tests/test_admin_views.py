@@ -17,22 +17,6 @@ GOOD_PASSWORD = "Hoa-sen-no-mua-he-7"
 
 
 @pytest.fixture
-def ward():
-    return make_commune()
-
-
-@pytest.fixture
-def staff(ward):
-    return make_staff(ward)
-
-
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff["admin"])
-    return client
-
-
-@pytest.fixture
 def other():
     commune = make_commune(20305, "Phường An Khê", "H48.20305")
     return {"commune": commune, **make_staff(commune, prefix="ak_")}
