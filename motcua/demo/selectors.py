@@ -60,7 +60,7 @@ def demo_logins() -> list[DemoLogin]:
             DemoLogin(
                 username=s.username,
                 full_name=s.full_name,
-                role=Role(s.role).label + (" (toàn hệ thống)" if s.superuser else ""),
+                role="Quản trị cài đặt" if s.superuser else Role(s.role).label,
                 position=s.position,
                 screen=screen,
                 # As account_views.start_page: the installation admin lands on the catalogue.

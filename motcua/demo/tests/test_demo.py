@@ -80,6 +80,7 @@ def test_second_run_changes_nothing(load_seconds):
 
 def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds, settings):
     settings.DEBUG = True
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8765"  # what tools/run passes for MOTCUA_BIND
     before = _row_counts()
     out = io.StringIO()
     call_command("demo", stdout=out)
@@ -87,7 +88,8 @@ def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds,
     assert _row_counts() == before
     assert "không thay đổi gì" in text
     assert W.PASSWORD in text
-    assert "http://127.0.0.1:8000/" in text
+    assert "http://127.0.0.1:8765/dang-nhap/" in text and "8000" not in text
+    assert "Quản trị cài đặt" in text
     for username in (
         "motcua1",
         "tuphap1",

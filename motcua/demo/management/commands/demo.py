@@ -15,8 +15,6 @@ from motcua.demo import ward
 from motcua.demo.selectors import demo_foreign_data, demo_logins, demo_summary
 from motcua.demo.services import demo_load
 
-URL = "http://127.0.0.1:8000/"
-
 
 class Command(BaseCommand):
     help = "Nạp phường mẫu (Phường Thanh Khê, Đà Nẵng) với cán bộ và khoảng 300 hồ sơ; chạy lại không thay đổi gì."
@@ -81,7 +79,8 @@ class Command(BaseCommand):
     def _logins(self) -> None:
         out = self.stdout
         logins = demo_logins()
-        login_url = URL.rstrip("/") + reverse("core:login")
+        url = settings.MOTCUA_PUBLIC_URL.rstrip("/") + "/"
+        login_url = url.rstrip("/") + reverse("core:login")
         out.write(f"\nĐăng nhập tại {login_url} — mật khẩu mẫu cho mọi tài khoản: {ward.PASSWORD}")
         out.write(f"  {'tên đăng nhập':<13} {'vai trò':<20} {'họ và tên':<22} màn hình")
         for x in logins:
@@ -94,4 +93,4 @@ class Command(BaseCommand):
         out.write("  Các tài khoản khác, cùng mật khẩu:")
         for role, usernames in others.items():
             out.write(f"    {role}: {', '.join(usernames)}")
-        out.write(f"\nMở {URL}")
+        out.write(f"\nMở {url}")
