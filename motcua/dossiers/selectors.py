@@ -208,7 +208,17 @@ def overview_for(*, user: User, now: dt.datetime, commune_code: int | None = Non
     """Every overdue and soon-due dossier of one commune, its backlog per department and per
     officer, and this month's on-time rate. Overdue is computed from the deadlines at `now`."""
     communes = overview_communes_for(user)
-    commune = (communes.filter(pk=commune_code) if commune_code is not None else communes).first()
+    if commune_code is not None:
+        commune = communes.filter(pk=commune_code).first()
+    else:
+        # A province officer first sees where work piles up: the commune with the most open
+        # dossiers (of the province's ~100), not the first name in the alphabet.
+        open_work = Q(dossiers__state__in=BACKLOG_STATES, dossiers__finished_at__isnull=True)
+        commune = (
+            communes.annotate(open_work=Count("dossiers", filter=open_work))
+            .order_by("-open_work", "name", "code")
+            .first()
+        )
     if commune is None:
         raise NotFound("Không tìm thấy xã/phường.")
     calendar = calendar_for_province(commune.province_id)
