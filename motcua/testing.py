@@ -6,6 +6,7 @@ from motcua.catalog.models import ChecklistItem, FormField, OnlineLevel, Procedu
 from motcua.core.text import fold
 from motcua.geo.models import Commune, Province
 from motcua.org.models import Department, DepartmentKind, Role, User
+from motcua.queueing.models import Counter, ServiceGroup
 
 
 def make_commune(code: int = 20209, name: str = "Phường Thanh Khê", agency: str = "H48.20209") -> Commune:
@@ -91,3 +92,21 @@ def land_procedure() -> Procedure:
         kind=DepartmentKind.ECONOMIC,
         checklist=("Đơn đăng ký đất đai (Mẫu 04/ĐK)", "Giấy tờ về quyền sử dụng đất"),
     )
+
+
+QUEUE_GROUPS = {"A": "Hộ tịch", "B": "Đất đai - Xây dựng", "C": "Chứng thực", "D": "Lao động - Xã hội"}
+
+
+def make_service_groups(commune: Commune) -> dict[str, ServiceGroup]:
+    """The service groups of a center, by letter (A–D)."""
+    return {
+        letter: ServiceGroup.objects.get_or_create(commune=commune, letter=letter, defaults={"name": name})[0]
+        for letter, name in QUEUE_GROUPS.items()
+    }
+
+
+def make_counter(commune: Commune, number: int, letters: str, officer: User | None = None) -> Counter:
+    """Counter `number` of the center, serving the groups whose letters are given."""
+    counter = Counter.objects.create(commune=commune, number=number, name=f"Quầy {number}", officer=officer)
+    counter.groups.set(ServiceGroup.objects.filter(commune=commune, letter__in=list(letters)))
+    return counter

@@ -26,10 +26,12 @@ def _register_routers() -> None:
     from motcua.catalog.api import router as catalog_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.portal.api import router as portal_router
+    from motcua.queueing.api import router as queueing_router
 
     api.add_router("/procedures", catalog_router)
     api.add_router("/dossiers", dossiers_router)
     api.add_router("/public", portal_router)
+    api.add_router("/queue", queueing_router)
 
 
 _register_routers()

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.portal",
     "motcua.registers",
+    "motcua.queueing",
     "motcua.demo",
 ]
 
@@ -258,3 +259,11 @@ MOTCUA_REGISTER_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("MOTCUA_REGISTER_MAX_UNCOMPRESSED_BYTES", str(512 * 1024 * 1024))
 )
 MOTCUA_MERGE_TIME_LIMIT_SECONDS = int(os.environ.get("MOTCUA_MERGE_TIME_LIMIT_SECONDS", "3600"))
+
+# ---- The hall's queue (issue 8) ----
+# Anonymous ticket requests per client address: a phone holds a few live tickets, but the
+# hall's own Wi-Fi puts many phones behind one address, hence a generous window.
+MOTCUA_TICKET_RATE = os.environ.get("MOTCUA_TICKET_RATE", "30/600")  # tickets / seconds per client
+# The average service time used by the placeholder wait estimate (position × this) until the
+# estimator of motcua/queueing/estimate.py replaces it.
+MOTCUA_QUEUE_AVG_SERVICE_SECONDS = int(os.environ.get("MOTCUA_QUEUE_AVG_SERVICE_SECONDS", "300"))

@@ -238,7 +238,7 @@ def world(transactional_db, settings, tmp_path) -> dict[str, Any]:
     """Commune A of the tenant walk, committed (each request autocommits, as in production: on
     PostgreSQL one refused statement would otherwise abort the test's transaction)."""
     # The limiters stay out of the way: a 429 would hide what a field does behind it.
-    settings.MOTCUA_LOOKUP_RATE = settings.MOTCUA_SUBMIT_RATE = "1000000/60"
+    settings.MOTCUA_LOOKUP_RATE = settings.MOTCUA_SUBMIT_RATE = settings.MOTCUA_TICKET_RATE = "1000000/60"
     settings.MOTCUA_LOOKUP_CODE_FAILURES = settings.AXES_FAILURE_LIMIT = 1_000_000
     settings.MOTCUA_LOGIN_CLIENT_FAILURE_LIMIT = 1_000_000
     return build_world(settings, tmp_path)
@@ -324,6 +324,9 @@ def _known(w: dict[str, Any]) -> dict[str, Any]:
         "code": w["land"].code,
         "phone": "0905999888",
         "name": "Lê Thị Hoa",
+        "center": str(w["commune"].code),
+        "group": "A",
+        "secret": w["tickets"][0].secret,
     }
 
 
@@ -400,6 +403,8 @@ def test_every_api_field_takes_nul_long_and_odd_values_without_a_server_error(wo
         "code": world["land"].code,
         "action": "transfer",
         "import_id": world["catalogue_import"].pk,
+        "counter_id": world["counter"].pk,
+        "ticket_id": world["tickets"][0].pk,
     }
     failures: list[str] = []
     counter = [0]

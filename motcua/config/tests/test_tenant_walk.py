@@ -35,8 +35,18 @@ from motcua.dossiers.services import Applicant, dossier_attach_documents, dossie
 from motcua.dossiers.workflow import dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import ApiToken, DepartmentKind, Role, User
+from motcua.queueing.models import Counter, Ticket
+from motcua.queueing.services import counter_call_next, ticket_issue
 from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
-from motcua.testing import land_procedure, make_commune, make_procedure, make_staff, make_user
+from motcua.testing import (
+    land_procedure,
+    make_commune,
+    make_counter,
+    make_procedure,
+    make_service_groups,
+    make_staff,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -227,6 +237,11 @@ class ApiPublic:
     reason: str
 
 
+def _counter_calls(w: World) -> list[Call]:
+    """A's counter with A's tickets (the called one and the waiting one)."""
+    return [Call(path={"counter_id": w["counter"].pk}, body={"ticket": t.pk}) for t in w["tickets"]]
+
+
 def _action_body() -> dict[str, Any]:
     return {"reason": "x", "items": ["x"], "result_summary": "x"}
 
@@ -278,6 +293,22 @@ ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
     "GET /api/public/lookup": ApiPublic(
         "residents' lookup: answers only with the code and the phone's last digits"
     ),
+    # the hall's queue
+    "POST /api/queue/tickets": ApiOwn(
+        "taking a number is anonymous on purpose (limited per client): a new ticket of the center named",
+        lambda w: [Call(body={"center": str(w["commune"].code), "group": "A", "priority": False})],
+    ),
+    "GET /api/queue/tickets/{ticket_id}": ApiScoped(
+        lambda w: [
+            Call(path={"ticket_id": t.pk}, query=q)
+            for t in w["tickets"]
+            for q in ({}, {"secret": "0" * 22}, {"secret": t.secret[:-1]})
+        ]
+    ),
+    **{
+        f"POST /api/queue/counters/{{counter_id}}/{step}": ApiScoped(_counter_calls)
+        for step in ("call-next", "recall", "no-show", "finish")
+    },
 }
 
 
@@ -408,6 +439,13 @@ def build_world(settings: Any, tmp_path: Any) -> World:
         job=job, rank=1, record_id_l="a:1", record_id_r="b:1", match_probability=0.5, match_weight=0.0,
         same_person=False, left=person, right=person | {"raw": person["raw"] | {"source": "b", "record_id": "b:1"}},
     )  # fmt: skip
+    # The hall's queue: quầy 1 (groups A, B) with the counter officer; one ticket called there,
+    # one waiting.
+    make_service_groups(commune)
+    counter = make_counter(commune, 1, "AB", officer=staff["counter"])
+    tickets = [ticket_issue(commune=commune, group_letter="A", priority=False, now=now) for _ in range(2)]
+    called = counter_call_next(actor=staff["counter"], counter=counter, now=now)
+    assert called is not None and called.pk == tickets[0].pk
     catalogue_import = CatalogueImport.objects.create(
         source=CatalogueImport.Source.WEB, actor_label="quantri", filename="danh-muc-bi-mat.xlsx",
         file_sha256="0" * 64, rows=[], base_fingerprint="0" * 64, previewed_at=now,
@@ -423,8 +461,11 @@ def build_world(settings: Any, tmp_path: Any) -> World:
         "draft": draft,
         "job": job,
         "pair": pair,
+        "counter": counter,
+        "tickets": tickets,
         "secrets": [SECRET_NAME, SECRET_JOB, SECRET_PERSON, "so-ho-khau-bi-mat", "danh-muc-bi-mat"]
-        + [d.code for d in dossiers if d.code],
+        + [d.code for d in dossiers if d.code]
+        + [t.secret for t in tickets],
     }
 
 
@@ -469,6 +510,12 @@ def _state(w: World) -> dict[str, Any]:
         "catalogue_import": CatalogueImport.objects.filter(pk=w["catalogue_import"].pk)
         .values_list("status")
         .get(),
+        "tickets": list(
+            Ticket.objects.filter(pk__in=[t.pk for t in w["tickets"]])
+            .order_by("pk")
+            .values_list("pk", "state", "counter_id", "recalls", "queue_group_id")
+        ),
+        "counter_officer": Counter.objects.filter(pk=w["counter"].pk).values_list("officer_id").get(),
     }
 
 

@@ -1,0 +1,174 @@
+"""The queue's API (issue 8): residents take a number anonymously; counter officers call with
+their bearer token. The paths and fields are the issue's contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from motcua.core import clock
+from motcua.core.ratelimit import client_key, hit
+from motcua.dossiers.schemas import ErrorOut
+from motcua.org.models import User
+
+from .models import Ticket
+from .selectors import (
+    center_by_code,
+    counter_get_for,
+    estimated_wait_s,
+    ticket_get_for,
+    ticket_position,
+    ticket_public,
+)
+from .services import counter_call_next, ticket_finish, ticket_issue, ticket_no_show, ticket_recall
+
+router = Router(tags=["Xếp hàng"])
+
+_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class TicketIn(Schema):
+    # Checked by the services (a bad value is a 422 in the API's one error shape, in Vietnamese).
+    center: str = Field(description="Mã xã, phường của trung tâm, ví dụ 20209")
+    group: str = Field(description="Chữ cái của nhóm dịch vụ, ví dụ B")
+    priority: bool = Field(
+        False, description="Người cao tuổi, người khuyết tật, phụ nữ mang thai, có con nhỏ"
+    )
+
+
+class TicketOut(Schema):
+    id: int
+    number: str = Field(description="Số thứ tự, ví dụ B012")
+    state: str
+    state_label: str
+    group: str
+    priority: bool
+    position: int | None = Field(description="Vị trí trong hàng của nhóm (1: số được gọi tiếp theo)")
+    estimated_wait_s: int | None = Field(description="Thời gian chờ ước tính, giây")
+    counter: int | None = Field(description="Số quầy đã gọi số này")
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    status_url: str = Field(description="Đường dẫn theo dõi số (có mã bí mật)")
+
+
+class StaffTicketOut(Schema):
+    id: int
+    number: str
+    state: str
+    state_label: str
+    group: str
+    priority: bool
+    recalls: int
+    counter: int | None
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    served_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class TicketStatusQuery(Schema):
+    secret: str = Field("", description="Mã bí mật trong đường dẫn theo dõi số")
+
+
+class TicketRef(Schema):
+    ticket: int = Field(description="Mã (id) của số thứ tự")
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def _status_url(t: Ticket) -> str:
+    # The API's status for now; the phone's ticket page (a later slice) will take its place.
+    return f"{settings.MOTCUA_PUBLIC_URL}/api/queue/tickets/{t.pk}?secret={t.secret}"
+
+
+def _public(t: Ticket) -> dict[str, Any]:
+    position = ticket_position(t)
+    return {
+        "id": t.pk, "number": t.number, "state": t.state, "state_label": t.get_state_display(),
+        "group": t.queue_group.letter, "priority": t.priority, "position": position,
+        # A placeholder (position × MOTCUA_QUEUE_AVG_SERVICE_SECONDS) until estimate.py lands.
+        "estimated_wait_s": estimated_wait_s(position),
+        "counter": t.counter.number if t.counter_id and t.counter else None,
+        "issued_at": _local(t.issued_at), "called_at": _local(t.called_at), "status_url": _status_url(t),
+    }  # fmt: skip
+
+
+def _staff(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.pk, "number": t.number, "state": t.state, "state_label": t.get_state_display(),
+        "group": t.queue_group.letter, "priority": t.priority, "recalls": t.recalls,
+        "counter": t.counter.number if t.counter_id and t.counter else None,
+        "issued_at": _local(t.issued_at), "called_at": _local(t.called_at),
+        "served_at": _local(t.served_at), "finished_at": _local(t.finished_at),
+    }  # fmt: skip
+
+
+@router.post("/tickets", auth=None, response={201: TicketOut, **_ERRORS, 429: ErrorOut}, summary="Lấy số thứ tự",
+             description="Không cần tài khoản; giới hạn số lần lấy số theo địa chỉ (MOTCUA_TICKET_RATE).")  # fmt: skip
+def issue_ticket(request: HttpRequest, payload: TicketIn) -> Status:
+    now = clock.now()
+    hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
+    commune = center_by_code(payload.center)
+    ticket = ticket_issue(commune=commune, group_letter=payload.group, priority=payload.priority, now=now)
+    return Status(201, _public(ticket))
+
+
+@router.get("/tickets/{int:ticket_id}", auth=None, response={200: TicketOut, 404: ErrorOut, 422: ErrorOut},
+            summary="Trạng thái một số thứ tự",
+            description="Cần mã bí mật của đường dẫn theo dõi số (mã số dễ đoán).")  # fmt: skip
+def ticket_status(request: HttpRequest, ticket_id: int, params: Query[TicketStatusQuery]) -> dict[str, Any]:
+    return _public(ticket_public(pk=ticket_id, secret=params.secret))
+
+
+@router.post("/counters/{int:counter_id}/call-next", response={200: StaffTicketOut, 204: None, **_ERRORS},
+             summary="Gọi số tiếp theo", description="204 khi không còn ai chờ.")  # fmt: skip
+def call_next(request: HttpRequest, counter_id: int) -> Any:
+    user = _user(request)
+    counter = counter_get_for(user=user, pk=counter_id)
+    ticket = counter_call_next(actor=user, counter=counter, now=clock.now())
+    if ticket is None:
+        return Status(204, None)
+    return _staff(ticket)
+
+
+@router.post(
+    "/counters/{int:counter_id}/recall", response={200: StaffTicketOut, **_ERRORS}, summary="Gọi lại"
+)
+def recall(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
+    user = _user(request)
+    counter = counter_get_for(user=user, pk=counter_id)
+    ticket = ticket_get_for(user=user, pk=payload.ticket)
+    return _staff(ticket_recall(actor=user, counter=counter, ticket=ticket, now=clock.now()))
+
+
+@router.post(
+    "/counters/{int:counter_id}/no-show", response={200: StaffTicketOut, **_ERRORS}, summary="Vắng mặt"
+)
+def no_show(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
+    user = _user(request)
+    counter = counter_get_for(user=user, pk=counter_id)
+    ticket = ticket_get_for(user=user, pk=payload.ticket)
+    return _staff(ticket_no_show(actor=user, counter=counter, ticket=ticket, now=clock.now()))
+
+
+@router.post(
+    "/counters/{int:counter_id}/finish", response={200: StaffTicketOut, **_ERRORS}, summary="Hoàn thành"
+)
+def finish(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
+    user = _user(request)
+    counter = counter_get_for(user=user, pk=counter_id)
+    ticket = ticket_get_for(user=user, pk=payload.ticket)
+    return _staff(ticket_finish(actor=user, counter=counter, ticket=ticket, now=clock.now()))

@@ -1,0 +1,199 @@
+"""A ticket's life as data, and the one function that applies a step of it.
+
+Every change of a ticket — call, recall, no-show, start, finish, transfer, left — goes through
+`apply_locked` (or `ticket_apply`, which locks the row first), which
+1. checks the step exists from the ticket's current state (the table below);
+2. checks the actor: an active counter officer of the ticket's commune, at a counter of that
+   commune that serves the ticket's group, where nobody else sits, and — after the call — the
+   counter the ticket was called to;
+3. runs the step's effect and writes exactly one `TicketEvent` (who, which counter, when).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+
+from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
+from motcua.org.models import Role, User
+
+from .models import Counter, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
+
+S = TicketState
+
+
+class Action(StrEnum):
+    CALL = "call"
+    RECALL = "recall"
+    NO_SHOW = "no_show"
+    START = "start"
+    FINISH = "finish"
+    TRANSFER = "transfer"
+    LEAVE = "leave"
+
+
+@dataclass
+class Context:
+    ticket: Ticket
+    actor: User
+    counter: Counter
+    now: dt.datetime
+    data: dict[str, Any]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    event: str
+    effect: Callable[[Context], None] | None = field(default=None, compare=False)
+
+
+def _call(ctx: Context) -> None:
+    t = ctx.ticket
+    t.counter = ctx.counter
+    t.called_at = ctx.now
+    t.recalls = 0
+
+
+def _recall(ctx: Context) -> None:
+    ctx.ticket.recalls += 1
+    ctx.note = f"Lần gọi lại thứ {ctx.ticket.recalls}"
+
+
+def _start(ctx: Context) -> None:
+    ctx.ticket.served_at = ctx.now
+
+
+def _finish(ctx: Context) -> None:
+    t = ctx.ticket
+    t.served_at = t.served_at or ctx.now
+    t.finished_at = ctx.now
+
+
+def _close(ctx: Context) -> None:
+    ctx.ticket.finished_at = ctx.now
+
+
+def _transfer(ctx: Context) -> None:
+    t = ctx.ticket
+    to_group = ctx.data.get("to_group")
+    if not isinstance(to_group, ServiceGroup) or to_group.commune_id != t.commune_id or not to_group.active:
+        raise ValidationFailed("Nhóm dịch vụ chuyển đến không tồn tại hoặc đang tạm ngừng.", code="bad_group")
+    if to_group.pk == t.queue_group_id:
+        raise ValidationFailed("Số này đang ở đúng nhóm dịch vụ đó.", code="same_group")
+    ctx.note = f"{t.queue_group.letter} → {to_group.letter}"
+    # Back in line in the new group, in its order of issue: the resident has already waited.
+    t.queue_group = to_group
+    t.counter = None
+    t.called_at = None
+    t.served_at = None
+    t.recalls = 0
+
+
+A = Action
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        Transition(A.CALL, "Gọi số", (S.WAITING,), S.CALLED, EventKind.CALLED, _call),
+        Transition(A.RECALL, "Gọi lại", (S.CALLED,), S.CALLED, EventKind.RECALLED, _recall),
+        Transition(A.NO_SHOW, "Vắng mặt", (S.CALLED,), S.NO_SHOW, EventKind.NO_SHOW, _close),
+        Transition(A.START, "Bắt đầu phục vụ", (S.CALLED,), S.SERVING, EventKind.STARTED, _start),
+        Transition(A.FINISH, "Hoàn thành", (S.CALLED, S.SERVING), S.DONE, EventKind.FINISHED, _finish),
+        Transition(
+            A.TRANSFER, "Chuyển nhóm", (S.CALLED, S.SERVING), S.WAITING, EventKind.TRANSFERRED, _transfer
+        ),
+        Transition(A.LEAVE, "Công dân rời đi", (S.WAITING, S.CALLED), S.LEFT, EventKind.LEFT, _close),
+    )
+}
+
+
+def check_officer(*, actor: User, counter: Counter) -> None:
+    """The actor may work at this counter: an active counter officer of its commune, and the
+    counter is open and free or theirs. Raises NotAllowed / Conflict."""
+    if (
+        not actor.is_active
+        or actor.commune_id != counter.commune_id
+        or not actor.has_role(Role.COUNTER_OFFICER)
+    ):
+        raise NotAllowed("Bạn không có quyền làm việc tại quầy này.")
+    if not counter.active:
+        raise Conflict(f"Quầy số {counter.number} đang đóng.", code="counter_closed")
+    if counter.officer_id is not None and counter.officer_id != actor.pk:
+        raise NotAllowed(f"Quầy số {counter.number} đang do cán bộ khác phụ trách.", code="counter_taken")
+
+
+def serves(counter: Counter, group_id: int) -> bool:
+    return counter.groups.filter(pk=group_id).exists()
+
+
+def apply_locked(
+    *,
+    ticket: Ticket,
+    action: Action | str,
+    actor: User,
+    counter: Counter,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> Ticket:
+    """Apply `action` to `ticket`, whose row the caller has locked in its open transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("apply_locked must run inside the transaction that locked the ticket")
+    try:
+        t = TRANSITIONS[Action(action)]
+    except ValueError:
+        raise ValidationFailed(f"Thao tác không tồn tại: {action}.", code="unknown_action") from None
+    if ticket.commune_id != counter.commune_id:
+        raise NotAllowed("Số này không thuộc trung tâm của quầy.")
+    check_officer(actor=actor, counter=counter)
+    if not serves(counter, ticket.queue_group_id):
+        raise ValidationFailed(
+            f"Quầy số {counter.number} không phục vụ nhóm {ticket.queue_group.letter}.",
+            code="group_not_served",
+        )
+    if ticket.state not in t.sources:
+        raise Conflict(
+            f"Không thể «{t.label}» số {ticket.number} khi đang ở trạng thái «{ticket.get_state_display()}».",
+            code="invalid_transition",
+        )
+    if t.action != Action.CALL and ticket.counter_id != counter.pk:
+        raise Conflict(
+            f"Số {ticket.number} không được gọi tới quầy số {counter.number}.", code="other_counter"
+        )
+    ctx = Context(ticket=ticket, actor=actor, counter=counter, now=now, data=data or {})
+    if t.effect is not None:
+        t.effect(ctx)
+    ticket.state = t.target
+    ticket.save()
+    TicketEvent.objects.create(
+        ticket=ticket, kind=t.event, at=now, officer=actor, counter=counter, note=ctx.note
+    )
+    return ticket
+
+
+def ticket_apply(
+    *,
+    ticket: Ticket,
+    action: Action | str,
+    actor: User,
+    counter: Counter,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> Ticket:
+    """Lock the ticket's row and apply `action` atomically; returns the ticket as saved.
+    Raises NotAllowed, Conflict or ValidationFailed — and then changes nothing."""
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("group", "queue_group")
+            .get(pk=ticket.pk)
+        )
+        return apply_locked(ticket=locked, action=action, actor=actor, counter=counter, now=now, data=data)
