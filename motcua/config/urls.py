@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include((core_urls.urlpatterns + account_urls.urlpatterns, "core"))),
     path("", include("motcua.portal.urls")),
     path("thu-tuc/", include("motcua.catalog.urls")),
+    path("lay-so/", include("motcua.queueing.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),
     path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
     path("quan-tri/", include("motcua.org.urls")),

@@ -33,6 +33,7 @@ class DomainErrorMiddleware:
 # Resident pages that show a dossier's personal data (names, steps, dates): never kept by a browser
 # or a proxy cache, like every page an officer sees.
 _PRIVATE_PUBLIC_PAGES = {"portal:lookup", "portal:status", "portal:online_submit", "portal:online_done"}
+_PRIVATE_PUBLIC_PAGES |= {"queueing:take", "queueing:ticket"}  # the queue's phone pages (issue 8)
 
 
 class NoStoreMiddleware:

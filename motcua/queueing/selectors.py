@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.geo.models import Commune
 from motcua.org.models import User
 
-from .models import Counter, Ticket, TicketState
+from .models import Counter, ServiceGroup, Ticket, TicketState
 
 _NO_TICKET = "Không tìm thấy số thứ tự."
 _MAX_ID = 2**31 - 1
@@ -85,3 +86,14 @@ def estimated_wait_s(position: int | None) -> int | None:
     if position is None:
         return None
     return position * int(settings.MOTCUA_QUEUE_AVG_SERVICE_SECONDS)
+
+
+def groups_with_waiting(*, commune: Commune, day: dt.date) -> list[ServiceGroup]:
+    """The center's active groups, each with `waiting`: how many of the day's tickets wait in its
+    line now."""
+    waiting = Count(
+        "queued_tickets", filter=Q(queued_tickets__day=day, queued_tickets__state=TicketState.WAITING)
+    )
+    return list(
+        ServiceGroup.objects.filter(commune=commune, active=True).annotate(waiting=waiting).order_by("letter")
+    )

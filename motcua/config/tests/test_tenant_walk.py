@@ -139,6 +139,17 @@ URLS: dict[str, Scoped | Own | Public] = {
         "residents' online submission (creates a draft in the commune chosen)",
         lambda w: [{"code": w["birth"].code}],
     ),
+    # the hall's queue: the residents' phone pages
+    "queueing:take": Own(
+        "public on purpose: the page a center's QR poster opens; taking a number is anonymous "
+        "(limited per client), shows the center's groups and waiting counts, never a ticket",
+        lambda w: [{"code": str(w["commune"].code)}],
+    ),
+    "queueing:ticket": Scoped(
+        lambda w: [
+            {"pk": t.pk, "secret": s} for t in w["tickets"] for s in ("0" * 22, t.secret[:-1], t.secret + "x")
+        ]
+    ),
     # catalogue (installation-wide)
     "catalog:list": Own("the public catalogue"),
     "catalog:detail": Own("a procedure of the shared catalogue", lambda w: [{"code": w["land"].code}]),

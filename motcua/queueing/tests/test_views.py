@@ -1,0 +1,127 @@
+"""The resident's phone pages: taking a number from the QR poster's page, and the ticket."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from motcua.core import clock
+from motcua.queueing.models import Ticket, TicketState
+from motcua.queueing.services import counter_call_next, ticket_issue
+from motcua.queueing.views import state_words
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def pinned(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+def _take(client, ward, letter):
+    return client.post(reverse("queueing:take", args=[ward.code]), {"group": letter})
+
+
+def test_the_qr_page_lists_the_groups_with_who_waits(client, ward, groups):
+    ticket_issue(commune=ward, group_letter="B", priority=False, now=NOW)
+    groups["D"].active = False
+    groups["D"].save()
+    resp = client.get(reverse("queueing:take", args=[ward.code]))
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "Phường Thanh Khê" in html
+    assert 'value="B"' in html and "Đất đai - Xây dựng" in html and "1 người đang chờ" in html
+    assert 'value="D"' not in html, "an inactive group offers no button"
+    assert "csrfmiddlewaretoken" in html and "<script" not in html
+    assert "no-store" in resp["Cache-Control"]
+
+
+def test_taking_a_number_from_the_page_shows_the_ticket(ward, groups):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("queueing:take", args=[ward.code]))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token
+    assert _take(client, ward, "B").status_code == 403, "no CSRF token, no number"
+    resp = client.post(
+        reverse("queueing:take", args=[ward.code]), {"group": "B", "csrfmiddlewaretoken": token.group(1)}
+    )
+    t = Ticket.objects.get()
+    assert (t.number, t.state, t.priority) == ("B001", TicketState.WAITING, False)
+    assert resp.status_code == 302 and resp["Location"] == reverse("queueing:ticket", args=[t.pk, t.secret])
+    ticket = client.get(resp["Location"])
+    html = ticket.content.decode()
+    assert ticket.status_code == 200 and "no-store" in ticket["Cache-Control"]
+    assert "B001" in html and "Đất đai - Xây dựng" in html and "Đang chờ" in html
+    assert "Bạn là người tiếp theo" in html and "khoảng 5 phút" in html  # 1 × 300 s
+    assert "<script" not in html
+
+
+def test_the_place_in_line_and_the_wait(client, ward, groups):
+    for _ in range(3):
+        ticket_issue(commune=ward, group_letter="A", priority=False, now=NOW)
+    t = ticket_issue(commune=ward, group_letter="A", priority=False, now=NOW)
+    html = client.get(reverse("queueing:ticket", args=[t.pk, t.secret])).content.decode()
+    assert "Còn 3 người trước bạn" in html and "khoảng 20 phút" in html
+
+
+def test_the_ticket_page_refreshes_itself_while_live(client, ward, groups):
+    t = ticket_issue(commune=ward, group_letter="A", priority=False, now=NOW)
+    url = reverse("queueing:ticket", args=[t.pk, t.secret])
+    assert '<meta http-equiv="refresh" content="10">' in client.get(url).content.decode()
+    off = client.get(url, {"tu_dong": "0"}).content.decode()
+    assert 'http-equiv="refresh"' not in off and "Bật tự cập nhật" in off, "the resident may turn it off"
+    Ticket.objects.filter(pk=t.pk).update(state=TicketState.DONE)
+    html = client.get(url).content.decode()
+    assert "Đã xong" in html and 'http-equiv="refresh"' not in html, "a finished ticket stops reloading"
+
+
+def test_the_called_ticket_names_the_counter(client, ward, groups, staff, counter1):
+    t = ticket_issue(commune=ward, group_letter="B", priority=False, now=NOW)
+    assert counter_call_next(actor=staff["counter"], counter=counter1, now=NOW) == t
+    html = client.get(reverse("queueing:ticket", args=[t.pk, t.secret])).content.decode()
+    assert "Mời bạn đến quầy số 1" in html and "queue-called" in html
+    assert "Vị trí trong hàng" not in html
+
+
+def test_state_words():
+    t = Ticket(state=TicketState.NO_SHOW)
+    assert state_words(t).startswith("Đã qua lượt")
+    assert state_words(Ticket(state=TicketState.LEFT)) == "Đã rời hàng"
+
+
+def test_the_same_rate_limit_as_the_api(client, ward, groups, settings):
+    settings.MOTCUA_TICKET_RATE = "2/600"
+    assert _take(client, ward, "A").status_code == 302
+    api = client.post(
+        "/api/queue/tickets", {"center": str(ward.code), "group": "A"}, content_type="application/json"
+    )
+    assert api.status_code == 201, "the page and the API count on one counter per client"
+    resp = _take(client, ward, "A")
+    assert resp.status_code == 429 and "quá nhiều lần" in resp.content.decode()
+    assert Ticket.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "letter"),
+    [("99999", "A"), ("abc", "A"), ("20209", "Z"), ("20209", "D"), ("20209", ""), ("20209", "A\x00")],
+)
+def test_a_bad_center_or_group_is_a_vietnamese_404(client, ward, groups, code, letter):
+    groups["D"].active = False
+    groups["D"].save()
+    resp = client.post(reverse("queueing:take", args=[code]), {"group": letter})
+    assert resp.status_code == 404 and "Không tìm thấy" in resp.content.decode()
+    assert not Ticket.objects.exists()
+    if letter == "A":
+        assert client.get(reverse("queueing:take", args=[code])).status_code == 404
+
+
+def test_a_wrong_secret_is_404_and_shows_no_number(client, ward, groups):
+    t = ticket_issue(commune=ward, group_letter="C", priority=False, now=NOW)
+    for secret in ("0" * 22, t.secret[:-1], t.secret + "x", "x" * 200):
+        resp = client.get(reverse("queueing:ticket", args=[t.pk, secret]))
+        assert resp.status_code == 404 and "C001" not in resp.content.decode()
+        assert "Không tìm thấy số thứ tự" in resp.content.decode()
+    assert client.get(reverse("queueing:ticket", args=[t.pk + 1, t.secret])).status_code == 404
+    assert client.post(reverse("queueing:ticket", args=[t.pk, t.secret])).status_code == 405
