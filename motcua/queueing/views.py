@@ -85,9 +85,6 @@ def ticket(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
         "words": state_words(t),
         "called": t.state == TicketState.CALLED,
         "live": t.state in _LIVE,
-        # WCAG 2.2.1 (timing adjustable): the resident may turn the reloading off (a screen
-        # reader's place is lost at every reload); ?tu_dong=0 keeps it off.
-        "refresh": t.state in _LIVE and request.GET.get("tu_dong") != "0",
         "position": position,
         "wait_min": math.ceil(wait_s / 60) if wait_s is not None else None,
     }
