@@ -25,6 +25,7 @@ from motcua.dossiers.models import Dossier, DossierDocument, DossierSequence
 from motcua.geo.models import Commune, LegacyUnit
 from motcua.geo.services import geo_load_official_units
 from motcua.org.models import CommuneProfile, Department, Role, User
+from motcua.queueing.models import Counter, ServiceGroup
 
 from . import ward as W
 from .selectors import demo_is_loaded
@@ -44,6 +45,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
     """
     if demo_is_loaded():
         _setup_profile_and_installation_admin()
+        _setup_queue_hall()
         if not reset:
             return False
         _wipe_dossiers()
@@ -53,6 +55,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         commune = _setup_commune()
         _setup_staff(commune)
         _setup_profile_and_installation_admin()
+        _setup_queue_hall()
         _load_merge_job(now=now)
     _load_dossiers(now=now)
     return True
@@ -181,6 +184,22 @@ def _setup_profile_and_installation_admin() -> None:
         password=make_password(W.PASSWORD),
     )
     user.save()
+
+
+def _setup_queue_hall() -> None:
+    """The center's service groups and counters (idempotent, added on any run)."""
+    groups = {
+        letter: ServiceGroup.objects.get_or_create(
+            commune_id=W.COMMUNE_CODE, letter=letter, defaults={"name": name}
+        )[0]
+        for letter, name in W.QUEUE_GROUPS
+    }
+    for number, letters in W.QUEUE_COUNTERS:
+        counter, created = Counter.objects.get_or_create(
+            commune_id=W.COMMUNE_CODE, number=number, defaults={"name": f"Quầy {number}"}
+        )
+        if created:
+            counter.groups.set([groups[letter] for letter in letters])
 
 
 def _ward(commune: Commune) -> Ward:

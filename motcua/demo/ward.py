@@ -117,3 +117,14 @@ INSTALLATION_ADMIN = StaffMember(
     featured=True,
     superuser=True,
 )
+
+# The hall of the Public Administrative Service Center: the service groups a resident chooses
+# from when taking a number (/lay-so/20209/), and the counters serving them. Tickets of a whole
+# day come with the rest of the queue (issue 8).
+QUEUE_GROUPS = (
+    ("A", "Hộ tịch"),
+    ("B", "Đất đai - Xây dựng"),
+    ("C", "Chứng thực"),
+    ("D", "Lao động - Thương binh và Xã hội"),
+)
+QUEUE_COUNTERS = ((1, "AC"), (2, "A"), (3, "B"), (4, "BD"), (5, "C"))

@@ -18,6 +18,7 @@ from django.contrib.auth import authenticate
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.urls import reverse
 from vietnamadminunits import convert_address
 
 from motcua.calendar.selectors import calendar_for_province
@@ -33,6 +34,8 @@ from motcua.dossiers.services import dossier_attach_documents
 from motcua.dossiers.workflow import Action
 from motcua.geo.models import Commune, LegacyUnit, Province
 from motcua.org.models import CommuneProfile, Department, DepartmentKind, Role, User
+from motcua.queueing.models import Counter as QueueCounter
+from motcua.queueing.models import ServiceGroup
 
 NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=VIETNAM_TZ)
 
@@ -62,6 +65,8 @@ def _row_counts() -> dict[str, int]:
         "users": User.objects.count(),
         "dossiers": Dossier.objects.count(),
         "entries": ControlEntry.objects.count(),
+        "queue_groups": ServiceGroup.objects.count(),
+        "counters": QueueCounter.objects.count(),
     }
 
 
@@ -361,3 +366,14 @@ def test_the_data_officer_finds_a_finished_register_merge(load_seconds):
     assert job.stats["records"] > 2000 > job.stats["persons"] * 0.9
     assert ReviewPair.objects.filter(job=job).exists()
     assert workbook_path(job) is not None
+
+
+def test_the_hall_takes_numbers_on_first_run(load_seconds, client):
+    """The demo's center has its service groups and counters: a newcomer opening the QR
+    poster's page can take a number and an officer's counter serves it."""
+    page = client.get(reverse("queueing:take", args=[W.COMMUNE_CODE])).content.decode()
+    for _, name in W.QUEUE_GROUPS:
+        assert name in page
+    counter = QueueCounter.objects.get(commune_id=W.COMMUNE_CODE, number=3)
+    assert sorted(g.letter for g in counter.groups.all()) == ["B"]
+    assert QueueCounter.objects.filter(commune_id=W.COMMUNE_CODE).count() == len(W.QUEUE_COUNTERS)
