@@ -14,6 +14,7 @@ class TicketState(models.TextChoices):
     WAITING = "WAITING", "Đang chờ"
     CALLED = "CALLED", "Đã gọi"
     SERVING = "SERVING", "Đang phục vụ"
+    HELD = "HELD", "Tạm hoãn"
     DONE = "DONE", "Đã xong"
     NO_SHOW = "NO_SHOW", "Vắng mặt"
     LEFT = "LEFT", "Đã rời đi"
@@ -27,7 +28,17 @@ class EventKind(models.TextChoices):
     FINISHED = "FINISHED", "Hoàn thành"
     NO_SHOW = "NO_SHOW", "Vắng mặt"
     TRANSFERRED = "TRANSFERRED", "Chuyển nhóm"
+    HELD = "HELD", "Tạm hoãn"
+    RESUMED = "RESUMED", "Tiếp tục phục vụ"
+    DOSSIER = "DOSSIER", "Tiếp nhận hồ sơ"
     LEFT = "LEFT", "Rời đi"
+
+
+class TicketSource(models.TextChoices):
+    PHONE = "PHONE", "Điện thoại (mã QR)"
+    KIOSK = "KIOSK", "Máy lấy số"
+    APPOINTMENT = "APPOINTMENT", "Đặt lịch hẹn"
+    API = "API", "Ứng dụng khác"
 
 
 def new_ticket_secret() -> str:
@@ -41,6 +52,9 @@ class ServiceGroup(models.Model):
     letter = models.CharField(max_length=1)
     name = models.CharField(max_length=100)
     active = models.BooleanField(default=True)
+    # Online booking: how many residents may book each slot (0: no booking), and the slot's length.
+    appointment_capacity = models.PositiveSmallIntegerField(default=2)
+    appointment_slot_minutes = models.PositiveSmallIntegerField(default=30)
 
     class Meta:
         ordering = ["commune", "letter"]
@@ -76,6 +90,48 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"Quầy {self.number}"
+
+
+class CounterHours(models.Model):
+    """When a counter serves one of its groups: a counter serves a group of its `groups` all
+    day unless it has hours for that group, and then only within them (local time)."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="hours")
+    group = models.ForeignKey(ServiceGroup, on_delete=models.CASCADE, related_name="+")
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["counter", "group", "starts"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")), name="counter_hours_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counter_id}/{self.group_id} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class KioskDevice(models.Model):
+    """A touch screen at the center's door. It takes numbers with a bearer token (only its
+    SHA-256 is stored; `motcua queue kiosk-token <commune code>` prints the token once)."""
+
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="queue_kiosks")
+    name = models.CharField(max_length=100)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["commune", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TicketSequence(models.Model):
@@ -117,6 +173,20 @@ class Ticket(models.Model):
         Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
     recalls = models.PositiveSmallIntegerField(default=0)
+    # An appointment checked in within its window: called ahead of walk-ins (after priority).
+    booked = models.BooleanField(default=False)
+    # Transferred to one counter: only that counter calls it.
+    directed_counter = models.ForeignKey(
+        Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="directed_tickets"
+    )
+    source = models.CharField(max_length=12, choices=TicketSource.choices, default=TicketSource.PHONE)
+    kiosk = models.ForeignKey(KioskDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # SHA-256 of the phone's device cookie: a phone holds at most MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets.
+    holder = models.CharField(max_length=64, blank=True, db_index=True)
+    # The dossier received at the counter for this ticket ("receive a dossier").
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_tickets"
+    )
     issued_at = models.DateTimeField()
     called_at = models.DateTimeField(null=True, blank=True)
     served_at = models.DateTimeField(null=True, blank=True)
@@ -152,3 +222,41 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%H:%M:%S}"
+
+
+class AppointmentState(models.TextChoices):
+    BOOKED = "BOOKED", "Đã đặt"
+    CHECKED_IN = "CHECKED_IN", "Đã đến"
+    CANCELLED = "CANCELLED", "Đã huỷ"
+    MISSED = "MISSED", "Không đến"
+
+
+class Appointment(models.Model):
+    """A slot booked online for a group. Checking in by its QR within the slot's window gives a
+    ticket with `booked=True`, called ahead of walk-ins."""
+
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, related_name="queue_appointments")
+    group = models.ForeignKey(ServiceGroup, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=15, blank=True)
+    state = models.CharField(max_length=12, choices=AppointmentState.choices, default=AppointmentState.BOOKED)
+    secret = models.CharField(max_length=32, default=new_ticket_secret, editable=False)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointment"
+    )
+    created_at = models.DateTimeField()
+    holder = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["commune", "group", "starts_at"], name="appointment_slot_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointment_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
-from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.geo.models import Commune
 from motcua.org.models import User
 
-from .models import Counter, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
+from .events import publish
+from .models import (
+    Counter,
+    EventKind,
+    KioskDevice,
+    ServiceGroup,
+    Ticket,
+    TicketEvent,
+    TicketSource,
+    TicketState,
+)
 from .numbering import ticket_number, ticket_seq_next
-from .workflow import Action, apply_locked, check_officer, ticket_apply
+from .workflow import Action, apply_locked, check_officer, serves, ticket_apply
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _LETTER = re.compile(r"[A-Z]")
@@ -41,41 +54,80 @@ def active_group(*, commune: Commune, letter: str) -> ServiceGroup:
     return group
 
 
-def ticket_issue(*, commune: Commune, group_letter: str, priority: bool, now: dt.datetime) -> Ticket:
-    """Give the next number of the group today. The number is taken last in the transaction."""
+LIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
+
+
+def ticket_issue(
+    *,
+    commune: Commune,
+    group_letter: str,
+    priority: bool,
+    now: dt.datetime,
+    source: str = TicketSource.PHONE,
+    kiosk: KioskDevice | None = None,
+    holder: str = "",
+    booked: bool = False,
+) -> Ticket:
+    """Give the next number of the group today. The number is taken last in the transaction.
+
+    `holder` (the SHA-256 of a phone's device cookie) may hold at most
+    MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets of the day at this center; a kiosk has no cap."""
     group = active_group(commune=commune, letter=group_letter)
+    if kiosk is not None and kiosk.commune_id != commune.pk:
+        raise NotAllowed("Máy lấy số này thuộc trung tâm khác.", code="kiosk_other_center")
+    day = local_day(now)
     with transaction.atomic():
-        day = local_day(now)
+        if holder:
+            live = Ticket.objects.filter(
+                commune=commune, day=day, holder=holder, state__in=LIVE_STATES
+            ).count()
+            if live >= settings.MOTCUA_QUEUE_PHONE_MAX_LIVE:
+                raise Conflict(
+                    f"Điện thoại này đang giữ {live} số chưa được phục vụ; "
+                    "vui lòng chờ đến lượt hoặc huỷ bớt số trước khi lấy thêm.",
+                    code="too_many_live_tickets",
+                )
         seq = ticket_seq_next(group=group, day=day)
         ticket = Ticket.objects.create(
             commune=commune, group=group, queue_group=group, day=day, seq=seq,
             number=ticket_number(group.letter, seq), priority=bool(priority), issued_at=now,
+            source=source, kiosk=kiosk, holder=holder, booked=booked,
         )  # fmt: skip
-        TicketEvent.objects.create(
-            ticket=ticket, kind=EventKind.ISSUED, at=now, note="Ưu tiên" if priority else ""
+        notes = [label for flag, label in ((priority, "Ưu tiên"), (booked, "Đặt lịch")) if flag]
+        event = TicketEvent.objects.create(
+            ticket=ticket, kind=EventKind.ISSUED, at=now, note=", ".join(notes)
         )
+        publish(event, ticket=ticket)
     return ticket
 
 
+def _calls_now(counter: Counter, now: dt.datetime) -> Q:
+    """The waiting tickets this counter may call at `now`: those directed to it, and those of
+    the groups it serves at this hour that are not directed to another counter."""
+    at = now.astimezone(LOCAL_TZ).time()
+    served = [g.pk for g in counter.groups.filter(active=True) if serves(counter, g.pk, at=at)]
+    return Q(directed_counter=counter) | Q(queue_group_id__in=served, directed_counter__isnull=True)
+
+
 def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Ticket | None:
-    """Call the next ticket of today to this counter: among the groups it serves, priority
-    first, then order of issue. Rows another officer is calling at this moment are skipped
+    """Call the next ticket of today to this counter: among the groups it serves at this hour
+    and the tickets transferred to it, priority first, then appointments checked in within
+    their window, then order of issue. Rows another officer is calling at this moment are skipped
     (SKIP LOCKED), so two officers never get the same ticket. None when nobody waits.
     An officer calling at a free counter sits there."""
     with transaction.atomic():
         locked_counter = Counter.objects.select_for_update().get(pk=counter.pk)
         check_officer(actor=actor, counter=locked_counter)
-        groups = list(locked_counter.groups.filter(active=True).values_list("pk", flat=True))
-        if not groups:
+        if not locked_counter.groups.filter(active=True).exists():
             raise ValidationFailed(
                 f"Quầy số {locked_counter.number} chưa được gán nhóm dịch vụ nào.", code="no_groups"
             )
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("group", "queue_group")
-            .filter(commune_id=locked_counter.commune_id, day=local_day(now), state=TicketState.WAITING,
-                    queue_group_id__in=groups)
-            .order_by("-priority", "issued_at", "id")
+            .select_related("group", "queue_group", "commune")
+            .filter(_calls_now(locked_counter, now), commune_id=locked_counter.commune_id,
+                    day=local_day(now), state=TicketState.WAITING)
+            .order_by("-priority", "-booked", "issued_at", "id")
             .first()
         )  # fmt: skip
         if ticket is None:
@@ -87,7 +139,24 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
 
 
 def ticket_recall(*, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime) -> Ticket:
-    return ticket_apply(ticket=ticket, action=Action.RECALL, actor=actor, counter=counter, now=now)
+    """Call the ticket again. After MOTCUA_QUEUE_MAX_RECALLS recalls nobody came: this press
+    marks it no-show instead (the counter then calls the next)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.state == TicketState.CALLED and locked.recalls >= settings.MOTCUA_QUEUE_MAX_RECALLS:
+            return apply_locked(
+                ticket=locked, action=Action.NO_SHOW, actor=actor, counter=counter, now=now,
+                data={"note": f"Sau {locked.recalls} lần gọi lại"},
+            )  # fmt: skip
+        return apply_locked(ticket=locked, action=Action.RECALL, actor=actor, counter=counter, now=now)
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("group", "queue_group", "commune")
+        .get(pk=ticket.pk)
+    )
 
 
 def ticket_no_show(*, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime) -> Ticket:
@@ -103,13 +172,40 @@ def ticket_finish(*, actor: User, counter: Counter, ticket: Ticket, now: dt.date
 
 
 def ticket_transfer(
-    *, actor: User, counter: Counter, ticket: Ticket, to_group: ServiceGroup, now: dt.datetime
+    *,
+    actor: User,
+    counter: Counter,
+    ticket: Ticket,
+    now: dt.datetime,
+    to_group: ServiceGroup | None = None,
+    to_counter: Counter | None = None,
+) -> Ticket:
+    """Send the ticket back into a line: another group's, and/or one counter's (that counter
+    alone calls it). At least one of `to_group`, `to_counter`."""
+    if to_group is None and to_counter is None:
+        raise ValidationFailed("Hãy chọn nhóm dịch vụ hoặc quầy để chuyển số đến.", code="no_target")
+    return ticket_apply(
+        ticket=ticket, action=Action.TRANSFER, actor=actor, counter=counter, now=now,
+        data={"to_group": to_group, "to_counter": to_counter},
+    )  # fmt: skip
+
+
+def ticket_hold(
+    *, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime, reason: str = ""
 ) -> Ticket:
     return ticket_apply(
-        ticket=ticket,
-        action=Action.TRANSFER,
-        actor=actor,
-        counter=counter,
-        now=now,
-        data={"to_group": to_group},
+        ticket=ticket, action=Action.HOLD, actor=actor, counter=counter, now=now, data={"reason": reason}
+    )
+
+
+def ticket_resume(*, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime) -> Ticket:
+    return ticket_apply(ticket=ticket, action=Action.RESUME, actor=actor, counter=counter, now=now)
+
+
+def ticket_link_dossier(
+    *, actor: User, counter: Counter, ticket: Ticket, dossier: Any, now: dt.datetime
+) -> Ticket:
+    """The dossier received at the counter for this ticket (its intake ran with the ticket)."""
+    return ticket_apply(
+        ticket=ticket, action=Action.DOSSIER, actor=actor, counter=counter, now=now, data={"dossier": dossier}
     )

@@ -22,7 +22,8 @@ from django.db import transaction
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.org.models import Role, User
 
-from .models import Counter, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
+from .events import publish
+from .models import Counter, CounterHours, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
 
 S = TicketState
 
@@ -34,6 +35,9 @@ class Action(StrEnum):
     START = "start"
     FINISH = "finish"
     TRANSFER = "transfer"
+    HOLD = "hold"
+    RESUME = "resume"
+    DOSSIER = "dossier"
     LEAVE = "leave"
 
 
@@ -81,22 +85,61 @@ def _finish(ctx: Context) -> None:
 
 def _close(ctx: Context) -> None:
     ctx.ticket.finished_at = ctx.now
+    ctx.note = str(ctx.data.get("note") or "")[:200]
 
 
 def _transfer(ctx: Context) -> None:
+    """To another group (`to_group`) and/or one counter (`to_counter`, which must serve the
+    group the ticket will wait in). Back in line in the order of issue: the resident has already
+    waited."""
     t = ctx.ticket
-    to_group = ctx.data.get("to_group")
+    to_group = ctx.data.get("to_group") or t.queue_group
+    to_counter = ctx.data.get("to_counter")
     if not isinstance(to_group, ServiceGroup) or to_group.commune_id != t.commune_id or not to_group.active:
         raise ValidationFailed("Nhóm dịch vụ chuyển đến không tồn tại hoặc đang tạm ngừng.", code="bad_group")
-    if to_group.pk == t.queue_group_id:
+    if to_counter is not None:
+        if (
+            not isinstance(to_counter, Counter)
+            or to_counter.commune_id != t.commune_id
+            or not to_counter.active
+        ):
+            raise ValidationFailed("Quầy chuyển đến không tồn tại hoặc đang đóng.", code="bad_counter")
+        if to_counter.pk == ctx.counter.pk:
+            raise ValidationFailed("Không thể chuyển số về chính quầy này.", code="same_counter")
+        if not serves(to_counter, to_group.pk):
+            raise ValidationFailed(
+                f"Quầy số {to_counter.number} không phục vụ nhóm {to_group.letter}.", code="group_not_served"
+            )
+        ctx.note = f"{t.queue_group.letter} → {to_group.letter}, quầy số {to_counter.number}"
+    elif to_group.pk == t.queue_group_id:
         raise ValidationFailed("Số này đang ở đúng nhóm dịch vụ đó.", code="same_group")
-    ctx.note = f"{t.queue_group.letter} → {to_group.letter}"
-    # Back in line in the new group, in its order of issue: the resident has already waited.
+    else:
+        ctx.note = f"{t.queue_group.letter} → {to_group.letter}"
     t.queue_group = to_group
+    t.directed_counter = to_counter
     t.counter = None
     t.called_at = None
     t.served_at = None
     t.recalls = 0
+
+
+def _hold(ctx: Context) -> None:
+    # The resident steps aside (a copy, a missing paper); the counter calls the next one and
+    # resumes this ticket later. The ticket stays with its counter.
+    ctx.note = str(ctx.data.get("reason") or "")[:200]
+
+
+def _resume(ctx: Context) -> None:
+    ctx.ticket.served_at = ctx.ticket.served_at or ctx.now
+
+
+def _dossier(ctx: Context) -> None:
+    dossier = ctx.data.get("dossier")
+    if dossier is None or getattr(dossier, "commune_id", None) != ctx.ticket.commune_id:
+        raise ValidationFailed("Hồ sơ không thuộc trung tâm của số này.", code="bad_dossier")
+    ctx.ticket.dossier = dossier
+    ctx.ticket.served_at = ctx.ticket.served_at or ctx.now
+    ctx.note = str(getattr(dossier, "code", ""))[:200]
 
 
 A = Action
@@ -109,9 +152,14 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(A.START, "Bắt đầu phục vụ", (S.CALLED,), S.SERVING, EventKind.STARTED, _start),
         Transition(A.FINISH, "Hoàn thành", (S.CALLED, S.SERVING), S.DONE, EventKind.FINISHED, _finish),
         Transition(
-            A.TRANSFER, "Chuyển nhóm", (S.CALLED, S.SERVING), S.WAITING, EventKind.TRANSFERRED, _transfer
+            A.TRANSFER, "Chuyển", (S.CALLED, S.SERVING, S.HELD), S.WAITING, EventKind.TRANSFERRED, _transfer
         ),
-        Transition(A.LEAVE, "Công dân rời đi", (S.WAITING, S.CALLED), S.LEFT, EventKind.LEFT, _close),
+        Transition(A.HOLD, "Tạm hoãn", (S.CALLED, S.SERVING), S.HELD, EventKind.HELD, _hold),
+        Transition(A.RESUME, "Tiếp tục phục vụ", (S.HELD,), S.SERVING, EventKind.RESUMED, _resume),
+        Transition(
+            A.DOSSIER, "Tiếp nhận hồ sơ", (S.CALLED, S.SERVING), S.SERVING, EventKind.DOSSIER, _dossier
+        ),
+        Transition(A.LEAVE, "Công dân rời đi", (S.WAITING, S.CALLED, S.HELD), S.LEFT, EventKind.LEFT, _close),
     )
 }
 
@@ -131,8 +179,14 @@ def check_officer(*, actor: User, counter: Counter) -> None:
         raise NotAllowed(f"Quầy số {counter.number} đang do cán bộ khác phụ trách.", code="counter_taken")
 
 
-def serves(counter: Counter, group_id: int) -> bool:
-    return counter.groups.filter(pk=group_id).exists()
+def serves(counter: Counter, group_id: int, at: dt.time | None = None) -> bool:
+    """The counter serves the group (at local time `at`, if given: see CounterHours)."""
+    if not counter.groups.filter(pk=group_id).exists():
+        return False
+    if at is None:
+        return True
+    hours = CounterHours.objects.filter(counter=counter, group_id=group_id)
+    return not hours.exists() or hours.filter(starts__lte=at, ends__gt=at).exists()
 
 
 def apply_locked(
@@ -154,7 +208,9 @@ def apply_locked(
     if ticket.commune_id != counter.commune_id:
         raise NotAllowed("Số này không thuộc trung tâm của quầy.")
     check_officer(actor=actor, counter=counter)
-    if not serves(counter, ticket.queue_group_id):
+    if not serves(counter, ticket.queue_group_id) and not (
+        t.action == Action.CALL and ticket.directed_counter_id == counter.pk
+    ):
         raise ValidationFailed(
             f"Quầy số {counter.number} không phục vụ nhóm {ticket.queue_group.letter}.",
             code="group_not_served",
@@ -173,9 +229,10 @@ def apply_locked(
         t.effect(ctx)
     ticket.state = t.target
     ticket.save()
-    TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket, kind=t.event, at=now, officer=actor, counter=counter, note=ctx.note
     )
+    publish(event, ticket=ticket, counter=counter)
     return ticket
 
 
@@ -193,7 +250,7 @@ def ticket_apply(
     with transaction.atomic():
         locked = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("group", "queue_group")
+            .select_related("group", "queue_group", "commune")
             .get(pk=ticket.pk)
         )
         return apply_locked(ticket=locked, action=action, actor=actor, counter=counter, now=now, data=data)

@@ -267,3 +267,7 @@ MOTCUA_TICKET_RATE = os.environ.get("MOTCUA_TICKET_RATE", "30/600")  # tickets /
 # The average service time used by the placeholder wait estimate (position × this) until the
 # estimator of motcua/queueing/estimate.py replaces it.
 MOTCUA_QUEUE_AVG_SERVICE_SECONDS = int(os.environ.get("MOTCUA_QUEUE_AVG_SERVICE_SECONDS", "300"))
+# A called ticket may be recalled this many times; the next press of «Gọi lại» marks it no-show.
+MOTCUA_QUEUE_MAX_RECALLS = int(os.environ.get("MOTCUA_QUEUE_MAX_RECALLS", "3"))
+# Live (not yet finished) tickets one phone may hold at a center on a day; kiosks have no cap.
+MOTCUA_QUEUE_PHONE_MAX_LIVE = int(os.environ.get("MOTCUA_QUEUE_PHONE_MAX_LIVE", "3"))
