@@ -209,3 +209,10 @@ def ticket_link_dossier(
     return ticket_apply(
         ticket=ticket, action=Action.DOSSIER, actor=actor, counter=counter, now=now, data={"dossier": dossier}
     )
+
+
+def ticket_leave(*, ticket: Ticket, now: dt.datetime) -> Ticket:
+    """The resident's own «Tôi không chờ nữa»: the ticket leaves the line (from waiting, called
+    or held); one LEFT event with no officer (and the counter it was called to, if any, so that
+    the board clears it). The caller has checked the ticket's secret."""
+    return ticket_apply(ticket=ticket, action=Action.LEAVE, actor=None, counter=None, now=now)

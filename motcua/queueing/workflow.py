@@ -44,8 +44,10 @@ class Action(StrEnum):
 @dataclass
 class Context:
     ticket: Ticket
-    actor: User
-    counter: Counter
+    # None only for the resident's own steps (RESIDENT_ACTIONS); then `counter` is the counter
+    # the ticket was called to, if any.
+    actor: User | None
+    counter: Counter | None
     now: dt.datetime
     data: dict[str, Any]
     note: str = ""
@@ -104,7 +106,7 @@ def _transfer(ctx: Context) -> None:
             or not to_counter.active
         ):
             raise ValidationFailed("Quầy chuyển đến không tồn tại hoặc đang đóng.", code="bad_counter")
-        if to_counter.pk == ctx.counter.pk:
+        if ctx.counter is not None and to_counter.pk == ctx.counter.pk:
             raise ValidationFailed("Không thể chuyển số về chính quầy này.", code="same_counter")
         if not serves(to_counter, to_group.pk):
             raise ValidationFailed(
@@ -163,6 +165,9 @@ TRANSITIONS: dict[Action, Transition] = {
     )
 }
 
+# Steps the resident takes alone ("Tôi không chờ nữa"): no officer, no counter checks.
+RESIDENT_ACTIONS = frozenset({Action.LEAVE})
+
 
 def check_officer(*, actor: User, counter: Counter) -> None:
     """The actor may work at this counter: an active counter officer of its commune, and the
@@ -193,34 +198,40 @@ def apply_locked(
     *,
     ticket: Ticket,
     action: Action | str,
-    actor: User,
-    counter: Counter,
+    actor: User | None,
+    counter: Counter | None,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Apply `action` to `ticket`, whose row the caller has locked in its open transaction."""
+    """Apply `action` to `ticket`, whose row the caller has locked in its open transaction.
+
+    An officer's step needs `actor` and `counter`; a resident's step (RESIDENT_ACTIONS) takes
+    neither, and its event names no officer and the counter the ticket was called to, if any."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply_locked must run inside the transaction that locked the ticket")
     try:
         t = TRANSITIONS[Action(action)]
     except ValueError:
         raise ValidationFailed(f"Thao tác không tồn tại: {action}.", code="unknown_action") from None
-    if ticket.commune_id != counter.commune_id:
-        raise NotAllowed("Số này không thuộc trung tâm của quầy.")
-    check_officer(actor=actor, counter=counter)
-    if not serves(counter, ticket.queue_group_id) and not (
-        t.action == Action.CALL and ticket.directed_counter_id == counter.pk
-    ):
-        raise ValidationFailed(
-            f"Quầy số {counter.number} không phục vụ nhóm {ticket.queue_group.letter}.",
-            code="group_not_served",
-        )
+    if t.action in RESIDENT_ACTIONS:
+        if actor is not None or counter is not None:
+            raise NotAllowed(f"Chỉ công dân giữ số mới có thể «{t.label}».")
+        counter = ticket.counter
+    else:
+        if actor is None or counter is None:
+            raise NotAllowed(f"Cần cán bộ tại quầy để «{t.label}».")
+        _check_counter_step(ticket=ticket, t=t, actor=actor, counter=counter)
     if ticket.state not in t.sources:
         raise Conflict(
             f"Không thể «{t.label}» số {ticket.number} khi đang ở trạng thái «{ticket.get_state_display()}».",
             code="invalid_transition",
         )
-    if t.action != Action.CALL and ticket.counter_id != counter.pk:
+    if (
+        actor is not None
+        and counter is not None
+        and t.action != Action.CALL
+        and ticket.counter_id != counter.pk
+    ):
         raise Conflict(
             f"Số {ticket.number} không được gọi tới quầy số {counter.number}.", code="other_counter"
         )
@@ -236,12 +247,25 @@ def apply_locked(
     return ticket
 
 
+def _check_counter_step(*, ticket: Ticket, t: Transition, actor: User, counter: Counter) -> None:
+    if ticket.commune_id != counter.commune_id:
+        raise NotAllowed("Số này không thuộc trung tâm của quầy.")
+    check_officer(actor=actor, counter=counter)
+    if not serves(counter, ticket.queue_group_id) and not (
+        t.action == Action.CALL and ticket.directed_counter_id == counter.pk
+    ):
+        raise ValidationFailed(
+            f"Quầy số {counter.number} không phục vụ nhóm {ticket.queue_group.letter}.",
+            code="group_not_served",
+        )
+
+
 def ticket_apply(
     *,
     ticket: Ticket,
     action: Action | str,
-    actor: User,
-    counter: Counter,
+    actor: User | None,
+    counter: Counter | None,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
 ) -> Ticket:
