@@ -271,3 +271,35 @@ MOTCUA_QUEUE_AVG_SERVICE_SECONDS = int(os.environ.get("MOTCUA_QUEUE_AVG_SERVICE_
 MOTCUA_QUEUE_MAX_RECALLS = int(os.environ.get("MOTCUA_QUEUE_MAX_RECALLS", "3"))
 # Live (not yet finished) tickets one phone may hold at a center on a day; kiosks have no cap.
 MOTCUA_QUEUE_PHONE_MAX_LIVE = int(os.environ.get("MOTCUA_QUEUE_PHONE_MAX_LIVE", "3"))
+# Appointments (issue 8 §7): the center's sessions cut into each group's slots (local time), how
+# far ahead residents may book, how early before the slot they may check in, and how many future
+# bookings one phone may hold at a center.
+MOTCUA_QUEUE_SESSIONS = os.environ.get("MOTCUA_QUEUE_SESSIONS", "07:30-11:30,13:30-17:00")
+MOTCUA_QUEUE_BOOKING_DAYS = int(os.environ.get("MOTCUA_QUEUE_BOOKING_DAYS", "14"))
+MOTCUA_QUEUE_CHECKIN_EARLY_MINUTES = int(os.environ.get("MOTCUA_QUEUE_CHECKIN_EARLY_MINUTES", "15"))
+MOTCUA_QUEUE_MAX_BOOKINGS = int(os.environ.get("MOTCUA_QUEUE_MAX_BOOKINGS", "2"))
+
+# ---- Pushed events: the hall's event streams (issue 8 §6; motcua/queueing/streams.py) ----
+# `motcua serve` runs uvicorn workers under gunicorn: the event stream is an asyncio task, every
+# other request runs Django's WSGI handler in a pool of this many threads per worker process.
+MOTCUA_THREADS = int(os.environ.get("MOTCUA_THREADS", "4"))
+# A stream closes after this many seconds (the browser reconnects with Last-Event-ID).
+MOTCUA_SSE_MAX_SECONDS = int(os.environ.get("MOTCUA_SSE_MAX_SECONDS", "3600"))
+# Open streams per worker process; one more is refused with 503 and Retry-After.
+MOTCUA_SSE_MAX_STREAMS = int(os.environ.get("MOTCUA_SSE_MAX_STREAMS", "2000"))
+# A comment line this often keeps proxies and phones from closing an idle stream.
+MOTCUA_SSE_HEARTBEAT_SECONDS = float(os.environ.get("MOTCUA_SSE_HEARTBEAT_SECONDS", "15"))
+# Events waiting for one slow client; beyond that it is dropped and reconnects with Last-Event-ID.
+MOTCUA_SSE_QUEUE_SIZE = int(os.environ.get("MOTCUA_SSE_QUEUE_SIZE", "256"))
+# Events replayed to a client that reconnects with Last-Event-ID (the newest ones of the day).
+MOTCUA_SSE_REPLAY = int(os.environ.get("MOTCUA_SSE_REPLAY", "200"))
+# SQLite has no NOTIFY: the process reads new events this often (one query for all its streams).
+MOTCUA_SSE_POLL_SECONDS = float(os.environ.get("MOTCUA_SSE_POLL_SECONDS", "0.5"))
+
+# The hall board's spoken call (issue 8 §5): the clips shipped in
+# motcua/queueing/static/queueing/voice/ (made by tools/make_voice.sh). A ward that recorded its
+# own puts files of the same names (e.g. moi-cong-dan-co-so.ogg, chu-b.ogg, quay-3.ogg) in this
+# folder: it is searched ahead of the shipped clips, so any file it lacks keeps the shipped one.
+# Run `motcua collectstatic --noinput` after changing it (production serves collected files).
+MOTCUA_VOICE_DIR = os.environ.get("MOTCUA_VOICE_DIR", "").strip()
+STATICFILES_DIRS = [("queueing/voice", MOTCUA_VOICE_DIR)] if MOTCUA_VOICE_DIR else []
