@@ -9,15 +9,18 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from motcua.core import clock
+from motcua.core.errors import NotAllowed
 from motcua.core.ratelimit import client_key, hit
 from motcua.dossiers.schemas import ErrorOut
 from motcua.org.models import User
 
-from .models import Ticket
+from .kiosks import KioskUnauthorized, kiosk_by_token, kiosk_touch
+from .models import KioskDevice, Ticket, TicketSource
 from .selectors import (
     center_by_code,
     counter_get_for,
@@ -91,8 +94,21 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def _status_url(t: Ticket) -> str:
-    # The API's status for now; the phone's ticket page (a later slice) will take its place.
-    return f"{settings.MOTCUA_PUBLIC_URL}/api/queue/tickets/{t.pk}?secret={t.secret}"
+    # The phone's ticket page (the QR printed on a kiosk ticket opens it too).
+    return f"{settings.MOTCUA_PUBLIC_URL}{reverse('queueing:ticket', args=[t.pk, t.secret])}"
+
+
+def _kiosk(request: HttpRequest) -> KioskDevice | None:
+    """The kiosk of `Authorization: Bearer <kiosk token>`, None without the header. Any other
+    bearer token (unknown, revoked, or an officer's API token) is a 401: a program that sends a
+    token means to be a kiosk, and silently taking a number as anonymous would hide its mistake."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise KioskUnauthorized("Chỉ nhận «Authorization: Bearer <mã máy lấy số>».")
+    return kiosk_by_token(raw.strip())
 
 
 def _public(t: Ticket) -> dict[str, Any]:
@@ -117,13 +133,28 @@ def _staff(t: Ticket) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/tickets", auth=None, response={201: TicketOut, **_ERRORS, 429: ErrorOut}, summary="Lấy số thứ tự",
-             description="Không cần tài khoản; giới hạn số lần lấy số theo địa chỉ (MOTCUA_TICKET_RATE).")  # fmt: skip
+@router.post("/tickets", auth=None, response={201: TicketOut, **_ERRORS, 401: ErrorOut, 429: ErrorOut},
+             summary="Lấy số thứ tự",
+             description="Không cần tài khoản; giới hạn số lần lấy số theo địa chỉ (MOTCUA_TICKET_RATE). "
+                         "Máy lấy số gửi «Authorization: Bearer <mã máy>» (motcua queue kiosk-token): không giới "
+                         "hạn; mã sai hoặc đã thu hồi: 401; máy của trung tâm khác: 403. Mã API của cán bộ "
+                         "không dùng ở đây (401).")  # fmt: skip
 def issue_ticket(request: HttpRequest, payload: TicketIn) -> Status:
     now = clock.now()
-    hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
+    kiosk = _kiosk(request)
+    if kiosk is None:
+        hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
     commune = center_by_code(payload.center)
-    ticket = ticket_issue(commune=commune, group_letter=payload.group, priority=payload.priority, now=now)
+    if kiosk is None:
+        ticket = ticket_issue(commune=commune, group_letter=payload.group, priority=payload.priority, now=now)
+    else:
+        if kiosk.commune_id != commune.pk:  # before the group: another center's letters are not its business
+            raise NotAllowed("Máy lấy số này thuộc trung tâm khác.", code="kiosk_other_center")
+        ticket = ticket_issue(
+            commune=commune, group_letter=payload.group, priority=payload.priority, now=now,
+            source=TicketSource.KIOSK, kiosk=kiosk,
+        )  # fmt: skip
+        kiosk_touch(kiosk, now=now)
     return Status(201, _public(ticket))
 
 

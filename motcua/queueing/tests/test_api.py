@@ -53,7 +53,8 @@ def test_take_a_number_then_follow_it_with_the_secret(ward, groups, settings):
     assert body["number"] == "A002" and body["position"] == 2 and body["estimated_wait_s"] == 600
     assert first.json()["number"] == "A001"
     ticket = Ticket.objects.get(pk=body["id"])
-    assert body["status_url"].endswith(f"/api/queue/tickets/{ticket.pk}?secret={ticket.secret}")
+    # The phone's ticket page, absolute (the kiosk's printed QR and other apps open it).
+    assert body["status_url"] == f"{settings.MOTCUA_PUBLIC_URL}/lay-so/ve/{ticket.pk}/{ticket.secret}/"
     status = Client().get(f"/api/queue/tickets/{ticket.pk}", {"secret": ticket.secret})
     assert status.status_code == 200
     assert (status.json()["state"], status.json()["position"]) == ("WAITING", 2)
