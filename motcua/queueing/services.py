@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from motcua.core.text import clean_text
 from motcua.geo.models import Commune
 from motcua.org.models import User
 
@@ -133,8 +134,7 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
         if ticket is None:
             return None
         if locked_counter.officer_id is None:
-            locked_counter.officer = actor
-            locked_counter.save(update_fields=["officer"])
+            _sit(actor=actor, counter=locked_counter)
         return apply_locked(ticket=ticket, action=Action.CALL, actor=actor, counter=locked_counter, now=now)
 
 
@@ -190,9 +190,18 @@ def ticket_transfer(
     )  # fmt: skip
 
 
+HOLD_REASON_MAX = 200
+
+
 def ticket_hold(
     *, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime, reason: str = ""
 ) -> Ticket:
+    """Put the ticket aside (the resident fetches a copy, a missing paper): it stays with this
+    counter, which calls the next and resumes it later. `reason` is optional, at most 200
+    characters (control characters dropped)."""
+    reason = " ".join(clean_text(reason).split())
+    if len(reason) > HOLD_REASON_MAX:
+        raise ValidationFailed(f"Lý do tạm hoãn dài quá {HOLD_REASON_MAX} ký tự.", code="reason_too_long")
     return ticket_apply(
         ticket=ticket, action=Action.HOLD, actor=actor, counter=counter, now=now, data={"reason": reason}
     )
@@ -216,3 +225,34 @@ def ticket_leave(*, ticket: Ticket, now: dt.datetime) -> Ticket:
     or held); one LEFT event with no officer (and the counter it was called to, if any, so that
     the board clears it). The caller has checked the ticket's secret."""
     return ticket_apply(ticket=ticket, action=Action.LEAVE, actor=None, counter=None, now=now)
+
+
+def _sit(*, actor: User, counter: Counter) -> None:
+    """`actor` sits at `counter` (locked, free or theirs) and leaves any other counter: one officer,
+    one counter."""
+    Counter.objects.filter(officer=actor).exclude(pk=counter.pk).update(officer=None)
+    if counter.officer_id != actor.pk:
+        counter.officer = actor
+        counter.save(update_fields=["officer"])
+
+
+def counter_sit(*, actor: User, counter: Counter) -> Counter:
+    """«Ngồi quầy này»: the officer takes a free counter of their commune (and leaves the one they
+    sat at). A counter another officer holds is refused; they must leave it first."""
+    with transaction.atomic():
+        locked = Counter.objects.select_for_update().get(pk=counter.pk)
+        check_officer(actor=actor, counter=locked)
+        _sit(actor=actor, counter=locked)
+    return locked
+
+
+def counter_leave(*, actor: User, counter: Counter) -> Counter:
+    """«Rời quầy»: the officer sitting at the counter leaves it. Its called and held tickets stay
+    with the counter for whoever sits there next."""
+    with transaction.atomic():
+        locked = Counter.objects.select_for_update().get(pk=counter.pk)
+        if locked.officer_id != actor.pk:
+            raise Conflict(f"Bạn không ngồi ở quầy số {locked.number}.", code="not_seated")
+        locked.officer = None
+        locked.save(update_fields=["officer"])
+    return locked
