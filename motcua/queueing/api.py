@@ -116,8 +116,8 @@ def _public(t: Ticket) -> dict[str, Any]:
     return {
         "id": t.pk, "number": t.number, "state": t.state, "state_label": t.get_state_display(),
         "group": t.queue_group.letter, "priority": t.priority, "position": position,
-        # A placeholder (position × MOTCUA_QUEUE_AVG_SERVICE_SECONDS) until estimate.py lands.
-        "estimated_wait_s": estimated_wait_s(position),
+        # The estimator that won on the simulated day (selectors.estimated_wait_s).
+        "estimated_wait_s": estimated_wait_s(t, position=position, now=clock.now()),
         "counter": t.counter.number if t.counter_id and t.counter else None,
         "issued_at": _local(t.issued_at), "called_at": _local(t.called_at), "status_url": _status_url(t),
     }  # fmt: skip

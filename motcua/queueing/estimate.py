@@ -62,6 +62,7 @@ class QueueState:
     waiting: Mapping[str, int]  # people waiting per group, the new ticket not counted
     history: Sequence[Done]  # finished before `now`, in order of finishing
     priority: bool = False
+    default_s: float = DEFAULT_SERVICE_S  # a counter time when `history` has none
 
 
 Estimator = Callable[[QueueState], float]
@@ -74,26 +75,29 @@ def naive_wait(state: QueueState) -> float:
     mine = [d.finished - d.served for d in state.history if d.served is not None and d.group == state.group]
     every = [d.finished - d.served for d in state.history if d.served is not None]
     sample = mine or every
-    mean = sum(sample) / len(sample) if sample else DEFAULT_SERVICE_S
+    mean = sum(sample) / len(sample) if sample else state.default_s
     return state.ahead * mean / max(1, len(state.counters))
 
 
-def ewma_counter_times(history: Sequence[Done], alpha: float = EWMA_ALPHA) -> tuple[dict[str, float], float]:
-    """Exponentially weighted counter time (call to release) per group, and over all groups."""
+def ewma_counter_times(
+    history: Sequence[Done], alpha: float = EWMA_ALPHA, default: float = DEFAULT_SERVICE_S
+) -> tuple[dict[str, float], float]:
+    """Exponentially weighted counter time (call to release) per group, and over all groups
+    (`default` when the history is empty)."""
     per: dict[str, float] = {}
     overall: float | None = None
     for d in history:
         x = d.finished - d.called
         per[d.group] = x if d.group not in per else (1 - alpha) * per[d.group] + alpha * x
         overall = x if overall is None else (1 - alpha) * overall + alpha * x
-    return per, overall if overall is not None else DEFAULT_SERVICE_S
+    return per, overall if overall is not None else default
 
 
 def projected_wait(state: QueueState) -> float:
     """Recent counter times, counters' state and shares, the people ahead handed to the first free counter."""
     if not state.counters:
         return math.inf if state.ahead > 0 else 0.0
-    per, overall = ewma_counter_times(state.history)
+    per, overall = ewma_counter_times(state.history, default=state.default_s)
 
     def expected(group: str) -> float:
         return per.get(group, overall)
@@ -119,6 +123,9 @@ def projected_wait(state: QueueState) -> float:
 
 
 ESTIMATORS: dict[str, Estimator] = {"naive": naive_wait, "projected": projected_wait}
+# The estimator the phones and the API show: the winner of `best_estimator` on the simulated
+# days (docs/performance.md; tests/test_estimate.py checks it still wins).
+LIVE_ESTIMATOR = "projected"
 
 
 # ---------------------------------------------------------------- replaying a simulated day

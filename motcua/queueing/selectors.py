@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import math
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -12,8 +14,10 @@ from motcua.core.errors import NotFound, ValidationFailed
 from motcua.geo.models import Commune
 from motcua.org.models import User
 
-from .models import Counter, ServiceGroup, Ticket, TicketState
+from .estimate import ESTIMATORS, LIVE_ESTIMATOR, CounterNow, Done, QueueState
+from .models import Counter, CounterHours, ServiceGroup, Ticket, TicketState
 
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _NO_TICKET = "Không tìm thấy số thứ tự."
 _MAX_ID = 2**31 - 1
 
@@ -80,12 +84,104 @@ def ticket_position(ticket: Ticket) -> int | None:
     return waiting.filter(ahead).count() + 1
 
 
-def estimated_wait_s(position: int | None) -> int | None:
-    """Placeholder until the wait estimator (motcua/queueing/estimate.py, issue 8 §8) lands:
-    the place in line times MOTCUA_QUEUE_AVG_SERVICE_SECONDS."""
+# Fewer finished counter occupations than this today: the day's times say too little yet, and
+# the estimate uses MOTCUA_QUEUE_AVG_SERVICE_SECONDS for every counter time.
+MIN_HISTORY = 3
+# The last occupations read for the weighted counter times (weights older than ~60 are < 0.1 %).
+HISTORY_READ = 60
+_AT_COUNTER = (TicketState.CALLED, TicketState.SERVING)
+
+
+def _seconds(moment: dt.datetime | None) -> float:
+    assert moment is not None  # filtered on, or defaulted, by the caller
+    return moment.timestamp()
+
+
+def queue_state(ticket: Ticket, *, position: int, now: dt.datetime) -> QueueState:
+    """What the estimator sees for a waiting ticket at `now`, read from the database in a
+    handful of queries: the people ahead (`position` − 1), the counters open for its group now
+    (active, an officer sitting there, serving the group at this hour, and the one it was
+    transferred to if any), what each of them is busy with, who waits in every group, and the
+    day's last finished counter occupations (call → finish or no-show)."""
+    group = ticket.queue_group
+    at = now.astimezone(LOCAL_TZ).time()
+    counters_q = Counter.objects.filter(commune_id=ticket.commune_id, active=True, officer__isnull=False)
+    if ticket.directed_counter_id is not None:
+        counters_q = counters_q.filter(pk=ticket.directed_counter_id)
+    open_now: list[tuple[int, int, tuple[str, ...]]] = []  # (pk, number, letters served now)
+    for c in counters_q.prefetch_related("groups", "hours"):
+        hours: dict[int, list[CounterHours]] = {}
+        for h in c.hours.all():
+            hours.setdefault(h.group_id, []).append(h)
+        letters = tuple(
+            g.letter
+            for g in c.groups.all()
+            if g.active and (g.pk not in hours or any(h.starts <= at < h.ends for h in hours[g.pk]))
+        )
+        if group.letter in letters or (ticket.directed_counter_id == c.pk and letters):
+            open_now.append(
+                (c.pk, c.number, letters if group.letter in letters else (*letters, group.letter))
+            )
+    today = Ticket.objects.filter(commune_id=ticket.commune_id, day=ticket.day)
+    busy: dict[int, tuple[str, dt.datetime]] = {}
+    for counter_id, letter, called in (
+        today.filter(state__in=_AT_COUNTER, counter_id__in=[pk for pk, _, _ in open_now])
+        .order_by("called_at")
+        .values_list("counter_id", "queue_group__letter", "called_at")
+    ):
+        busy[counter_id] = (letter, called or now)
+    waiting = dict(
+        today.filter(state=TicketState.WAITING)
+        .exclude(pk=ticket.pk)
+        .values_list("queue_group__letter")
+        .annotate(n=Count("id"))
+        .values_list("queue_group__letter", "n")
+    )
+    done = list(
+        today.filter(finished_at__isnull=False, called_at__isnull=False, finished_at__lte=now)
+        .order_by("-finished_at", "-id")
+        .values_list("queue_group__letter", "counter__number", "called_at", "served_at", "finished_at")[
+            :HISTORY_READ
+        ]
+    )
+    history = [
+        Done(letter, number or 0, _seconds(called), _seconds(served) if served else None, _seconds(finished))
+        for letter, number, called, served, finished in reversed(done)
+    ]
+    counters = tuple(
+        CounterNow(
+            number=number,
+            groups=letters,
+            busy_group=busy[pk][0] if pk in busy else None,
+            busy_since=_seconds(busy[pk][1]) if pk in busy else None,
+        )
+        for pk, number, letters in open_now
+    )
+    if not counters:
+        # Nobody serves the group now (before opening, a break, no officer yet): assume one
+        # counter that has just begun a ticket, so the wait is the place in line × a counter time.
+        counters = (
+            CounterNow(number=0, groups=(group.letter,), busy_group=group.letter, busy_since=_seconds(now)),
+        )
+    return QueueState(
+        now=_seconds(now),
+        group=group.letter,
+        ahead=max(0, position - 1),
+        counters=counters,
+        waiting=waiting,
+        history=history if len(history) >= MIN_HISTORY else (),
+        priority=ticket.priority,
+        default_s=float(settings.MOTCUA_QUEUE_AVG_SERVICE_SECONDS),
+    )
+
+
+def estimated_wait_s(ticket: Ticket, *, position: int | None, now: dt.datetime) -> int | None:
+    """Seconds until a counter calls the ticket, by the estimator that won on the simulated
+    day (estimate.LIVE_ESTIMATOR, "projected"); None when the ticket no longer waits."""
     if position is None:
         return None
-    return position * int(settings.MOTCUA_QUEUE_AVG_SERVICE_SECONDS)
+    wait = ESTIMATORS[LIVE_ESTIMATOR](queue_state(ticket, position=position, now=now))
+    return round(wait) if math.isfinite(wait) else None
 
 
 def groups_with_waiting(*, commune: Commune, day: dt.date) -> list[ServiceGroup]:

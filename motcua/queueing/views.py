@@ -78,7 +78,7 @@ def ticket(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
     except NotFound as exc:
         return _not_found(request, exc.message)
     position = ticket_position(t)
-    wait_s = estimated_wait_s(position)
+    wait_s = estimated_wait_s(t, position=position, now=clock.now())
     context = {
         "t": t,
         "commune": t.commune,

@@ -260,7 +260,7 @@ def test_position_and_placeholder_estimate(ward, groups, settings):
     p = _issue(ward, priority=True, now=NOW + dt.timedelta(minutes=2))
     _issue(ward, "B")
     assert [ticket_position(t) for t in (p, a1, a2)] == [1, 2, 3]
-    assert estimated_wait_s(ticket_position(a2)) == 720
+    assert estimated_wait_s(a2, position=ticket_position(a2), now=NOW) == 720
     Ticket.objects.filter(pk=a1.pk).update(state=S.LEFT)
     assert ticket_position(a2) == 2 and ticket_position(Ticket.objects.get(pk=a1.pk)) is None
-    assert estimated_wait_s(None) is None
+    assert estimated_wait_s(a2, position=None, now=NOW) is None
