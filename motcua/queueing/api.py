@@ -29,7 +29,18 @@ from .selectors import (
     ticket_position,
     ticket_public,
 )
-from .services import counter_call_next, ticket_finish, ticket_issue, ticket_no_show, ticket_recall
+from .services import (
+    counter_call_next,
+    ticket_finish,
+    ticket_hold,
+    ticket_issue,
+    ticket_no_show,
+    ticket_recall,
+    ticket_resume,
+    ticket_start,
+    ticket_transfer,
+    transfer_targets,
+)
 
 router = Router(tags=["Xếp hàng"])
 
@@ -206,3 +217,47 @@ def no_show(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[s
 )
 def finish(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
     return _step(request, counter_id, payload, ticket_finish)
+
+
+class HoldIn(TicketRef):
+    reason: str = Field("", description="Lý do tạm hoãn (không bắt buộc, tối đa 200 ký tự)")
+
+
+class TransferIn(TicketRef):
+    group: str | None = Field(None, description="Chữ cái của nhóm dịch vụ chuyển đến, ví dụ C")
+    counter: int | None = Field(None, description="Số của quầy chuyển đến (chỉ quầy đó gọi số này)")
+
+
+@router.post(
+    "/counters/{int:counter_id}/start", response={200: StaffTicketOut, **_ERRORS}, summary="Bắt đầu phục vụ"
+)
+def start(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
+    return _step(request, counter_id, payload, ticket_start)
+
+
+@router.post("/counters/{int:counter_id}/hold", response={200: StaffTicketOut, **_ERRORS}, summary="Tạm hoãn",
+             description="Số vẫn thuộc quầy này; quầy gọi số tiếp theo và tiếp tục số này sau.")  # fmt: skip
+def hold(request: HttpRequest, counter_id: int, payload: HoldIn) -> dict[str, Any]:
+    def step(**kw: Any) -> Ticket:
+        return ticket_hold(**kw, reason=payload.reason)
+
+    return _step(request, counter_id, payload, step)
+
+
+@router.post(
+    "/counters/{int:counter_id}/resume", response={200: StaffTicketOut, **_ERRORS}, summary="Tiếp tục phục vụ"
+)
+def resume(request: HttpRequest, counter_id: int, payload: TicketRef) -> dict[str, Any]:
+    return _step(request, counter_id, payload, ticket_resume)
+
+
+@router.post("/counters/{int:counter_id}/transfer", response={200: StaffTicketOut, **_ERRORS}, summary="Chuyển số",
+             description="Sang nhóm dịch vụ khác (group) và/hoặc tới một quầy (counter: số quầy).")  # fmt: skip
+def transfer(request: HttpRequest, counter_id: int, payload: TransferIn) -> dict[str, Any]:
+    def step(**kw: Any) -> Ticket:
+        group, to_counter = transfer_targets(
+            commune_id=kw["counter"].commune_id, group_letter=payload.group, counter_number=payload.counter
+        )
+        return ticket_transfer(**kw, to_group=group, to_counter=to_counter)
+
+    return _step(request, counter_id, payload, step)

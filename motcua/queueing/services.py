@@ -190,6 +190,28 @@ def ticket_transfer(
     )  # fmt: skip
 
 
+def transfer_targets(
+    *, commune_id: int, group_letter: str | None, counter_number: int | None
+) -> tuple[ServiceGroup | None, Counter | None]:
+    """The group (by letter) and the counter (by number) of the center a ticket is transferred
+    to, as an officer names them; an unknown one is a 422 in Vietnamese."""
+    group = to_counter = None
+    if group_letter:
+        group = ServiceGroup.objects.filter(
+            commune_id=commune_id, letter=parse_letter(group_letter), active=True
+        ).first()
+        if group is None:
+            raise ValidationFailed(
+                "Nhóm dịch vụ chuyển đến không tồn tại hoặc đang tạm ngừng.", code="bad_group"
+            )
+    if counter_number is not None:
+        if 0 < counter_number <= 32767:
+            to_counter = Counter.objects.filter(commune_id=commune_id, number=counter_number).first()
+        if to_counter is None:
+            raise ValidationFailed("Quầy chuyển đến không tồn tại.", code="bad_counter")
+    return group, to_counter
+
+
 HOLD_REASON_MAX = 200
 
 

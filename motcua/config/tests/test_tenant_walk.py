@@ -305,6 +305,9 @@ ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
         "residents' lookup: answers only with the code and the phone's last digits"
     ),
     # the hall's queue
+    "GET /api/queue/centers/{code}/events": ApiPublic(
+        "the hall's event stream: what the board in the hall shows anyway (numbers, counters), no names"
+    ),
     "POST /api/queue/tickets": ApiOwn(
         "taking a number is anonymous on purpose (limited per client): a new ticket of the center named",
         lambda w: [Call(body={"center": str(w["commune"].code), "group": "A", "priority": False})],
@@ -318,8 +321,21 @@ ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
     ),
     **{
         f"POST /api/queue/counters/{{counter_id}}/{step}": ApiScoped(_counter_calls)
-        for step in ("call-next", "recall", "no-show", "finish")
+        for step in ("call-next", "recall", "no-show", "finish", "start", "resume")
     },
+    "POST /api/queue/counters/{counter_id}/hold": ApiScoped(
+        lambda w: [
+            Call(path={"counter_id": w["counter"].pk}, body={"ticket": t.pk, "reason": "x"})
+            for t in w["tickets"]
+        ]
+    ),
+    "POST /api/queue/counters/{counter_id}/transfer": ApiScoped(
+        lambda w: [
+            Call(path={"counter_id": w["counter"].pk}, body={"ticket": t.pk, "group": g})
+            for t in w["tickets"]
+            for g in ("B", "C")
+        ]
+    ),
 }
 
 

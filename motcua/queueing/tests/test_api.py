@@ -145,3 +145,90 @@ def test_the_queue_is_in_the_openapi_document(db):
                  "/api/queue/counters/{counter_id}/recall", "/api/queue/counters/{counter_id}/no-show",
                  "/api/queue/counters/{counter_id}/finish"):  # fmt: skip
         assert path in paths
+
+
+# --- start, hold, resume, transfer (issue 8 §4) ------------------------------------------------
+
+
+def test_an_officer_starts_holds_resumes_and_transfers(ward, groups, staff, counter1, counter2):
+    from motcua.queueing.models import TicketEvent
+
+    api = token_client(staff["counter"])
+    url = f"/api/queue/counters/{counter1.pk}"
+    a = _take(ward, "A").json()
+    assert api.post(f"{url}/call-next").json()["id"] == a["id"]
+    started = _post(api, f"{url}/start", {"ticket": a["id"]})
+    assert started.status_code == 200 and started.json()["state"] == "SERVING"
+    held = _post(api, f"{url}/hold", {"ticket": a["id"], "reason": " Đi photo\x00 CCCD "})
+    assert held.status_code == 200 and held.json()["state"] == "HELD"
+    assert TicketEvent.objects.filter(ticket_id=a["id"]).latest("id").note == "Đi photo CCCD"
+    resumed = _post(api, f"{url}/resume", {"ticket": a["id"]})
+    assert resumed.status_code == 200 and resumed.json()["state"] == "SERVING"
+    moved = _post(api, f"{url}/transfer", {"ticket": a["id"], "group": "c", "counter": 2})
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["state"], moved.json()["group"], moved.json()["counter"]) == ("WAITING", "C", None)
+    t = Ticket.objects.get(pk=a["id"])
+    assert (t.queue_group, t.directed_counter) == (groups["C"], counter2)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"group": "Z"}, "bad_group"),
+        ({"group": "A\x00"}, "bad_group"),
+        ({"group": "x" * 5000}, "bad_group"),
+        ({"counter": 99}, "bad_counter"),
+        ({"counter": 10**15}, "bad_counter"),
+        ({"counter": -1}, "bad_counter"),
+        ({"counter": 2}, "group_not_served"),  # quầy 2 serves C only
+        ({"counter": 1}, "same_counter"),
+        ({"group": "A"}, "same_group"),
+        ({}, "no_target"),
+    ],
+)
+def test_bad_transfers_are_422_in_vietnamese_and_change_nothing(
+    ward, groups, staff, counter1, counter2, body, code
+):
+    api = token_client(staff["counter"])
+    url = f"/api/queue/counters/{counter1.pk}"
+    a = _take(ward, "A").json()
+    api.post(f"{url}/call-next")
+    assert _error(_post(api, f"{url}/transfer", {"ticket": a["id"], **body}), 422)["code"] == code
+    t = Ticket.objects.get(pk=a["id"])
+    assert (t.state, t.queue_group, t.counter, t.directed_counter) == ("CALLED", groups["A"], counter1, None)
+    assert t.events.count() == 2
+
+
+def test_a_step_from_a_counter_that_does_not_serve_the_group_is_422_and_changes_nothing(
+    ward, groups, staff, counter1, counter2
+):
+    api = token_client(staff["counter"])
+    c = _take(ward, "C").json()
+    for step, extra in (
+        ("start", {}),
+        ("hold", {"reason": "x"}),
+        ("resume", {}),
+        ("transfer", {"group": "A"}),
+    ):
+        resp = _post(api, f"/api/queue/counters/{counter1.pk}/{step}", {"ticket": c["id"], **extra})
+        body = _error(resp, 422)
+        assert body["code"] == "group_not_served" and "không phục vụ nhóm C" in body["message"]
+    t = Ticket.objects.get(pk=c["id"])
+    assert (t.state, t.counter, t.events.count()) == ("WAITING", None, 1)
+
+
+def test_a_hold_reason_over_200_characters_is_422(ward, groups, staff, counter1):
+    api = token_client(staff["counter"])
+    url = f"/api/queue/counters/{counter1.pk}"
+    a = _take(ward, "A").json()
+    api.post(f"{url}/call-next")
+    assert _error(_post(api, f"{url}/hold", {"ticket": a["id"], "reason": "x" * 201}), 422)["code"] == (
+        "reason_too_long"
+    )
+    assert Ticket.objects.get(pk=a["id"]).state == "CALLED"
+
+
+def test_the_new_steps_are_in_the_openapi_document(db):
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    for step in ("start", "hold", "resume", "transfer"):
+        assert f"/api/queue/counters/{{counter_id}}/{step}" in paths
