@@ -132,7 +132,9 @@ def _own_address() -> str:
 
 
 def gunicorn_argv(args: list[str]) -> list[str]:
-    """gunicorn's command line. Workers default to 2×cores+1 (gunicorn's advice)."""
+    """gunicorn's command line. Workers default to 2×cores+1 (gunicorn's advice); each is a
+    uvicorn worker running motcua.config.asgi: the event streams as asyncio tasks, the pages
+    through Django's WSGI handler in MOTCUA_THREADS threads (docs/decisions.md)."""
     workers = str(int(os.environ.get("MOTCUA_WORKERS", str(2 * (os.cpu_count() or 1) + 1))))
     bind = os.environ.get("MOTCUA_BIND") or DEFAULT_BIND
     return [
@@ -141,17 +143,20 @@ def gunicorn_argv(args: list[str]) -> list[str]:
         bind,
         "--workers",
         workers,
+        "--worker-class",
+        "motcua.config.gunicorn_conf.Worker",
         "--access-logfile",
         "-",
         # The path without the query string: lookups carry phone digits in it (?sdt=…), and
-        # personal numbers must not reach the logs.
+        # personal numbers must not reach the logs. (The uvicorn workers write this same line
+        # themselves, from motcua.config.asgi.access_line.)
         "--access-logformat",
         '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
         # Starts and stops the background task worker with the master (register merges).
         "--config",
         "python:motcua.config.gunicorn_conf",
         *args,
-        "motcua.config.wsgi:application",
+        "motcua.config.asgi:application",
     ]
 
 

@@ -27,11 +27,15 @@ def _register_routers() -> None:
     from motcua.dossiers.api import router as dossiers_router
     from motcua.portal.api import router as portal_router
     from motcua.queueing.api import router as queueing_router
+    from motcua.queueing.api_events import router as queueing_events_router
 
     api.add_router("/procedures", catalog_router)
     api.add_router("/dossiers", dossiers_router)
     api.add_router("/public", portal_router)
     api.add_router("/queue", queueing_router)
+    # The event stream (async) beside it on the same prefix: motcua.config.asgi sends its path
+    # to Django's ASGI handler, every other request to the WSGI one.
+    api.add_router("/queue", queueing_events_router)
 
 
 _register_routers()

@@ -5,6 +5,14 @@ one `motcua db_worker` process when gunicorn's master starts and stops it when t
 so a ward's single machine needs one service. MOTCUA_TASK_WORKER=0 leaves it out, for an
 installation that runs `motcua db_worker` as its own service (docs/operations.md).
 
+The workers are uvicorn's (`Worker` below) serving motcua.config.asgi: the event streams are
+asyncio tasks, the pages run Django's WSGI handler in a thread pool (docs/decisions.md). uvicorn's
+own access log (it prints query strings) is off; motcua.config.asgi writes gunicorn's line, path
+only, to the `motcua.access` logger, which goes to gunicorn's access log handlers. uvicorn does not
+rewrite the client's address from X-Forwarded-For (proxy_headers off): REMOTE_ADDR is the socket's
+address, as under a sync gunicorn worker, and motcua.core.ratelimit.client_key reads the trusted
+proxy header itself (MOTCUA_TRUSTED_PROXY_HEADER).
+
 The access log goes through `RedactingLogger`: the QR secret of a resident's status link
 (`/tra-cuu/<code>/<secret>/`) and second factors in a query string are masked in every field
 (request line, path, query, referer, headers), whatever access-log format is configured.
@@ -12,12 +20,14 @@ The access log goes through `RedactingLogger`: the QR secret of a resident's sta
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from typing import Any
 
 from gunicorn.glogging import Logger
+from uvicorn_worker import UvicornWorker
 
 from motcua.portal.redact import redact
 
@@ -60,3 +70,22 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+class Worker(UvicornWorker):
+    """uvicorn under gunicorn: no uvicorn access log, no proxy-header rewriting (see above)."""
+
+    CONFIG_KWARGS = {
+        "loop": "auto",
+        "http": "auto",
+        "lifespan": "off",
+        "access_log": False,
+        "proxy_headers": False,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        access = logging.getLogger("motcua.access")
+        access.handlers = self.log.access_log.handlers
+        access.setLevel(self.log.access_log.level)
+        access.propagate = False

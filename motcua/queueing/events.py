@@ -48,3 +48,24 @@ def publish(event: TicketEvent, *, ticket: Ticket, counter: Counter | None = Non
     payload = message(event=event, ticket=ticket, counter=counter, center=ticket.commune.code)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps(payload, ensure_ascii=False)])
+
+
+def messages_after(*, after: int, center: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """The payloads of the events with an id above `after`, oldest first, at most `limit` (the
+    newest ones when there are more): a reconnecting client's replay (one center) and the SQLite
+    poll of the streams (every center). Read from the rows, so the state is today's."""
+    qs = TicketEvent.objects.filter(pk__gt=max(after, 0))
+    if center is not None:
+        qs = qs.filter(ticket__commune__code=center)
+    rows = list(
+        qs.select_related("ticket__queue_group", "ticket__commune", "counter").order_by("-pk")[
+            : max(limit, 0)
+        ]
+    )
+    rows.reverse()
+    return [message(event=e, ticket=e.ticket, counter=e.counter, center=e.ticket.commune.code) for e in rows]
+
+
+def last_event_id() -> int:
+    """The newest event's id (0 when there is none): where a fresh SQLite poll starts."""
+    return TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -8,7 +8,16 @@ def test_access_log_never_records_query_strings(monkeypatch):
     assert "%(U)s" in log_format
     assert "%(r)s" not in log_format and "%(q)s" not in log_format
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
-    assert argv[-3:] == ["--timeout", "30", "motcua.config.wsgi:application"]
+    assert argv[-3:] == ["--timeout", "30", "motcua.config.asgi:application"]
+    # The uvicorn workers write the access line themselves, in the same format, path only.
+    assert argv[argv.index("--worker-class") + 1] == "motcua.config.gunicorn_conf.Worker"
+    from motcua.config.asgi import access_line
+
+    scope = {"client": ("10.0.0.7", 5000), "method": "GET", "path": "/tra-cuu/", "http_version": "1.1",
+             "query_string": b"sdt=0912345678"}  # fmt: skip
+    line = access_line(scope, 200, 1234, 0.05)
+    assert line.startswith("10.0.0.7 [") and '"GET /tra-cuu/ HTTP/1.1" 200 1234 0.050000s' in line
+    assert "0912345678" not in line
 
 
 def test_serve_starts_and_stops_the_task_worker(monkeypatch):
