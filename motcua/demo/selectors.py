@@ -106,3 +106,12 @@ def demo_summary(*, now: dt.datetime) -> DemoSummary:
         assisted=sum(d.assisted_by_volunteer for d in dossiers),
         online=sum(d.channel == Channel.ONLINE for d in dossiers),
     )
+
+
+def demo_queue_today(*, now: dt.datetime) -> tuple[int, int]:
+    """Today's tickets at the demo's center and how many of them wait now."""
+    from motcua.queueing.models import Ticket, TicketState
+    from motcua.queueing.services import local_day
+
+    today = Ticket.objects.filter(commune_id=W.COMMUNE_CODE, day=local_day(now))
+    return today.count(), today.filter(state=TicketState.WAITING).count()

@@ -28,6 +28,7 @@ from motcua.org.models import CommuneProfile, Department, Role, User
 from motcua.queueing.models import Counter, ServiceGroup
 
 from . import ward as W
+from .queue_day import queue_load_today
 from .selectors import demo_is_loaded
 from .stories import DRAFT_MIX, PROCEDURE_MIX, Teller, Ward, plan_dossiers, tell
 from .timeline import Timeline
@@ -37,7 +38,8 @@ SEED = 2026
 
 @transaction.atomic
 def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
-    """Load the demo ward; `now` anchors the 30 working days of dossiers before it.
+    """Load the demo ward; `now` anchors the 30 working days of dossiers before it, and the
+    hall's day: today's queue as it is mid-morning, added once per day (queue_day.py).
 
     Idempotent: when the demo staff already exist nothing changes and False is returned.
     With `reset`, the demo ward's dossiers (and its dossier numbering) are wiped and told
@@ -46,6 +48,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
     if demo_is_loaded():
         _setup_profile_and_installation_admin()
         _setup_queue_hall()
+        queue_load_today(now=now)
         if not reset:
             return False
         _wipe_dossiers()
@@ -56,6 +59,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         _setup_staff(commune)
         _setup_profile_and_installation_admin()
         _setup_queue_hall()
+        queue_load_today(now=now)
         _load_merge_job(now=now)
     _load_dossiers(now=now)
     return True
@@ -187,7 +191,8 @@ def _setup_profile_and_installation_admin() -> None:
 
 
 def _setup_queue_hall() -> None:
-    """The center's service groups and counters (idempotent, added on any run)."""
+    """The center's service groups and counters (idempotent, added on any run); the counters'
+    hours and officers come with today's queue (queue_day.py)."""
     groups = {
         letter: ServiceGroup.objects.get_or_create(
             commune_id=W.COMMUNE_CODE, letter=letter, defaults={"name": name}

@@ -119,12 +119,26 @@ INSTALLATION_ADMIN = StaffMember(
 )
 
 # The hall of the Public Administrative Service Center: the service groups a resident chooses
-# from when taking a number (/lay-so/20209/), and the counters serving them. Tickets of a whole
-# day come with the rest of the queue (issue 8).
+# from when taking a number (/lay-so/20209/), and the counters serving them (quầy 10 opens
+# only for the morning peak: QUEUE_HOURS). The counter officers motcua1–motcua10 sit at
+# quầy 1–10; today's tickets (a simulated day up to 10:15) come with `motcua demo` (queue_day.py).
 QUEUE_GROUPS = (
     ("A", "Hộ tịch"),
     ("B", "Đất đai - Xây dựng"),
     ("C", "Chứng thực"),
     ("D", "Lao động - Thương binh và Xã hội"),
 )
-QUEUE_COUNTERS = ((1, "AC"), (2, "A"), (3, "B"), (4, "BD"), (5, "C"))
+QUEUE_COUNTERS = (
+    (1, "AC"), (2, "A"), (3, "B"), (4, "BD"), (5, "C"), (6, "A"), (7, "C"), (8, "B"), (9, "D"), (10, "AC"),
+)  # fmt: skip
+# (counter, group, starts, ends): the counter serves that group only within these hours.
+QUEUE_HOURS = ((10, "A", (8, 0), (11, 30)), (10, "C", (8, 0), (11, 30)))
+# The counter officers who sit at quầy 6–10 (motcua1–motcua5 of STAFF sit at 1–5). Kept out of
+# STAFF so that a demo loaded before them still counts as loaded; added on any run.
+QUEUE_OFFICERS: tuple[StaffMember, ...] = (
+    StaffMember("motcua6", "Võ Thị Kim Chi", Role.COUNTER_OFFICER, _DESK, SC),
+    StaffMember("motcua7", "Lâm Văn Hậu", Role.COUNTER_OFFICER, _DESK, SC),
+    StaffMember("motcua8", "Tôn Nữ Bảo Trâm", Role.COUNTER_OFFICER, _DESK, SC),
+    StaffMember("motcua9", "Mai Xuân Phúc", Role.COUNTER_OFFICER, _DESK, SC),
+    StaffMember("motcua10", "Đinh Thị Thu Thảo", Role.COUNTER_OFFICER, _DESK, SC),
+)

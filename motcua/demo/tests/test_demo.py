@@ -107,6 +107,7 @@ def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds,
     ):
         assert username in text
     assert "/quan-tri/" in text
+    assert "Hàng đợi hôm nay" in text and "người đang chờ" in text
 
 
 def test_command_refuses_outside_debug_unless_forced(load_seconds, settings):
@@ -377,3 +378,12 @@ def test_the_hall_takes_numbers_on_first_run(load_seconds, client):
     counter = QueueCounter.objects.get(commune_id=W.COMMUNE_CODE, number=3)
     assert sorted(g.letter for g in counter.groups.all()) == ["B"]
     assert QueueCounter.objects.filter(commune_id=W.COMMUNE_CODE).count() == len(W.QUEUE_COUNTERS)
+
+
+def test_the_hall_is_alive_mid_morning(load_seconds):
+    """`motcua demo` brings today's queue (queue_day.py): tickets done, at the counters and waiting."""
+    from motcua.demo.selectors import demo_queue_today
+
+    tickets, waiting = demo_queue_today(now=NOW)
+    assert tickets > 200 and waiting > 10
+    assert QueueCounter.objects.filter(commune_id=W.COMMUNE_CODE, officer__isnull=False).count() == 10

@@ -12,7 +12,7 @@ from django.urls import reverse
 from motcua.core import clock
 from motcua.core.errors import DomainError
 from motcua.demo import ward
-from motcua.demo.selectors import demo_foreign_data, demo_logins, demo_summary
+from motcua.demo.selectors import demo_foreign_data, demo_logins, demo_queue_today, demo_summary
 from motcua.demo.services import demo_load
 
 
@@ -74,6 +74,11 @@ class Command(BaseCommand):
         out.write(
             f"  Quá hạn: {s.overdue} · Đã xin lỗi, hẹn lại (Mẫu 04): {s.extended} · "
             f"Có tình nguyện viên hỗ trợ: {s.assisted} · Nộp trực tuyến: {s.online}"
+        )
+        tickets, waiting = demo_queue_today(now=now)
+        out.write(
+            f"Hàng đợi hôm nay (giữa buổi sáng, quầy 1–10 có cán bộ motcua1–motcua10): {tickets} số, "
+            f"{waiting} người đang chờ — lấy số tại /lay-so/{ward.COMMUNE_CODE}/"
         )
 
     def _logins(self) -> None:
