@@ -34,6 +34,7 @@ class DomainErrorMiddleware:
 # or a proxy cache, like every page an officer sees.
 _PRIVATE_PUBLIC_PAGES = {"portal:lookup", "portal:status", "portal:online_submit", "portal:online_done"}
 _PRIVATE_PUBLIC_PAGES |= {"queueing:take", "queueing:ticket"}  # the queue's phone pages (issue 8)
+_PRIVATE_PUBLIC_PAGES |= {"queueing:book", "queueing:appointment"}  # appointments: name, phone, QR
 
 
 class NoStoreMiddleware:

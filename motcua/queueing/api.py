@@ -261,3 +261,10 @@ def transfer(request: HttpRequest, counter_id: int, payload: TransferIn) -> dict
         return ticket_transfer(**kw, to_group=group, to_counter=to_counter)
 
     return _step(request, counter_id, payload, step)
+
+
+# Appointments (issue 8 §7) in their own module, under the same prefix; imported last, since it
+# uses this module's ticket schema.
+from .api_appointments import router as _appointments_router  # noqa: E402
+
+router.add_router("", _appointments_router)

@@ -284,17 +284,19 @@ class GroupDay:
 def appointments_today(*, user: User, now: dt.datetime) -> list[GroupDay]:
     """Today's appointments of the user's own commune, per group (counter officers and leaders)."""
     _check_reader(user)
+    commune_id = user.commune_id
+    assert commune_id is not None  # _check_reader
     day = local_day(now)
     start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=LOCAL_TZ)
     rows: Iterable[Appointment] = (
         Appointment.objects.select_related("ticket")
-        .filter(commune_id=user.commune_id, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+        .filter(commune_id=commune_id, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
         .order_by("starts_at", "id")
     )
     by_group: dict[int, list[tuple[Appointment, str]]] = {}
     for a in rows:
         by_group.setdefault(a.group_id, []).append((a, shown_state(a, now)))
-    groups = ServiceGroup.objects.filter(commune_id=user.commune_id).filter(
+    groups = ServiceGroup.objects.filter(commune_id=commune_id).filter(
         Q(active=True) | Q(pk__in=list(by_group))
     )
     return [GroupDay(g, by_group.get(g.pk, [])) for g in groups.order_by("letter")]

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import appointment_views, views
 
 app_name = "queueing"
 
 urlpatterns = [
     path("ve/<int:pk>/<str:secret>/", views.ticket, name="ticket"),
+    path("hen/<int:pk>/<str:secret>/", appointment_views.appointment, name="appointment"),
+    path("quay/lich-hen/", appointment_views.today, name="appointments_today"),
+    path("<str:code>/dat-lich/", appointment_views.book, name="book"),
     path("<str:code>/", views.take, name="take"),
 ]

@@ -16,6 +16,7 @@ names). A's objects are unchanged at the end.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -35,7 +36,7 @@ from motcua.dossiers.services import Applicant, dossier_attach_documents, dossie
 from motcua.dossiers.workflow import dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import ApiToken, DepartmentKind, Role, User
-from motcua.queueing.models import Counter, Ticket
+from motcua.queueing.models import Appointment, Counter, Ticket
 from motcua.queueing.services import counter_call_next, ticket_issue
 from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
 from motcua.testing import (
@@ -150,6 +151,20 @@ URLS: dict[str, Scoped | Own | Public] = {
             {"pk": t.pk, "secret": s} for t in w["tickets"] for s in ("0" * 22, t.secret[:-1], t.secret + "x")
         ]
     ),
+    # appointments (issue 8 §7)
+    "queueing:book": Own(
+        "public on purpose: residents book a slot of the center named, anonymously (limited per client)",
+        lambda w: [{"code": str(w["commune"].code)}],
+    ),
+    "queueing:appointment": Scoped(
+        lambda w: [
+            {"pk": a.pk, "secret": s}
+            for a in w["appointments"]
+            for s in ("0" * 22, a.secret[:-1], a.secret + "x")
+        ],
+        post=lambda w: {"action": "cancel"},
+    ),
+    "queueing:appointments_today": Own("today's appointments of the officer's own commune"),
     # catalogue (installation-wide)
     "catalog:list": Own("the public catalogue"),
     "catalog:detail": Own("a procedure of the shared catalogue", lambda w: [{"code": w["land"].code}]),
@@ -307,6 +322,30 @@ ENDPOINTS: dict[str, ApiScoped | ApiOwn | ApiPublic] = {
     # the hall's queue
     "GET /api/queue/centers/{code}/events": ApiPublic(
         "the hall's event stream: what the board in the hall shows anyway (numbers, counters), no names"
+    ),
+    "POST /api/queue/appointments": ApiOwn(
+        "booking is anonymous on purpose (limited per client): a new appointment of the center named",
+        lambda w: [
+            Call(
+                body={
+                    "center": str(w["commune"].code),
+                    "group": "A",
+                    "starts_at": "2099-01-01T09:00:00",
+                    "name": "Người Ngoài",
+                    "phone": "",
+                }
+            )
+        ],
+    ),
+    "GET /api/queue/centers/{code}/slots": ApiPublic(
+        "a group's free places per slot: no names, no appointments"
+    ),
+    "POST /api/queue/appointments/{appointment_id}/check-in": ApiScoped(
+        lambda w: [
+            Call(path={"appointment_id": a.pk}, query=q)
+            for a in w["appointments"]
+            for q in ({}, {"secret": "0" * 22}, {"secret": a.secret[:-1]})
+        ]
     ),
     "POST /api/queue/tickets": ApiOwn(
         "taking a number is anonymous on purpose (limited per client): a new ticket of the center named",
@@ -473,6 +512,11 @@ def build_world(settings: Any, tmp_path: Any) -> World:
     tickets = [ticket_issue(commune=commune, group_letter="A", priority=False, now=now) for _ in range(2)]
     called = counter_call_next(actor=staff["counter"], counter=counter, now=now)
     assert called is not None and called.pk == tickets[0].pk
+    # An appointment of today (the walk's clock is real: created directly, its window open now).
+    appointments = [
+        Appointment.objects.create(commune=commune, group=counter.groups.get(letter="B"), starts_at=now,
+                                   ends_at=now + dt.timedelta(minutes=30), name=SECRET_NAME, created_at=now)
+    ]  # fmt: skip
     catalogue_import = CatalogueImport.objects.create(
         source=CatalogueImport.Source.WEB, actor_label="quantri", filename="danh-muc-bi-mat.xlsx",
         file_sha256="0" * 64, rows=[], base_fingerprint="0" * 64, previewed_at=now,
@@ -490,9 +534,11 @@ def build_world(settings: Any, tmp_path: Any) -> World:
         "pair": pair,
         "counter": counter,
         "tickets": tickets,
+        "appointments": appointments,
         "secrets": [SECRET_NAME, SECRET_JOB, SECRET_PERSON, "so-ho-khau-bi-mat", "danh-muc-bi-mat"]
         + [d.code for d in dossiers if d.code]
-        + [t.secret for t in tickets],
+        + [t.secret for t in tickets]
+        + [a.secret for a in appointments],
     }
 
 
@@ -541,6 +587,11 @@ def _state(w: World) -> dict[str, Any]:
             Ticket.objects.filter(pk__in=[t.pk for t in w["tickets"]])
             .order_by("pk")
             .values_list("pk", "state", "counter_id", "recalls", "queue_group_id")
+        ),
+        "appointments": list(
+            Appointment.objects.filter(pk__in=[a.pk for a in w["appointments"]]).values_list(
+                "pk", "state", "ticket_id"
+            )
         ),
         "counter_officer": Counter.objects.filter(pk=w["counter"].pk).values_list("officer_id").get(),
     }
