@@ -219,13 +219,11 @@ def appointment_check_in(*, appointment: Appointment, now: dt.datetime) -> Ticke
     [starts_at − MOTCUA_QUEUE_CHECKIN_EARLY_MINUTES, ends_at]. Checking in again returns the
     same ticket; too early, too late or cancelled: a Conflict that changes nothing."""
     with transaction.atomic():
-        locked = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("group", "commune", "ticket")
-            .get(pk=appointment.pk)
-        )
-        if locked.state == AppointmentState.CHECKED_IN and locked.ticket is not None:
-            return locked.ticket
+        # No join in the locking read: after waiting for another check-in, PostgreSQL re-reads the
+        # locked row but not the rows joined to it (its new ticket would look missing).
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.state == AppointmentState.CHECKED_IN and locked.ticket_id is not None:
+            return Ticket.objects.select_related("group", "queue_group", "counter").get(pk=locked.ticket_id)
         if locked.state == AppointmentState.CANCELLED:
             raise Conflict(
                 "Lịch hẹn này đã được huỷ. Bạn vẫn có thể lấy số thường tại trung tâm.", code="cancelled"
