@@ -165,6 +165,15 @@ URLS: dict[str, Scoped | Own | Public] = {
         post=lambda w: {"action": "cancel"},
     ),
     "queueing:appointments_today": Own("today's appointments of the officer's own commune"),
+    "queueing:board": Own(
+        "public on purpose: the hall's TV board (no login on a TV) shows the center's counters, "
+        "called numbers and waiting counts, never a name, phone or ticket secret",
+        lambda w: [{"code": str(w["commune"].code)}],
+    ),
+    "queueing:board_state": Own(
+        "public on purpose: the board's state fragment, the same numbers as queueing:board",
+        lambda w: [{"code": str(w["commune"].code)}],
+    ),
     # catalogue (installation-wide)
     "catalog:list": Own("the public catalogue"),
     "catalog:detail": Own("a procedure of the shared catalogue", lambda w: [{"code": w["land"].code}]),
