@@ -102,7 +102,7 @@ def ticket_issue(
     return ticket
 
 
-def _calls_now(counter: Counter, now: dt.datetime) -> Q:
+def callable_now(counter: Counter, now: dt.datetime) -> Q:
     """The waiting tickets this counter may call at `now`: those directed to it, and those of
     the groups it serves at this hour that are not directed to another counter."""
     at = now.astimezone(LOCAL_TZ).time()
@@ -126,7 +126,7 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("group", "queue_group", "commune")
-            .filter(_calls_now(locked_counter, now), commune_id=locked_counter.commune_id,
+            .filter(callable_now(locked_counter, now), commune_id=locked_counter.commune_id,
                     day=local_day(now), state=TicketState.WAITING)
             .order_by("-priority", "-booked", "issued_at", "id")
             .first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appointment_views, board, views
+from . import appointment_views, board, console, views
 
 app_name = "queueing"
 
@@ -11,5 +11,10 @@ urlpatterns = [
     path("<str:code>/dat-lich/", appointment_views.book, name="book"),
     path("<str:code>/bang/", board.board, name="board"),
     path("<str:code>/bang/trang-thai/", board.board_state_fragment, name="board_state"),
+    path("quay/", console.console, name="console"),
+    path("quay/<int:pk>/", console.console_counter, name="console_counter"),
+    path("quay/<int:pk>/trang-thai/", console.console_state_fragment, name="console_state"),
+    path("quay/<int:pk>/ho-so/", console.console_intake, name="console_intake"),
+    path("quay/<int:pk>/thao-tac/<slug:action>/", console.console_act, name="console_act"),
     path("<str:code>/", views.take, name="take"),
 ]

@@ -36,6 +36,7 @@ from motcua.dossiers.services import Applicant, dossier_attach_documents, dossie
 from motcua.dossiers.workflow import dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import ApiToken, DepartmentKind, Role, User
+from motcua.queueing.console import ACTIONS as CONSOLE_ACTIONS
 from motcua.queueing.models import Appointment, Counter, Ticket
 from motcua.queueing.services import counter_call_next, ticket_issue
 from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
@@ -173,6 +174,18 @@ URLS: dict[str, Scoped | Own | Public] = {
     "queueing:board_state": Own(
         "public on purpose: the board's state fragment, the same numbers as queueing:board",
         lambda w: [{"code": str(w["commune"].code)}],
+    ),
+    # the officer's console
+    "queueing:console": Own("the counters of the officer's own commune, to sit at one"),
+    "queueing:console_counter": Scoped(lambda w: [{"pk": w["counter"].pk}]),
+    "queueing:console_state": Scoped(lambda w: [{"pk": w["counter"].pk}]),
+    "queueing:console_intake": Scoped(
+        lambda w: [{"pk": w["counter"].pk}],
+        query=lambda w: {"so": w["tickets"][0].pk, "q": "dat"},
+    ),
+    "queueing:console_act": Scoped(
+        lambda w: [{"pk": w["counter"].pk, "action": a} for a in sorted(CONSOLE_ACTIONS)],
+        post=lambda w: {"ticket": w["tickets"][0].pk, "group": "B", "reason": "x"},
     ),
     # catalogue (installation-wide)
     "catalog:list": Own("the public catalogue"),
