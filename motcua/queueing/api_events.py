@@ -16,7 +16,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from ninja import Router
 
@@ -130,15 +130,15 @@ async def _live(*, h: Hub, center: int, last: int | None) -> AsyncIterator[str]:
         release_stream()
 
 
-async def _finite(*, center: int, last: int | None) -> AsyncIterator[str]:
-    yield f"retry: {WSGI_RETRY_MS}\n\n"
+def _finite(*, center: int, last: int | None) -> str:
+    """Under WSGI: what an open stream would have sent first, then the end (a slow poll)."""
+    parts = [f"retry: {WSGI_RETRY_MS}\n\n"]
     if last is not None:
-        for message in await sync_to_async(_replay)(center=center, after=last):
-            yield frame(message)
+        parts += [frame(message) for message in _replay(center=center, after=last)]
     else:
         # An id the client keeps: its next request replays what happened in between.
-        newest = await sync_to_async(last_event_id)()
-        yield f"id: {newest}\n\n"
+        parts.append(f"id: {last_event_id()}\n\n")
+    return "".join(parts)
 
 
 @router.get(
@@ -166,10 +166,12 @@ async def center_events(request: HttpRequest, code: str) -> HttpResponseBase:
                 503, "too_many_streams", "Máy chủ đang phục vụ quá nhiều luồng sự kiện; vui lòng thử lại sau.",
                 Retry_After="30",
             )  # fmt: skip
-        body: AsyncIterator[str] = _live(h=hub(), center=center, last=last)
+        response: HttpResponseBase = StreamingHttpResponse(
+            _live(h=hub(), center=center, last=last), content_type="text/event-stream; charset=utf-8"
+        )
     else:
-        body = _finite(center=center, last=last)
-    response = StreamingHttpResponse(body, content_type="text/event-stream; charset=utf-8")
+        text = await sync_to_async(_finite)(center=center, last=last)
+        response = HttpResponse(text, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     # GZipMiddleware would hold the small events in its buffer: this response is never compressed.
