@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appointment_views, board, console, views
+from . import appointment_views, board, console, stats_views, views
 
 app_name = "queueing"
 
@@ -16,5 +16,6 @@ urlpatterns = [
     path("quay/<int:pk>/trang-thai/", console.console_state_fragment, name="console_state"),
     path("quay/<int:pk>/ho-so/", console.console_intake, name="console_intake"),
     path("quay/<int:pk>/thao-tac/<slug:action>/", console.console_act, name="console_act"),
+    path("thong-ke/", stats_views.stats, name="stats"),
     path("<str:code>/", views.take, name="take"),
 ]

@@ -166,6 +166,10 @@ URLS: dict[str, Scoped | Own | Public] = {
         post=lambda w: {"action": "cancel"},
     ),
     "queueing:appointments_today": Own("today's appointments of the officer's own commune"),
+    "queueing:stats": Own(
+        "the queue's statistics of the user's own commune (a province officer picks one of the province)",
+        query=lambda w: {"xa": w["commune"].pk},
+    ),
     "queueing:board": Own(
         "public on purpose: the hall's TV board (no login on a TV) shows the center's counters, "
         "called numbers and waiting counts, never a name, phone or ticket secret",
