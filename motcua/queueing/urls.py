@@ -6,6 +6,11 @@ app_name = "queueing"
 
 urlpatterns = [
     path("ve/<int:pk>/<str:secret>/", views.ticket, name="ticket"),
+    path("ve/<int:pk>/<str:secret>/roi-hang/", views.leave, name="leave"),
+    path("may/", views.kiosk, name="kiosk"),
+    path("may/kich-hoat/", views.kiosk_activate, name="kiosk_activate"),
+    path("may/ve/<int:pk>/<str:secret>/", views.kiosk_ticket, name="kiosk_ticket"),
+    path("<str:code>/ap-phich/", views.poster, name="poster"),
     path("hen/<int:pk>/<str:secret>/", appointment_views.appointment, name="appointment"),
     path("quay/lich-hen/", appointment_views.today, name="appointments_today"),
     path("<str:code>/dat-lich/", appointment_views.book, name="book"),

@@ -152,6 +152,21 @@ URLS: dict[str, Scoped | Own | Public] = {
             {"pk": t.pk, "secret": s} for t in w["tickets"] for s in ("0" * 22, t.secret[:-1], t.secret + "x")
         ]
     ),
+    "queueing:leave": Scoped(
+        lambda w: [
+            {"pk": t.pk, "secret": s} for t in w["tickets"] for s in ("0" * 22, t.secret[:-1], t.secret + "x")
+        ]
+    ),
+    # the kiosk at the door: the center is the one of the screen's signed kiosk cookie
+    "queueing:kiosk": Own(
+        "the kiosk's own center only, from its signed device cookie; without one the activation form"
+    ),
+    "queueing:kiosk_activate": Own("activating a screen with a kiosk token (the token's own center)"),
+    # even A's real ticket secrets: only the kiosk that issued a ticket prints it
+    "queueing:kiosk_ticket": Scoped(
+        lambda w: [{"pk": t.pk, "secret": s} for t in w["tickets"] for s in (t.secret, "0" * 22)]
+    ),
+    "queueing:poster": Scoped(lambda w: [{"code": str(w["commune"].code)}]),
     # appointments (issue 8 §7)
     "queueing:book": Own(
         "public on purpose: residents book a slot of the center named, anonymously (limited per client)",
