@@ -137,14 +137,18 @@ def gunicorn_argv(args: list[str]) -> list[str]:
     through Django's WSGI handler in MOTCUA_THREADS threads (docs/decisions.md)."""
     workers = str(int(os.environ.get("MOTCUA_WORKERS", str(2 * (os.cpu_count() or 1) + 1))))
     bind = os.environ.get("MOTCUA_BIND") or DEFAULT_BIND
+    # A worker class named among the extra arguments (`-k sync`, `--worker-class gthread`) is a
+    # classic WSGI worker: it serves the WSGI application, whose event stream answers a finite
+    # replay with a slow retry (no pushed events). Without one: our uvicorn workers and the
+    # ASGI application.
+    classic = _names_worker_class(args)
     return [
         "gunicorn",
         "--bind",
         bind,
         "--workers",
         workers,
-        "--worker-class",
-        "motcua.config.gunicorn_conf.Worker",
+        *([] if classic else ["--worker-class", "motcua.config.gunicorn_conf.Worker"]),
         "--access-logfile",
         "-",
         # The path without the query string: lookups carry phone digits in it (?sdt=…), and
@@ -156,8 +160,17 @@ def gunicorn_argv(args: list[str]) -> list[str]:
         "--config",
         "python:motcua.config.gunicorn_conf",
         *args,
-        "motcua.config.asgi:application",
+        "motcua.config.wsgi:application" if classic else "motcua.config.asgi:application",
     ]
+
+
+def _names_worker_class(args: list[str]) -> bool:
+    return any(
+        arg in ("-k", "--worker-class")
+        or arg.startswith("--worker-class=")
+        or (arg.startswith("-k") and len(arg) > 2)
+        for arg in args
+    )
 
 
 if __name__ == "__main__":

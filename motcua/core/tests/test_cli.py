@@ -20,6 +20,19 @@ def test_access_log_never_records_query_strings(monkeypatch):
     assert "0912345678" not in line
 
 
+def test_a_classic_worker_class_serves_the_wsgi_application():
+    for extra in (
+        ["--worker-class", "sync"],
+        ["-k", "gthread", "--threads", "2"],
+        ["--worker-class=sync"],
+        ["-ksync"],
+    ):
+        argv = gunicorn_argv(extra)
+        assert argv[-1] == "motcua.config.wsgi:application"
+        assert "motcua.config.gunicorn_conf.Worker" not in argv
+    assert gunicorn_argv(["--timeout", "30"])[-1] == "motcua.config.asgi:application"
+
+
 def test_serve_starts_and_stops_the_task_worker(monkeypatch):
     from motcua.config import gunicorn_conf
 
