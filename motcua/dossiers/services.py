@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -297,10 +297,12 @@ def dossier_intake(
     missing_items: Iterable[str] = (),
     reason: str = "",
     channel: str = Channel.IN_PERSON,
+    then: Callable[[Dossier], object] | None = None,
 ) -> Dossier:
     """A walk-in at the counter, ending in receipt (Mẫu 01), supplementation (Mẫu 02) or
     refusal (Mẫu 03). One transaction: a failed receipt leaves no dossier, no number and no
-    file (files move under UPLOAD_ROOT only when it commits)."""
+    file (files move under UPLOAD_ROOT only when it commits). `then(dossier)` runs in that
+    transaction (the queue ticket's link, issue 8 §4)."""
     if not actor.has_role(Role.COUNTER_OFFICER) or actor.commune is None:
         raise NotAllowed("Chỉ cán bộ một cửa của xã/phường mới tiếp nhận hồ sơ.")
     action = INTAKE_OUTCOMES.get(outcome)
@@ -316,7 +318,7 @@ def dossier_intake(
     with claimed(kept) as mine, staged_uploads(checked) as staged, transaction.atomic():
         dossier = Dossier.objects.create(**fields)
         _attach_all(dossier=dossier, files=mine + staged, actor=actor, now=now)
-        return dossier_apply(
+        dossier = dossier_apply(
             dossier=dossier,
             action=action,
             actor=actor,
@@ -324,6 +326,9 @@ def dossier_intake(
             reason=reason,
             data={"checklist_ticked": ticked, "items": list(missing_items)},
         )
+        if then is not None:
+            then(dossier)
+        return dossier
 
 
 def dossier_attach_documents(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import segno
 from django.conf import settings
@@ -22,6 +23,8 @@ from motcua.core.dates import parse_date
 from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.org.models import Role, User
+from motcua.queueing.models import Counter, Ticket
+from motcua.queueing.services import ticket_for_intake, ticket_link_dossier
 
 from . import documents
 from . import forms as parse
@@ -157,6 +160,10 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
         "procedure": procedure, "values": request.POST, "pending": {},
         "max_files": settings.MOTCUA_SUBMIT_MAX_FILES, "max_mb": settings.MOTCUA_SUBMIT_MAX_BYTES // (1024 * 1024),
     }  # fmt: skip
+    # Received for a queue ticket called to this officer's counter (the console's «Tiếp nhận hồ sơ»).
+    so = (request.POST.get("so") or request.GET.get("so", ""))[:20]
+    queue = ticket_for_intake(actor=user, raw=so) if so else None
+    context["queue_ticket"] = queue[0] if queue else None
     session = request.session
     owner = documents.PendingOwner(
         user_id=user.pk, commune_id=user.commune_id or 0, procedure_code=procedure.code
@@ -194,6 +201,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             missing_items=parse.lines(request.POST.get("missing_items", "")),
             reason=request.POST.get("reason", ""),
             now=now,
+            then=_queue_link(user, queue, now),
         )
     except ValidationFailed as exc:
         by_item: dict[object, list[tuple[str, documents.StagedFile]]] = {}
@@ -208,6 +216,15 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     if form:
         return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
     return redirect("dossiers:detail", pk=dossier.pk)
+
+
+def _queue_link(
+    user: User, queue: tuple[Ticket, Counter] | None, now: dt.datetime
+) -> Callable[[Dossier], object] | None:
+    if queue is None:
+        return None
+    ticket, counter = queue
+    return lambda d: ticket_link_dossier(actor=user, counter=counter, ticket=ticket, dossier=d, now=now)
 
 
 @login_required

@@ -278,3 +278,27 @@ def counter_leave(*, actor: User, counter: Counter) -> Counter:
         locked.officer = None
         locked.save(update_fields=["officer"])
     return locked
+
+
+def ticket_for_intake(*, actor: User, raw: str) -> tuple[Ticket, Counter]:
+    """The ticket a dossier intake runs for (`?so=<ticket id>`): a ticket of the officer's commune,
+    called or being served at a counter where this officer sits. Else NotFound / Conflict."""
+    ticket = None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and actor.commune_id is not None:
+        ticket = (
+            Ticket.objects.select_related("group", "queue_group", "counter")
+            .filter(pk=int(raw), commune_id=actor.commune_id)
+            .first()
+        )
+    if ticket is None:
+        raise NotFound("Không tìm thấy số thứ tự.", code="ticket_not_found")
+    counter = ticket.counter
+    if ticket.state not in (TicketState.CALLED, TicketState.SERVING) or counter is None:
+        raise Conflict(
+            f"Số {ticket.number} không còn ở quầy để tiếp nhận hồ sơ.", code="ticket_not_at_counter"
+        )
+    if counter.officer_id != actor.pk:
+        raise Conflict(
+            f"Bạn không ngồi ở quầy số {counter.number}, nơi số {ticket.number} được gọi.", code="not_seated"
+        )
+    return ticket, counter
