@@ -153,6 +153,10 @@ class Bar:
     width: float
     height: float
 
+    @property
+    def cx(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
 
 @dataclass
 class DayStats:
