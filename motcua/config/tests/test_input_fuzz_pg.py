@@ -405,6 +405,7 @@ def test_every_api_field_takes_nul_long_and_odd_values_without_a_server_error(wo
         "import_id": world["catalogue_import"].pk,
         "counter_id": world["counter"].pk,
         "ticket_id": world["tickets"][0].pk,
+        "appointment_id": world["appointments"][0].pk,
     }
     failures: list[str] = []
     counter = [0]
