@@ -69,13 +69,27 @@ def ticket_public(*, pk: int, secret: str) -> Ticket:
 
 
 def ticket_position(ticket: Ticket) -> int | None:
-    """The ticket's place in its group's line (1: called next in the group), None when it no
-    longer waits. Priority tickets come first, then order of issue, as counter_call_next calls."""
+    """The ticket's place in its line (1: called next), None when it no longer waits. The line
+    is ordered as counter_call_next calls: priority first, then appointments checked in within
+    their window (booked), then order of issue. Tickets transferred to one counter wait in
+    that counter's line: they are not ahead of the group's others, and a directed ticket counts
+    those directed to the same counter and the group's undirected ones."""
     if ticket.state != TicketState.WAITING:
         return None
     earlier = Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, id__lt=ticket.pk)
-    ahead = Q(priority=True) & earlier if ticket.priority else Q(priority=True) | earlier
+    same_rank = Q(priority=ticket.priority, booked=ticket.booked)
+    ahead = same_rank & earlier
+    if not ticket.priority:
+        ahead |= Q(priority=True)
+        if not ticket.booked:
+            ahead |= Q(booked=True)
+    else:
+        ahead |= Q(priority=True, booked=True) if not ticket.booked else Q(pk__in=[])
+    line = Q(directed_counter__isnull=True)
+    if ticket.directed_counter_id is not None:
+        line |= Q(directed_counter_id=ticket.directed_counter_id)
     waiting = Ticket.objects.filter(
+        line,
         commune_id=ticket.commune_id,
         day=ticket.day,
         queue_group_id=ticket.queue_group_id,
