@@ -142,8 +142,9 @@ def voice_config() -> dict[str, dict[str, str]]:
 def take_qr_svg(commune: Commune) -> tuple[str, str]:
     """The address of the center's take-a-number page (the public URL) and its QR code (SVG)."""
     url = settings.MOTCUA_PUBLIC_URL + reverse("queueing:take", args=[commune.code])
+    # No width/height, a viewBox: the stylesheet sizes it to the screen.
     svg = segno.make(url, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", title="Mã QR lấy số thứ tự"
+        scale=4, dark="#000", light="#fff", omitsize=True, title="Mã QR lấy số thứ tự"
     )
     return url, svg
 

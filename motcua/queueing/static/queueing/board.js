@@ -128,7 +128,7 @@
     return new Promise(function (resolve) {
       var u = new SpeechSynthesisUtterance(sentence);
       u.lang = viVoice.lang || "vi-VN";
-      u.voice = viVoice;
+      try { u.voice = viVoice; } catch (e) { /* lang alone picks it */ }
       u.rate = 0.9;
       var timer = setTimeout(done, 15000);
       function done() { clearTimeout(timer); resolve(); }
