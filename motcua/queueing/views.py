@@ -365,7 +365,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         "commune": commune,
         "profile": profile,
         "url": url,
-        "qr_svg": _qr(url, title="Mã QR lấy số thứ tự", scale=10),
+        "qr_svg": _qr(url, title="Mã QR lấy số thứ tự", scale=14),
         "groups": groups_with_waiting(commune=commune, day=local_day(clock.now())),
     }
     return render(request, "queueing/poster.html", context)

@@ -48,10 +48,10 @@ def test_the_poster_has_the_qr_the_groups_and_the_hours(ward, groups, staff, set
     assert target in html
     path = re.search(r'<path [^>]*d="([^"]+)"', html)
     assert path, "an inline SVG QR code"
-    assert f'd="{path.group(1)}"' in segno.make(target, error="m").svg_inline(scale=10), (
+    assert f'd="{path.group(1)}"' in segno.make(target, error="m").svg_inline(scale=14), (
         "it opens the phone page"
     )
-    assert f'd="{path.group(1)}"' not in segno.make(target + "x", error="m").svg_inline(scale=10)
+    assert f'd="{path.group(1)}"' not in segno.make(target + "x", error="m").svg_inline(scale=14)
 
 
 def test_only_the_centers_admin_and_counter_officers(client, ward, groups, staff, other_ward):
