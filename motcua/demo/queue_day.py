@@ -1,11 +1,12 @@
 """Today's hall in the demo ward (issue 8 §9): a simulated day of Thanh Khê's queue, mid-morning.
 
 `simulate.simulate_day` (fixed seed) plans a whole day of about 600 tickets on the demo's own
-counters (ward.QUEUE_COUNTERS and QUEUE_HOURS). The simulated 10:15 is put at `now`: every
-ticket issued before it is written for today — done, no-show or left when its life ended
-before 10:15, called or being served when it was at a counter then, waiting otherwise — and
-none after it, so the board, the consoles and the statistics show a mid-morning hall whatever
-the hour the demo runs. Rows are written in bulk (a few hundred tickets and their events in
+counters (ward.QUEUE_COUNTERS and QUEUE_HOURS). A simulated moment is put at `now`
+(`cut_for`: the same hour of the day between 09:30 and 16:30, 16:30 in the evening, 10:15
+early in the morning): every ticket issued before it is written for today — done, no-show or
+left when its life ended before then, called or being served when it was at a counter then,
+waiting otherwise — and none after it, so the board, the consoles and the statistics show a
+working hall whatever the hour the demo runs. Rows are written in bulk (a few hundred tickets and their events in
 well under a second on SQLite): the same rows the services write — numbers gap-free per group,
 a `TicketSequence` at the last one so that the next number taken follows, one `TicketEvent`
 per step with its time, officer and counter, states and times consistent with the events.
@@ -53,7 +54,23 @@ from motcua.queueing.simulate import Ticket as SimTicket
 from . import ward as W
 
 QUEUE_SEED = 0
-CUT = hm(10, 15)  # the simulated moment put at `now`
+CUT = hm(10, 15)  # the simulated moment put at `now` early in the morning
+# From 09:30 to 16:30 local time the hall is shown as it is at this hour of the simulated day
+# (times at face value: at 15:30 about 500 of the day's ~600 tickets, the morning peak behind);
+# later in the evening as at 16:30; before 09:30 as at 10:15 (the morning peak under way).
+FACE_VALUE_FROM = hm(9, 30)
+FACE_VALUE_UNTIL = hm(16, 30)
+
+
+def cut_for(now: dt.datetime) -> float:
+    """The simulated moment (seconds since midnight) that `now` shows."""
+    local = now.astimezone(LOCAL_TZ)
+    tod = local.hour * 3600 + local.minute * 60 + local.second
+    if tod < FACE_VALUE_FROM:
+        return CUT
+    return float(min(tod, FACE_VALUE_UNTIL))
+
+
 BOOKED_EVERY = 40  # one ticket in 40 (from 8:00, no priority) came with an appointment
 LEFT_EVERY = 3  # one no-show in 3 is a resident who left before the call instead
 
@@ -173,7 +190,7 @@ def _state_at(t: SimTicket, cut: float, left: bool) -> tuple[str, list[tuple[str
 
 @transaction.atomic
 def queue_load_today(*, now: dt.datetime) -> QueueDayResult:
-    """Write today's hall as it is at the simulated 10:15 (see the module's docstring)."""
+    """Write today's hall as it is at the simulated moment `cut_for(now)` (module docstring)."""
     day = local_day(now)
     setup_counter_hours()
     officers = setup_queue_officers()
@@ -184,15 +201,17 @@ def queue_load_today(*, now: dt.datetime) -> QueueDayResult:
     groups = {g.letter: g for g in ServiceGroup.objects.filter(commune_id=W.COMMUNE_CODE)}
     counters = {c.number: c for c in Counter.objects.filter(commune_id=W.COMMUNE_CODE)}
 
+    cut = cut_for(now)
+
     def at(seconds: float) -> dt.datetime:
-        return now + dt.timedelta(seconds=seconds - CUT)
+        return now + dt.timedelta(seconds=seconds - cut)
 
     tickets: list[Ticket] = []
     plans: list[list[tuple[str, float, bool]]] = []
     no_shows = 0
     booked_candidates = 0
     for t in sim.tickets:
-        if t.issued > CUT:
+        if t.issued > cut:
             break
         left = False
         if t.no_show:
@@ -202,7 +221,7 @@ def queue_load_today(*, now: dt.datetime) -> QueueDayResult:
         if not t.priority and t.shows_up and t.issued >= hm(8):
             booked = booked_candidates % BOOKED_EVERY == BOOKED_EVERY // 2
             booked_candidates += 1
-        state, events = _state_at(t, CUT, left)
+        state, events = _state_at(t, cut, left)
         times = {kind: moment for kind, moment, _ in events}
         at_counter = state not in (TicketState.WAITING, TicketState.LEFT)
         group = groups[t.group]

@@ -121,7 +121,7 @@ INSTALLATION_ADMIN = StaffMember(
 # The hall of the Public Administrative Service Center: the service groups a resident chooses
 # from when taking a number (/lay-so/20209/), and the counters serving them (quầy 10 opens
 # only for the morning peak: QUEUE_HOURS). The counter officers motcua1–motcua10 sit at
-# quầy 1–10; today's tickets (a simulated day up to 10:15) come with `motcua demo` (queue_day.py).
+# quầy 1–10; today's tickets (a simulated day up to the hour it runs, cut_for) come with `motcua demo` (queue_day.py).
 QUEUE_GROUPS = (
     ("A", "Hộ tịch"),
     ("B", "Đất đai - Xây dựng"),

@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from motcua.demo import ward as W
-from motcua.demo.queue_day import CUT, demo_day_spec, queue_load_today
+from motcua.demo.queue_day import CUT, cut_for, demo_day_spec, queue_load_today
 from motcua.demo.services import _setup_queue_hall
 from motcua.org.models import Role
 from motcua.queueing.models import (
@@ -46,12 +46,16 @@ _STATE_AFTER = {
 }
 
 
-@pytest.fixture
-def hall(db):
+def _empty_hall():
     commune = make_commune(W.COMMUNE_CODE)
     for n in range(1, 6):
         make_user(commune, Role.COUNTER_OFFICER, f"motcua{n}")
     _setup_queue_hall()
+
+
+@pytest.fixture
+def hall(db):
+    _empty_hall()
     started = time.perf_counter()
     result = queue_load_today(now=NOW)
     return result, time.perf_counter() - started
@@ -70,7 +74,7 @@ def test_today_is_the_simulated_morning_up_to_now(hall):
     result, seconds = hall
     assert seconds < 5
     sim = demo_day_spec()
-    before = [t for t in sim.tickets if t.issued <= CUT]
+    before = [t for t in sim.tickets if t.issued <= cut_for(NOW)]
     tickets = Ticket.objects.filter(commune_id=W.COMMUNE_CODE)
     assert result.added == tickets.count() == len(before) and 200 < len(before) < 400
     assert set(tickets.values_list("day", flat=True)) == {DAY}
@@ -80,10 +84,10 @@ def test_today_is_the_simulated_morning_up_to_now(hall):
     assert counts[TicketState.DONE] > 150 and counts[TicketState.WAITING] == result.waiting > 10
     assert counts[TicketState.NO_SHOW] >= 1 and counts[TicketState.LEFT] >= 1
     assert counts[TicketState.CALLED] + counts[TicketState.SERVING] >= 5
-    # The first ticket was taken 2 h 45 min before now (07:30 → 10:15), none in the future.
+    # At 10:00 the hall is the simulated 10:00 at face value: the first ticket at about 07:30.
     first = tickets.order_by("issued_at").first()
-    assert first is not None and dt.timedelta(hours=2, minutes=40) < NOW - first.issued_at < dt.timedelta(
-        hours=3
+    assert first is not None and dt.timedelta(hours=2, minutes=25) < NOW - first.issued_at < dt.timedelta(
+        hours=2, minutes=45
     )
     assert not TicketEvent.objects.filter(at__gt=NOW).exists()
     assert TicketEvent.objects.filter(ticket__commune_id=W.COMMUNE_CODE).count() > 3 * len(before)
@@ -160,3 +164,27 @@ def test_counter_hours_and_appointments(hall):
     days = {a.starts_at.astimezone(LOCAL_TZ).date() for a in booked}
     assert DAY + dt.timedelta(days=1) in days and DAY in days
     assert all(a.starts_at > NOW for a in booked)
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "shown"),
+    [
+        (6, 0, CUT),
+        (9, 29, CUT),
+        (9, 30, hm(9, 30)),
+        (15, 30, hm(15, 30)),
+        (16, 30, hm(16, 30)),
+        (21, 0, hm(16, 30)),
+    ],
+)
+def test_the_hall_shows_the_hour_of_the_day_it_runs(hour, minute, shown):
+    assert cut_for(NOW.replace(hour=hour, minute=minute)) == shown
+
+
+def test_an_afternoon_demo_has_most_of_the_days_600_tickets(db):
+    _empty_hall()
+    afternoon = NOW.replace(hour=15, minute=30)
+    result = queue_load_today(now=afternoon)
+    assert 450 < result.added < 600
+    assert Ticket.objects.filter(commune_id=W.COMMUNE_CODE, state=TicketState.WAITING).exists()
+    assert not TicketEvent.objects.filter(at__gt=afternoon).exists()
