@@ -178,3 +178,39 @@ def test_without_eventsource_the_board_polls_every_15_s(live_server, page):
     counter_call_next(actor=officer, counter=counters[0], now=clock.now())
     expect(page.get_by_test_id("serving-1")).to_have_text("A001", timeout=17_000)
     expect(page.locator("#board-call-number")).to_have_text("A001")
+
+
+# An EventSource the test drives: connection errors and openings on demand.
+FAKE_EVENTSOURCE = """
+window.__sources = [];
+window.EventSource = class {
+  constructor(url) { this.url = url; this.readyState = 0; this.listeners = {}; window.__sources.push(this); }
+  addEventListener(name, fn) { this.listeners[name] = fn; }
+  close() { this.readyState = 2; }
+};
+window.EventSource.CLOSED = 2;
+"""
+
+
+def test_three_failures_in_a_row_switch_to_the_poll(live_server, page):
+    ward, officer, counters = _hall()
+    page.add_init_script(NO_SPEECH + FAKE_EVENTSOURCE)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{live_server.url}/lay-so/{ward.code}/bang/")
+    page.wait_for_function("() => window.motcuaBoard && window.__sources.length === 1")
+    assert page.evaluate("() => window.__sources[0].url") == f"/api/queue/centers/{ward.code}/events"
+    # Two failures, then the stream opens: the count starts again, still no poll.
+    page.evaluate(
+        "() => { const s = __sources[0]; s.onerror(); s.onerror(); s.onopen(); s.onerror(); s.onerror(); }"
+    )
+    status = page.evaluate("() => motcuaBoard.status()")
+    assert status["streaming"] and not status["polling"]
+    expect(page.locator("#board-offline")).to_be_hidden()
+    # A third failure in a row: the stream is closed and the state is re-read every 15 s.
+    page.evaluate("() => __sources[0].onerror()")
+    status = page.evaluate("() => motcuaBoard.status()")
+    assert not status["streaming"] and status["polling"]
+    assert page.evaluate("() => __sources[0].readyState") == 2
+    expect(page.locator("#board-offline")).to_be_visible()
+    counter_call_next(actor=officer, counter=counters[0], now=clock.now())
+    expect(page.get_by_test_id("serving-1")).to_have_text("A001", timeout=17_000)
