@@ -68,6 +68,7 @@ def ticket_issue(
     kiosk: KioskDevice | None = None,
     holder: str = "",
     booked: bool = False,
+    priority_reason: str = "",
 ) -> Ticket:
     """Give the next number of the group today. The number is taken last in the transaction.
 
@@ -94,7 +95,8 @@ def ticket_issue(
             number=ticket_number(group.letter, seq), priority=bool(priority), issued_at=now,
             source=source, kiosk=kiosk, holder=holder, booked=booked,
         )  # fmt: skip
-        notes = [label for flag, label in ((priority, "Ưu tiên"), (booked, "Đặt lịch")) if flag]
+        why = f"Ưu tiên: {priority_reason[:80]}" if priority_reason else "Ưu tiên"
+        notes = [label for flag, label in ((priority, why), (booked, "Đặt lịch")) if flag]
         event = TicketEvent.objects.create(
             ticket=ticket, kind=EventKind.ISSUED, at=now, note=", ".join(notes)
         )

@@ -68,6 +68,12 @@ def _priority(request: HttpRequest) -> bool:
     return request.POST.get("priority", "")[:20] in _PRIORITY_KEYS
 
 
+def _priority_reason(request: HttpRequest) -> str:
+    """The category's words, kept in the ISSUED event's note (who is served first, for the
+    statistics); "" for no priority."""
+    return dict(PRIORITY_CATEGORIES).get(request.POST.get("priority", "")[:20], "")
+
+
 def _secure(request: HttpRequest) -> bool:
     return bool(settings.SESSION_COOKIE_SECURE) or request.is_secure()
 
@@ -128,7 +134,7 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
             hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
             t = ticket_issue(
                 commune=commune, group_letter=request.POST.get("group", ""), priority=_priority(request),
-                now=now, source=TicketSource.PHONE, holder=phone.holder,
+                now=now, source=TicketSource.PHONE, holder=phone.holder, priority_reason=_priority_reason(request),
             )  # fmt: skip
         except (RateLimited, Conflict) as exc:
             error, status = exc.message, exc.status
@@ -287,7 +293,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         try:
             t = ticket_issue(
                 commune=commune, group_letter=request.POST.get("group", ""), priority=_priority(request),
-                now=now, source=TicketSource.KIOSK, kiosk=device,
+                now=now, source=TicketSource.KIOSK, kiosk=device, priority_reason=_priority_reason(request),
             )  # fmt: skip
         except DomainError as exc:
             groups = groups_with_waiting(commune=commune, day=local_day(now))

@@ -153,6 +153,9 @@ def test_a_priority_category_gives_a_priority_ticket(client, ward, groups):
         ("B001", False),
     ]
     t = Ticket.objects.get(number="A002")
+    # The category is kept with the ticket's first event (who is served first, for the statistics).
+    assert t.events.get().note == "Ưu tiên: Người cao tuổi"
+    assert Ticket.objects.get(number="A001").events.get().note == ""
     html = client.get(reverse("queueing:ticket", args=[t.pk, t.secret])).content.decode()
     assert "Ưu tiên" in html and "Bạn là người tiếp theo" in html
 
