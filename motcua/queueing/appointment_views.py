@@ -6,9 +6,7 @@ appointments. Server-rendered, no JavaScript."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import secrets
 
 import segno
 from django.conf import settings
@@ -38,12 +36,11 @@ from .appointments import (
 from .models import Appointment, AppointmentState, ServiceGroup
 from .selectors import center_by_code
 from .services import LOCAL_TZ, active_group, local_day
+from .views import _phone
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-# The phone's own device cookie (signed): a phone holds at most MOTCUA_QUEUE_MAX_BOOKINGS
-# future bookings per center. Only its SHA-256 is stored (Appointment.holder).
-DEVICE_COOKIE = "motcua_device"
-_DEVICE_SALT = "motcua.queueing.device"
+# A phone (the same signed device cookie as its tickets: views._phone) holds at most
+# MOTCUA_QUEUE_MAX_BOOKINGS future bookings per center. Only its SHA-256 is stored.
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HHMM = re.compile(r"(\d{2}):(\d{2})")
 
@@ -55,24 +52,6 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
 def day_label(day: dt.date) -> str:
     """«Thứ Tư, 11/02/2026»."""
     return f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}"
-
-
-def _device(request: HttpRequest) -> tuple[str, str | None]:
-    """The holder (SHA-256 of the device token) and, when the phone had none, the new token."""
-    token = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=_DEVICE_SALT)
-    fresh = None
-    if not token or len(token) > 64:
-        token = fresh = secrets.token_urlsafe(24)
-    return hashlib.sha256(token.encode()).hexdigest(), fresh
-
-
-def _keep_device(request: HttpRequest, response: HttpResponse, fresh: str | None) -> HttpResponse:
-    if fresh:
-        response.set_signed_cookie(
-            DEVICE_COOKIE, fresh, salt=_DEVICE_SALT, max_age=400 * 24 * 3600, httponly=True,
-            samesite="Lax", secure=request.is_secure(),
-        )  # fmt: skip
-    return response
 
 
 def _parse_day(raw: str) -> dt.date | None:
@@ -144,7 +123,8 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "queueing/book.html", context)
     name, phone = str(data.get("name", "")), str(data.get("phone", ""))
     context |= {"name": name[:200], "phone": phone[:40]}
-    holder, fresh = _device(request)
+    device = _phone(request)
+    holder = device.holder
     try:
         hit(purpose="appointment", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
         a = appointment_book(
@@ -156,7 +136,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         response = render(request, "queueing/book.html", context, status=exc.status)
     else:
         response = redirect("queueing:appointment", pk=a.pk, secret=a.secret)
-    return _keep_device(request, response, fresh)
+    return device.keep(request, response)
 
 
 def appointment_url(a: Appointment) -> str:

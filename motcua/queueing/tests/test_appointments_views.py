@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from motcua.core import clock
 from motcua.org.models import Role
-from motcua.queueing.appointment_views import DEVICE_COOKIE
 from motcua.queueing.appointments import appointment_book, appointment_check_in
 from motcua.queueing.models import Appointment, AppointmentState, Ticket, TicketSource
+from motcua.queueing.views import PHONE_COOKIE as DEVICE_COOKIE
 from motcua.testing import make_service_groups, make_user
 
 from .conftest import NOW, VN
@@ -236,3 +236,12 @@ def test_todays_list_for_counter_officers_and_leaders_of_the_commune(client, war
     client.force_login(make_user(other_ward, Role.COUNTER_OFFICER, "ak_motcua"))
     resp = client.get(url)
     assert resp.status_code == 200 and "Nguyễn Văn An" not in resp.content.decode()
+
+
+def test_a_phones_bookings_and_tickets_share_one_device_cookie(ward, groups):
+    client = Client()
+    client.post(reverse("queueing:take", args=[ward.code]), {"group": "A"})
+    assert DEVICE_COOKIE in client.cookies
+    _post(client, ward)
+    a = Appointment.objects.get()
+    assert a.holder and a.holder == Ticket.objects.get().holder
