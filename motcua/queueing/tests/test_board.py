@@ -7,6 +7,7 @@ import re
 
 import pytest
 import segno
+from django.core.management import call_command
 from django.urls import reverse
 
 from motcua.core import clock
@@ -183,3 +184,23 @@ def test_another_wards_board_shows_only_its_own(client, ward, morning, other_war
     html = client.get(reverse("queueing:board", args=[other_ward.code])).content.decode()
     assert "Phường An Khê" in html and "A002" not in html and "C001" not in html
     assert "Chưa có quầy nào mở." in html
+
+
+def test_in_production_the_board_hands_the_hashed_clip_names(client, ward, groups, settings, tmp_path):
+    """Production serves collected files under hashed names (CompressedManifestStaticFilesStorage):
+    board.js gets each clip's real address from the page, never builds it."""
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    html = client.get(reverse("queueing:board", args=[ward.code])).content.decode()
+    data = re.search(r'<script id="board-clips" type="application/json">(.*?)</script>', html, re.S)
+    assert data
+    urls = json.loads(data.group(1))["urls"]
+    assert re.fullmatch(r"/static/queueing/voice/chu-b\.[0-9a-f]{12}\.ogg", urls["chu-b"])
+    for url in urls.values():
+        assert (tmp_path / "static" / url.removeprefix("/static/")).is_file(), url
+    assert re.search(r'src="/static/queueing/board\.[0-9a-f]{12}\.js"', html)

@@ -214,3 +214,20 @@ def test_three_failures_in_a_row_switch_to_the_poll(live_server, page):
     expect(page.locator("#board-offline")).to_be_visible()
     counter_call_next(actor=officer, counter=counters[0], now=clock.now())
     expect(page.get_by_test_id("serving-1")).to_have_text("A001", timeout=17_000)
+
+
+def test_two_calls_at_once_are_spoken_one_after_the_other(asgi_live_server, page):
+    ward, officer, counters = _hall()
+    officer2 = make_user(ward, Role.COUNTER_OFFICER, "motcua2")
+    page.add_init_script(NO_SPEECH + RECORD_PLAYS)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{asgi_live_server.url}/lay-so/{ward.code}/bang/")
+    _sound_on(page)
+    page.wait_for_function("() => motcuaBoard.status().streaming")
+    page.wait_for_timeout(500)
+    counter_call_next(actor=officer, counter=counters[0], now=clock.now())
+    counter_call_next(actor=officer2, counter=counters[1], now=clock.now())
+    first, second = ["chuong", *call_clips("A001", 1)], ["chuong", *call_clips("C001", 2)]
+    page.wait_for_function(f"() => window.__played.length >= {len(first) + len(second)}", timeout=20_000)
+    assert page.evaluate("() => window.__played") == first + second
+    expect(page.get_by_test_id("serving-2")).to_have_text("C001")
