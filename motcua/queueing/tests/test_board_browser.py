@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from motcua.core import clock
 from motcua.org.models import Role
-from motcua.queueing.services import counter_call_next, ticket_issue, ticket_recall
+from motcua.queueing.services import counter_call_next, ticket_finish, ticket_issue, ticket_recall
 from motcua.queueing.voice import call_clips, call_sentence
 from motcua.testing import make_commune, make_counter, make_service_groups, make_user
 
@@ -135,17 +135,41 @@ def test_a_call_reaches_the_board_and_is_spoken_with_the_clips(asgi_live_server,
 
 
 def test_the_board_at_1366_by_768(asgi_live_server, page, axe_scan, axe_report):
+    """A morning's board (ten counters, six calls, four groups) on the smaller TV: it fits, and
+    no part covers another."""
     ward, officer, counters = _hall()
+    for i in range(8, 11):
+        make_counter(ward, i, "ABCD")
+    for letter in "AAABBBCCD":
+        ticket_issue(commune=ward, group_letter=letter, priority=False, now=clock.now())
+    for _ in range(6):
+        t = counter_call_next(actor=officer, counter=counters[0], now=clock.now())
+        assert t is not None
+        ticket_finish(actor=officer, counter=counters[0], ticket=t, now=clock.now())
     counter_call_next(actor=officer, counter=counters[0], now=clock.now())
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{asgi_live_server.url}/lay-so/{ward.code}/bang/")
-    expect(page.get_by_test_id("serving-1")).to_have_text("A001")
+    expect(page.locator(".board-call-list li")).to_have_count(6)
+    expect(page.locator(".board-counter")).to_have_count(10)
     violations = axe_scan(page)
     assert not violations, axe_report(violations)
-    # Everything fits the TV: no scrolling, the QR code on screen.
     assert page.evaluate("() => document.documentElement.scrollHeight") <= 768
-    box = page.locator(".board-qr-code svg").bounding_box()
-    assert box and box["y"] + box["height"] <= 768 and box["width"] >= 100
+    boxes = {
+        name: page.locator(selector).bounding_box()
+        for name, selector in {
+            "calls": ".board-call-list",
+            "waiting": ".board-groups",
+            "qr": ".board-qr",
+            "counters": ".board-table",
+            "last counter": "#board-counter-10",
+        }.items()
+    }
+    for name, box in boxes.items():
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 768, name
+    assert boxes["calls"]["y"] + boxes["calls"]["height"] <= boxes["waiting"]["y"]
+    assert boxes["waiting"]["y"] + boxes["waiting"]["height"] <= boxes["qr"]["y"]
+    qr = page.locator(".board-qr-code svg").bounding_box()
+    assert qr and qr["width"] >= 100
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "queue-board-1366.png"))
 
