@@ -157,19 +157,24 @@ def _finite(*, center: int, last: int | None) -> str:
     },
 )
 async def center_events(request: HttpRequest, code: str) -> HttpResponseBase:
-    commune = await sync_to_async(center_by_code)(code)  # 404 (or 422) before the stream starts
-    center = commune.code
     last = _last_id(request)
     if isinstance(request, ASGIRequest):
+        h = hub()
+        # Read in the hub's thread: Django runs a request's sync code in a thread of its own whose
+        # connection stays open until the response ends, i.e. one per open stream (an hour).
+        commune = await h.db(center_by_code, code=code)  # 404 (or 422) before the stream starts
+        center = commune.code
         if open_streams() >= settings.MOTCUA_SSE_MAX_STREAMS:
             return _error(
                 503, "too_many_streams", "Máy chủ đang phục vụ quá nhiều luồng sự kiện; vui lòng thử lại sau.",
                 Retry_After="30",
             )  # fmt: skip
         response: HttpResponseBase = StreamingHttpResponse(
-            _live(h=hub(), center=center, last=last), content_type="text/event-stream; charset=utf-8"
+            _live(h=h, center=center, last=last), content_type="text/event-stream; charset=utf-8"
         )
     else:
+        commune = await sync_to_async(center_by_code)(code)
+        center = commune.code
         text = await sync_to_async(_finite)(center=center, last=last)
         response = HttpResponse(text, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-store"

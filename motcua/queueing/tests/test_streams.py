@@ -144,7 +144,8 @@ def test_too_many_open_streams_get_503_with_retry_after(asgi_live_server, ward, 
     first = SSE(asgi_live_server.url, _events_path(ward))
     try:
         assert first.status == 200
-        first.events(0, timeout=0.3)  # the stream has started (and is counted)
+        while "retry: 3000" not in first.text():  # the stream has started (and is counted)
+            first._recv()
         second = SSE(asgi_live_server.url, _events_path(ward))
         assert second.status == 503
         assert "retry-after: 30" in second.head.lower()
@@ -230,3 +231,27 @@ def test_a_lost_listen_connection_comes_back_and_the_stream_reads_what_it_missed
         assert [e["number"] for e in events] == [before.number, missed.number]
     finally:
         stream.close()
+
+
+@pytest.mark.postgres
+def test_open_streams_hold_no_database_connection_each(asgi_live_server, ward, groups):
+    """Django runs a request's sync code in a thread whose connection lives until the response
+    ends: the stream reads through the hub's one thread instead (200 streams, not 200 connections)."""
+
+    def connections_now() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    first = SSE(asgi_live_server.url, _events_path(ward))
+    first.events(0, timeout=0.5)
+    before = connections_now()
+    streams = [SSE(asgi_live_server.url, _events_path(ward)) for _ in range(10)]
+    try:
+        time.sleep(0.5)
+        assert connections_now() <= before + 1
+        _issue(ward, "A")
+        assert all(len(s.events(1)) == 1 for s in [first, *streams])
+    finally:
+        for s in [first, *streams]:
+            s.close()
