@@ -89,6 +89,8 @@ def test_a_call_reaches_the_board_and_is_spoken_with_the_clips(asgi_live_server,
     page.add_init_script(NO_SPEECH + RECORD_PLAYS)
     page.set_viewport_size({"width": 1920, "height": 1080})
     clips = _clip_requests(page)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{asgi_live_server.url}/lay-so/{ward.code}/bang/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Phường Thanh Khê")
     expect(page.get_by_test_id("waiting-B")).to_have_text("3")
@@ -132,6 +134,7 @@ def test_a_call_reaches_the_board_and_is_spoken_with_the_clips(asgi_live_server,
     page.wait_for_function(f"() => window.__played.length >= {n}", timeout=10_000)
     assert page.evaluate("() => window.__played") == 2 * ["chuong", *expected]
     assert not page.evaluate("() => motcuaBoard.status().polling")
+    assert not refused, "the page's Content-Security-Policy refused something: " + "; ".join(refused)
 
 
 def test_the_board_at_1366_by_768(asgi_live_server, page, axe_scan, axe_report):
