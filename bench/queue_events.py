@@ -143,7 +143,9 @@ async def _events(port: int, center: int, counter: int, token: str) -> dict[str,
         await asyncio.wait_for(opened.wait(), 60)
     except TimeoutError:
         failed = [t.exception() for t in tasks if t.done() and t.exception() is not None]
-        raise SystemExit(f"bench: {n[0]} of {STREAMS} streams opened in 60 s; failures: {failed[:3]}") from None
+        raise SystemExit(
+            f"bench: {n[0]} of {STREAMS} streams opened in 60 s; failures: {failed[:3]}"
+        ) from None
     await asyncio.sleep(1.0)  # every worker's hub is listening
     calls: list[tuple[int, float, float]] = []
     for i in range(CALLS + WARMUP_CALLS):
@@ -190,9 +192,10 @@ def _issue_rate(port: int, center: int) -> dict[str, float]:
     latencies: list[float] = []
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(letter: str) -> None:
         conn = http.client.HTTPConnection(HOST, port, timeout=10)
-        body = json.dumps({"center": str(center), "group": "B", "priority": False})
+        # Three groups: a group's day holds 999 numbers (B001…B999).
+        body = json.dumps({"center": str(center), "group": letter, "priority": False})
         while time.monotonic() < stop:
             t0 = time.monotonic()
             conn.request("POST", "/api/queue/tickets", body, {"Content-Type": "application/json"})
@@ -204,7 +207,7 @@ def _issue_rate(port: int, center: int) -> dict[str, float]:
         conn.close()
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(ISSUERS)]
+    threads = [threading.Thread(target=client, args=("BCD"[i % 3],)) for i in range(ISSUERS)]
     for t in threads:
         t.start()
     for t in threads:
