@@ -1,6 +1,8 @@
 """Keep residents' secrets out of the logs: the QR secret in status links
 (`/tra-cuu/<code>/<secret>/`, and `/nop-truc-tuyen/da-gui/<pk>/<secret>/` after an online
-submission; see urls.py) and second factors in lookup queries (`sdt=`,
+submission; see urls.py), the queue's ticket and appointment links (`/lay-so/ve/<pk>/<secret>/`,
+`/lay-so/may/ve/<pk>/<secret>/`, `/lay-so/hen/<pk>/<secret>/`: whoever holds one can cancel the
+ticket or the appointment) and second factors in lookup queries (`sdt=`,
 `phone_last4=`, `secret=`). Used by Django's logging (settings LOGGING) and by gunicorn's access
 log (motcua.config.gunicorn_conf)."""
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 
-_STATUS_PATH = re.compile(r"(/(?:tra-cuu|nop-truc-tuyen/da-gui)/[^/?#\s\"']+/)[^/?#\s\"']+")
+_STATUS_PATH = re.compile(
+    r"(/(?:tra-cuu|nop-truc-tuyen/da-gui|lay-so/(?:may/)?(?:ve|hen))/[^/?#\s\"']+/)[^/?#\s\"']+"
+)
 # `q=`: the staff search takes a full phone or CCCD number (dossiers:search, dossiers:book).
 _QUERY = re.compile(r"(?i)((?:^|[?&;])(?:sdt|phone_last4|secret|q)=)[^&#\s\"']*")
 MASK = "***"
