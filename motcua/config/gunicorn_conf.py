@@ -81,6 +81,9 @@ class Worker(UvicornWorker):
         "lifespan": "off",
         "access_log": False,
         "proxy_headers": False,
+        # On stop, open event streams are cut after this many seconds (the browsers reconnect to
+        # the next server with Last-Event-ID) instead of holding the stop for gunicorn's 30 s.
+        "timeout_graceful_shutdown": 5,
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -66,10 +66,10 @@ class SSE:
         self.sock.close()
 
 
-def _get(url: str, path: str) -> tuple[int, dict[str, str], bytes]:
+def _get(url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request("GET", path)
+    conn.request("GET", path, headers=headers or {})
     resp = conn.getresponse()
     body = resp.read()
     conn.close()
@@ -149,7 +149,7 @@ def test_motcua_serve_streams_events_and_logs_paths_without_the_query(
                 assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "motcua serve did not start"
                 time.sleep(0.2)
-        status, _, _ = _get(url, "/tra-cuu/?sdt=0912345678")
+        status, _, _ = _get(url, "/tra-cuu/?sdt=0912345678", {"X-Forwarded-For": "203.0.113.9"})
         assert status < 500
         stream = SSE(url, f"/api/queue/centers/{ward.code}/events")
         try:
@@ -165,6 +165,9 @@ def test_motcua_serve_streams_events_and_logs_paths_without_the_query(
         proc.wait(timeout=30)
         log.close()
     output = (tmp_path / "serve.log").read_text()
-    assert "GET /tra-cuu/ HTTP/1.1" in output
+    assert "127.0.0.1 [" in output and '"GET /tra-cuu/ HTTP/1.1"' in output
+    # uvicorn does not rewrite the client's address from X-Forwarded-For (proxy_headers off):
+    # REMOTE_ADDR stays the socket's, and client_key reads the trusted proxy header itself.
+    assert "203.0.113.9" not in output
     assert "0912345678" not in output and "sdt" not in output
     assert f'GET /api/queue/centers/{ward.code}/events HTTP/1.1" 200' in output
