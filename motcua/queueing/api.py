@@ -19,6 +19,7 @@ from motcua.core.ratelimit import client_key, hit
 from motcua.dossiers.schemas import ErrorOut
 from motcua.org.models import User
 
+from .holders import address_of
 from .kiosks import KioskUnauthorized, kiosk_by_token, kiosk_touch
 from .models import KioskDevice, Ticket, TicketSource
 from .selectors import (
@@ -31,6 +32,7 @@ from .selectors import (
 )
 from .services import (
     counter_call_next,
+    local_day,
     ticket_finish,
     ticket_hold,
     ticket_issue,
@@ -123,12 +125,15 @@ def _kiosk(request: HttpRequest) -> KioskDevice | None:
 
 
 def _public(t: Ticket) -> dict[str, Any]:
-    position = ticket_position(t)
+    now = clock.now()
+    # A ticket of an earlier day has no place in today's line (its page says «hết hiệu lực»).
+    expired = t.day < local_day(now)
+    position = None if expired else ticket_position(t)
     return {
         "id": t.pk, "number": t.number, "state": t.state, "state_label": t.get_state_display(),
         "group": t.queue_group.letter, "priority": t.priority, "position": position,
         # The estimator that won on the simulated day (selectors.estimated_wait_s).
-        "estimated_wait_s": estimated_wait_s(t, position=position, now=clock.now()),
+        "estimated_wait_s": None if expired else estimated_wait_s(t, position=position, now=now),
         "counter": t.counter.number if t.counter_id and t.counter else None,
         "issued_at": _local(t.issued_at), "called_at": _local(t.called_at), "status_url": _status_url(t),
     }  # fmt: skip
@@ -157,7 +162,10 @@ def issue_ticket(request: HttpRequest, payload: TicketIn) -> Status:
         hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
     commune = center_by_code(payload.center)
     if kiosk is None:
-        ticket = ticket_issue(commune=commune, group_letter=payload.group, priority=payload.priority, now=now)
+        ticket = ticket_issue(
+            commune=commune, group_letter=payload.group, priority=payload.priority, now=now,
+            source=TicketSource.API, address=address_of(request),
+        )  # fmt: skip
     else:
         if kiosk.commune_id != commune.pk:  # before the group: another center's letters are not its business
             raise NotAllowed("Máy lấy số này thuộc trung tâm khác.", code="kiosk_other_center")

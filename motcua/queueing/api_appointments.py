@@ -18,6 +18,7 @@ from motcua.dossiers.schemas import ErrorOut
 from .api import TicketOut, _public
 from .appointment_views import appointment_url
 from .appointments import appointment_book, appointment_check_in, appointment_public, group_slots
+from .holders import address_of
 from .selectors import center_by_code
 from .services import active_group
 
@@ -73,7 +74,7 @@ def book(request: HttpRequest, payload: AppointmentIn) -> Status:
     hit(purpose="appointment", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
     a = appointment_book(
         commune=center_by_code(payload.center), group_letter=payload.group, starts_at=payload.starts_at,
-        name=payload.name, phone=payload.phone, now=now,
+        name=payload.name, phone=payload.phone, now=now, address=address_of(request),
     )  # fmt: skip
     return Status(
         201,

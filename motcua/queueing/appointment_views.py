@@ -33,6 +33,7 @@ from .appointments import (
     group_slots,
     shown_state,
 )
+from .holders import address_of
 from .models import Appointment, AppointmentState, ServiceGroup
 from .selectors import center_by_code
 from .services import LOCAL_TZ, active_group, local_day
@@ -129,7 +130,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         hit(purpose="appointment", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
         a = appointment_book(
             commune=commune, group_letter=group.letter, starts_at=slot.starts_at, name=name, phone=phone,
-            holder=holder, now=now,
+            holder=holder, address=address_of(request), now=now,
         )  # fmt: skip
     except (ValidationFailed, Conflict, RateLimited) as exc:
         context["error"] = exc.message

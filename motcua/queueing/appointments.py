@@ -26,6 +26,7 @@ from motcua.core.text import clean_text
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 
+from .holders import lock_holders
 from .models import Appointment, AppointmentState, ServiceGroup, Ticket, TicketSource
 from .services import LOCAL_TZ, active_group, local_day, ticket_issue
 
@@ -142,29 +143,42 @@ def appointment_book(
     phone: str,
     now: dt.datetime,
     holder: str = "",
+    address: str = "",
 ) -> Appointment:
     """Book the slot of the group that starts at `starts_at`. The slot's places are counted with
     the group's row locked (simultaneous bookings of the last place: exactly one succeeds); a
-    phone (`holder`) holds at most MOTCUA_QUEUE_MAX_BOOKINGS future bookings per center."""
+    phone (`holder`) holds at most MOTCUA_QUEUE_MAX_BOOKINGS future bookings per center, a client
+    address (`address`) at most MOTCUA_QUEUE_ADDRESS_MAX_BOOKINGS, counted under the holders'
+    lock (holders.lock_holders: bookings of one phone for two groups do not pass each other)."""
     group = active_group(commune=commune, letter=group_letter)
     name, phone = clean_name(name), clean_phone(phone)
     if starts_at.tzinfo is None:
         starts_at = starts_at.replace(tzinfo=LOCAL_TZ)
-    local = starts_at.astimezone(LOCAL_TZ)
+    try:
+        local = starts_at.astimezone(LOCAL_TZ)
+    except (OverflowError, ValueError):  # year 1 or 9999 at the edge of the calendar
+        raise ValidationFailed("Khung giờ này không nhận đặt lịch hẹn.", code="bad_slot") from None
     if group.appointment_capacity <= 0:
         raise ValidationFailed("Nhóm dịch vụ này không nhận đặt lịch hẹn.", code="no_booking")
     slot = next((b for b in _slot_bounds(group, local.date()) if b[0] == local), None)
     if slot is None or local.date() not in booking_days(group=group, now=now) or local <= now:
         raise ValidationFailed("Khung giờ này không nhận đặt lịch hẹn.", code="bad_slot")
     with transaction.atomic():
+        lock_holders(holder, address)
         group = ServiceGroup.objects.select_for_update().get(pk=group.pk)
-        if holder:
+        caps = (
+            (holder, "holder", settings.MOTCUA_QUEUE_MAX_BOOKINGS, "Điện thoại này"),
+            (address, "address", settings.MOTCUA_QUEUE_ADDRESS_MAX_BOOKINGS, "Địa chỉ mạng này"),
+        )
+        for value, field, cap, who in caps:
+            if not value:
+                continue
             mine = Appointment.objects.filter(
-                commune=commune, holder=holder, state=AppointmentState.BOOKED, ends_at__gt=now
+                commune=commune, state=AppointmentState.BOOKED, ends_at__gt=now, **{field: value}
             ).count()
-            if mine >= settings.MOTCUA_QUEUE_MAX_BOOKINGS:
+            if mine >= cap:
                 raise Conflict(
-                    f"Điện thoại này đã có {mine} lịch hẹn chưa đến; vui lòng huỷ bớt trước khi đặt thêm.",
+                    f"{who} đã có {mine} lịch hẹn chưa đến; vui lòng huỷ bớt trước khi đặt thêm.",
                     code="too_many_bookings",
                 )
         taken = Appointment.objects.filter(group=group, starts_at=slot[0], state__in=HOLDING).count()
@@ -172,7 +186,7 @@ def appointment_book(
             raise Conflict("Khung giờ này vừa hết chỗ. Vui lòng chọn khung giờ khác.", code="slot_full")
         return Appointment.objects.create(
             commune=commune, group=group, starts_at=slot[0], ends_at=slot[1], name=name, phone=phone,
-            created_at=now, holder=holder,
+            created_at=now, holder=holder, address=address,
         )  # fmt: skip
 
 

@@ -183,6 +183,9 @@ class Ticket(models.Model):
     kiosk = models.ForeignKey(KioskDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # SHA-256 of the phone's device cookie: a phone holds at most MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets.
     holder = models.CharField(max_length=64, blank=True, db_index=True)
+    # HMAC of the client's address (holders.address_of): an address holds at most
+    # MOTCUA_QUEUE_ADDRESS_MAX_LIVE live tickets (a phone that drops its cookie, a script).
+    address = models.CharField(max_length=64, blank=True, db_index=True)
     # The dossier received at the counter for this ticket ("receive a dossier").
     dossier = models.ForeignKey(
         "dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_tickets"
@@ -248,6 +251,7 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField()
     holder = models.CharField(max_length=64, blank=True, db_index=True)
+    address = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -17,6 +17,7 @@ from motcua.geo.models import Commune
 from motcua.org.models import User
 
 from .events import publish
+from .holders import lock_holders
 from .models import (
     Counter,
     EventKind,
@@ -67,25 +68,35 @@ def ticket_issue(
     source: str = TicketSource.PHONE,
     kiosk: KioskDevice | None = None,
     holder: str = "",
+    address: str = "",
     booked: bool = False,
     priority_reason: str = "",
 ) -> Ticket:
     """Give the next number of the group today. The number is taken last in the transaction.
 
-    `holder` (the SHA-256 of a phone's device cookie) may hold at most
-    MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets of the day at this center; a kiosk has no cap."""
+    A phone (`holder`: the SHA-256 of its device cookie) holds at most
+    MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets of the day at this center, and a client address
+    (`address`: holders.address_of) at most MOTCUA_QUEUE_ADDRESS_MAX_LIVE; both counted under
+    the holders' lock (holders.lock_holders); a kiosk has no cap."""
     group = active_group(commune=commune, letter=group_letter)
     if kiosk is not None and kiosk.commune_id != commune.pk:
         raise NotAllowed("Máy lấy số này thuộc trung tâm khác.", code="kiosk_other_center")
     day = local_day(now)
     with transaction.atomic():
-        if holder:
+        lock_holders(holder, address)
+        caps = (
+            (holder, "holder", settings.MOTCUA_QUEUE_PHONE_MAX_LIVE, "Điện thoại này"),
+            (address, "address", settings.MOTCUA_QUEUE_ADDRESS_MAX_LIVE, "Địa chỉ mạng này"),
+        )
+        for value, field, cap, who in caps:
+            if not value:
+                continue
             live = Ticket.objects.filter(
-                commune=commune, day=day, holder=holder, state__in=LIVE_STATES
+                commune=commune, day=day, state__in=LIVE_STATES, **{field: value}
             ).count()
-            if live >= settings.MOTCUA_QUEUE_PHONE_MAX_LIVE:
+            if live >= cap:
                 raise Conflict(
-                    f"Điện thoại này đang giữ {live} số chưa được phục vụ; "
+                    f"{who} đang giữ {live} số chưa được phục vụ; "
                     "vui lòng chờ đến lượt hoặc huỷ bớt số trước khi lấy thêm.",
                     code="too_many_live_tickets",
                 )
@@ -93,7 +104,7 @@ def ticket_issue(
         ticket = Ticket.objects.create(
             commune=commune, group=group, queue_group=group, day=day, seq=seq,
             number=ticket_number(group.letter, seq), priority=bool(priority), issued_at=now,
-            source=source, kiosk=kiosk, holder=holder, booked=booked,
+            source=source, kiosk=kiosk, holder=holder, address=address, booked=booked,
         )  # fmt: skip
         why = f"Ưu tiên: {priority_reason[:80]}" if priority_reason else "Ưu tiên"
         notes = [label for flag, label in ((priority, why), (booked, "Đặt lịch")) if flag]

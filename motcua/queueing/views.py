@@ -32,6 +32,7 @@ from motcua.core.ratelimit import client_key, hit
 from motcua.geo.models import Commune
 from motcua.org.models import CommuneProfile, Role, User
 
+from .holders import address_of
 from .kiosks import KioskUnauthorized, kiosk_by_token, kiosk_touch
 from .models import KioskDevice, Ticket, TicketSource, TicketState
 from .selectors import center_by_code, estimated_wait_s, groups_with_waiting, ticket_position, ticket_public
@@ -134,7 +135,8 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
             hit(purpose="ticket", key=client_key(request), rate=settings.MOTCUA_TICKET_RATE, now=now)
             t = ticket_issue(
                 commune=commune, group_letter=request.POST.get("group", ""), priority=_priority(request),
-                now=now, source=TicketSource.PHONE, holder=phone.holder, priority_reason=_priority_reason(request),
+                now=now, source=TicketSource.PHONE, holder=phone.holder, address=address_of(request),
+                priority_reason=_priority_reason(request),
             )  # fmt: skip
         except (RateLimited, Conflict) as exc:
             error, status = exc.message, exc.status

@@ -271,6 +271,10 @@ MOTCUA_QUEUE_AVG_SERVICE_SECONDS = int(os.environ.get("MOTCUA_QUEUE_AVG_SERVICE_
 MOTCUA_QUEUE_MAX_RECALLS = int(os.environ.get("MOTCUA_QUEUE_MAX_RECALLS", "3"))
 # Live (not yet finished) tickets one phone may hold at a center on a day; kiosks have no cap.
 MOTCUA_QUEUE_PHONE_MAX_LIVE = int(os.environ.get("MOTCUA_QUEUE_PHONE_MAX_LIVE", "3"))
+# Live tickets, and future bookings, one client address may hold at a center (a phone that drops
+# its cookie, a script on the anonymous API). Loose: a carrier's NAT puts many phones behind one.
+MOTCUA_QUEUE_ADDRESS_MAX_LIVE = int(os.environ.get("MOTCUA_QUEUE_ADDRESS_MAX_LIVE", "20"))
+MOTCUA_QUEUE_ADDRESS_MAX_BOOKINGS = int(os.environ.get("MOTCUA_QUEUE_ADDRESS_MAX_BOOKINGS", "10"))
 # Appointments (issue 8 §7): the center's sessions cut into each group's slots (local time), how
 # far ahead residents may book, how early before the slot they may check in, and how many future
 # bookings one phone may hold at a center.

@@ -97,6 +97,9 @@ def test_bad_slot_queries(ward, groups, query, status):
         ({"center": "99999"}, 404, "center_not_found"),
         ({"group": "Z"}, 404, "group_not_found"),
         ({"starts_at": "not a date"}, 422, None),
+        # At the edge of the calendar: converting to local time overflows (was a 500).
+        ({"starts_at": "9999-12-31T23:30:00-12:00"}, 422, "bad_slot"),
+        ({"starts_at": "0001-01-01T00:00:00+14:00"}, 422, "bad_slot"),
     ],
 )
 def test_bad_bookings_are_refused(ward, groups, body, status, code):
@@ -136,3 +139,15 @@ def test_booking_is_rate_limited_per_client(ward, groups, settings):
     assert _book(ward).status_code == 201
     _error(_book(ward, name="B"), 429)
     assert Appointment.objects.count() == 1
+
+
+def test_one_address_holds_a_bounded_number_of_future_bookings(ward, groups, settings):
+    """The API carries no device cookie: the client's address caps it (else one script books every
+    slot of every day)."""
+    settings.MOTCUA_QUEUE_ADDRESS_MAX_BOOKINGS = 3
+    groups["B"].appointment_capacity = 50
+    groups["B"].save()
+    codes = [_book(ward).status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 409]
+    assert Appointment.objects.count() == 3
+    _error(_book(ward), 409, "too_many_bookings")

@@ -87,3 +87,35 @@ def test_twenty_officers_calling_at_once_never_get_the_same_ticket():
     assert TicketEvent.objects.filter(kind="CALLED").count() == waiting
     by_counter = Ticket.objects.values_list("pk", "counter_id")
     assert all(counter is not None for _, counter in by_counter)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_phone_asking_for_twenty_numbers_at_once_gets_only_its_cap(settings):
+    """The cap is counted under the holder's advisory lock: requests of one phone for four groups
+    (four different sequence rows, which never wait for each other) cannot all count 0."""
+    from motcua.core.errors import Conflict
+
+    settings.MOTCUA_QUEUE_PHONE_MAX_LIVE = 3
+    ward = make_commune()
+    make_service_groups(ward)
+    threads = _threads(20)
+    barrier = threading.Barrier(threads)
+
+    def work(i: int) -> str:
+        try:
+            barrier.wait(timeout=60)
+            try:
+                ticket_issue(
+                    commune=ward, group_letter="ABCD"[i % 4], priority=False, now=NOW, holder="h" * 64
+                )
+            except Conflict as exc:
+                return exc.code
+            return "ok"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        outcomes = list(pool.map(work, range(threads)))
+    assert outcomes.count("ok") == 3 and outcomes.count("too_many_live_tickets") == threads - 3
+    assert Ticket.objects.filter(holder="h" * 64).count() == 3

@@ -96,7 +96,7 @@ def test_a_kiosk_takes_50_numbers_where_anonymous_gets_429(ward, groups, setting
     assert kiosk_tickets.count() == 50 and set(kiosk_tickets.values_list("source", flat=True)) == {
         TicketSource.KIOSK
     }
-    assert set(Ticket.objects.filter(kiosk=None).values_list("source", flat=True)) == {TicketSource.PHONE}
+    assert set(Ticket.objects.filter(kiosk=None).values_list("source", flat=True)) == {TicketSource.API}
     device.refresh_from_db()
     assert device.last_used_at == NOW
 
@@ -143,3 +143,14 @@ def test_a_kiosk_of_another_center_is_refused_and_nothing_changes(ward, groups, 
     assert not Ticket.objects.exists()
     device.refresh_from_db()
     assert device.last_used_at is None
+
+
+def test_anonymous_api_tickets_are_capped_per_address(ward, groups, settings):
+    """No cookie on the API: one address holds at most MOTCUA_QUEUE_ADDRESS_MAX_LIVE live
+    tickets (a script cannot take a group's 999 numbers of the day); a kiosk is not capped."""
+    settings.MOTCUA_QUEUE_ADDRESS_MAX_LIVE = 2
+    assert [_take(ward).status_code for _ in range(3)] == [201, 201, 409]
+    assert _take(ward).json()["code"] == "too_many_live_tickets"
+    _, raw = kiosk_create(commune=ward, now=NOW)
+    assert [_take(ward, raw).status_code for _ in range(3)] == [201, 201, 201]
+    assert Ticket.objects.filter(source=TicketSource.API).count() == 2

@@ -214,3 +214,18 @@ def test_i_do_not_wait_any_more(client, ward, groups):
     assert t.events.filter(kind="LEFT").count() == 1
     html = client.get(reverse("queueing:ticket", args=[behind.pk, behind.secret])).content.decode()
     assert "Bạn là người tiếp theo" in html
+
+
+def test_a_phone_that_drops_its_cookie_is_still_capped_by_its_address(ward, groups, settings):
+    settings.MOTCUA_QUEUE_PHONE_MAX_LIVE = 2
+    settings.MOTCUA_QUEUE_ADDRESS_MAX_LIVE = 3
+    codes = []
+    for _ in range(4):
+        resp = Client().post(
+            reverse("queueing:take", args=[ward.code]), {"group": "A"}
+        )  # a fresh cookie each time
+        codes.append(resp.status_code)
+    assert codes == [302, 302, 302, 409]
+    assert Ticket.objects.count() == 3
+    assert len(set(Ticket.objects.values_list("holder", flat=True))) == 3
+    assert len(set(Ticket.objects.values_list("address", flat=True))) == 1
