@@ -162,7 +162,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     }  # fmt: skip
     # Received for a queue ticket called to this officer's counter (the console's «Tiếp nhận hồ sơ»).
     so = (request.POST.get("so") or request.GET.get("so", ""))[:20]
-    queue = ticket_for_intake(actor=user, raw=so) if so else None
+    queue = ticket_for_intake(actor=user, raw=so, now=clock.now()) if so else None
     context["queue_ticket"] = queue[0] if queue else None
     session = request.session
     owner = documents.PendingOwner(

@@ -33,6 +33,7 @@ from .services import (
     LOCAL_TZ,
     callable_now,
     counter_call_next,
+    counter_free,
     counter_leave,
     counter_sit,
     local_day,
@@ -52,11 +53,25 @@ NEXT_SHOWN = 5
 _OPEN = (S.CALLED, S.SERVING)
 
 
-def _officer(request: HttpRequest) -> User:
+# Who may free a counter another officer holds («Giải phóng quầy»): see services.counter_free.
+MANAGERS = (Role.ADMIN, Role.COMMUNE_LEADER)
+
+
+def _officer(request: HttpRequest, *roles: str) -> User:
+    """The signed-in counter officer (or one of `roles` instead) of a commune; else 403."""
     user = request.user
     assert isinstance(user, User)
-    if not user.has_role(Role.COUNTER_OFFICER) or user.commune_id is None:
+    if not user.has_role(Role.COUNTER_OFFICER, *roles) or user.commune_id is None:
         raise NotAllowed("Trang này dành cho cán bộ bộ phận một cửa.")
+    return user
+
+
+def _manager(request: HttpRequest) -> User:
+    """The signed-in administrator or leader of a commune; else 403."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.has_role(*MANAGERS) or user.commune_id is None:
+        raise NotAllowed("Chỉ quản trị hoặc lãnh đạo xã, phường mới giải phóng được quầy.")
     return user
 
 
@@ -139,8 +154,9 @@ def console_state(*, user: User, counter: Counter, now: dt.datetime) -> ConsoleS
 @login_required
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
-    """The commune's counters: who sits where; sit at one or leave it."""
-    user = _officer(request)
+    """The commune's counters: who sits where; sit at one or leave it. The commune's administrator
+    and leader see it too, to free a counter an officer left held («Giải phóng quầy»)."""
+    user = _officer(request, *MANAGERS)
     assert user.commune_id is not None
     counters = (
         Counter.objects.filter(commune_id=user.commune_id)
@@ -148,7 +164,16 @@ def console(request: HttpRequest) -> HttpResponse:
         .prefetch_related("groups")
         .order_by("number")
     )
-    return render(request, "queueing/console.html", {"counters": counters, "me": user})
+    return render(
+        request,
+        "queueing/console.html",
+        {
+            "counters": counters,
+            "me": user,
+            "can_sit": user.has_role(Role.COUNTER_OFFICER),
+            "can_free": user.has_role(*MANAGERS),
+        },
+    )
 
 
 def _render_counter(request: HttpRequest, user: User, counter: Counter, *, error: str = "") -> HttpResponse:
@@ -207,8 +232,11 @@ def _step(request: HttpRequest, user: User, counter: Counter, action: str) -> st
     now = clock.now()
     kw: dict[str, Any] = {"actor": user, "counter": counter, "now": now}
     if action == "sit":
-        counter_sit(actor=user, counter=counter)
+        counter_sit(actor=user, counter=counter, now=now)
         return f"Bạn đang ngồi quầy số {counter.number}."
+    if action == "free":
+        counter_free(actor=user, counter=counter, now=now)
+        return f"Đã giải phóng quầy số {counter.number}."
     if action == "leave":
         counter_leave(actor=user, counter=counter)
         return f"Bạn đã rời quầy số {counter.number}."
@@ -244,7 +272,19 @@ def _step(request: HttpRequest, user: User, counter: Counter, action: str) -> st
     raise NotFound("Thao tác không tồn tại.")
 
 
-ACTIONS = {"sit", "leave", "call", "recall", "no-show", "start", "finish", "resume", "hold", "transfer"}
+ACTIONS = {
+    "sit",
+    "leave",
+    "free",
+    "call",
+    "recall",
+    "no-show",
+    "start",
+    "finish",
+    "resume",
+    "hold",
+    "transfer",
+}
 
 
 @login_required
@@ -252,7 +292,7 @@ ACTIONS = {"sit", "leave", "call", "recall", "no-show", "start", "finish", "resu
 def console_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step at the counter. htmx gets the state block back (with the refusal in it, if any);
     without JavaScript the page is shown again (POST, then redirect)."""
-    user = _officer(request)
+    user = _manager(request) if action == "free" else _officer(request)
     counter = _counter(user, pk)
     if action not in ACTIONS:
         raise NotFound("Thao tác không tồn tại.")
@@ -273,7 +313,7 @@ def console_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             response["HX-Trigger"] = "console-said"
             return response
         messages.success(request, said)
-    if action == "leave":
+    if action in ("leave", "free"):
         return redirect("queueing:console")
     return redirect("queueing:console_counter", pk=counter.pk)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +13,7 @@ from django.db.models import Q
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.geo.models import Commune
-from motcua.org.models import User
+from motcua.org.models import Role, User
 
 from .events import publish
 from .holders import lock_holders
@@ -29,15 +28,18 @@ from .models import (
     TicketState,
 )
 from .numbering import ticket_number, ticket_seq_next
-from .workflow import Action, apply_locked, check_officer, serves, ticket_apply
+from .workflow import (
+    LOCAL_TZ,
+    Action,
+    apply_locked,
+    apply_system_locked,
+    check_officer,
+    local_day,
+    serves,
+    ticket_apply,
+)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _LETTER = re.compile(r"[A-Z]")
-
-
-def local_day(now: dt.datetime) -> dt.date:
-    """The center's day of a moment: numbers start again at 001 at local midnight."""
-    return now.astimezone(LOCAL_TZ).date()
 
 
 def parse_letter(raw: str) -> str:
@@ -128,10 +130,12 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
     and the tickets transferred to it, priority first, then appointments checked in within
     their window, then order of issue. Rows another officer is calling at this moment are skipped
     (SKIP LOCKED), so two officers never get the same ticket. None when nobody waits.
-    An officer calling at a free counter sits there."""
+    An officer calling at a free counter sits there. A counter with a ticket called or being served
+    is refused (Conflict `counter_busy`): finish, hold or transfer it first."""
     with transaction.atomic():
         locked_counter = Counter.objects.select_for_update().get(pk=counter.pk)
         check_officer(actor=actor, counter=locked_counter)
+        _check_not_busy(counter=locked_counter, now=now)
         if not locked_counter.groups.filter(active=True).exists():
             raise ValidationFailed(
                 f"Quầy số {locked_counter.number} chưa được gán nhóm dịch vụ nào.", code="no_groups"
@@ -147,7 +151,7 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
         if ticket is None:
             return None
         if locked_counter.officer_id is None:
-            _sit(actor=actor, counter=locked_counter)
+            _sit(actor=actor, counter=locked_counter, now=now)
         return apply_locked(ticket=ticket, action=Action.CALL, actor=actor, counter=locked_counter, now=now)
 
 
@@ -243,7 +247,37 @@ def ticket_hold(
 
 
 def ticket_resume(*, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime) -> Ticket:
-    return ticket_apply(ticket=ticket, action=Action.RESUME, actor=actor, counter=counter, now=now)
+    """Serve a held ticket again; refused while the counter has another ticket called or being
+    served (Conflict `counter_busy`)."""
+    with transaction.atomic():
+        locked_counter = Counter.objects.select_for_update().get(pk=counter.pk)
+        check_officer(actor=actor, counter=locked_counter)
+        locked = _locked(ticket)
+        if locked.state == TicketState.HELD:  # else apply_locked says why it cannot resume
+            _check_not_busy(counter=locked_counter, now=now)
+        return apply_locked(ticket=locked, action=Action.RESUME, actor=actor, counter=locked_counter, now=now)
+
+
+_OPEN_STATES = (TicketState.CALLED, TicketState.SERVING)
+
+
+def _open_ticket(*, counter: Counter, now: dt.datetime) -> Ticket | None:
+    """Today's ticket called to or being served at `counter` (held ones do not count)."""
+    return (
+        Ticket.objects.filter(counter=counter, day__gte=local_day(now), state__in=_OPEN_STATES)
+        .order_by("called_at", "id")
+        .first()
+    )
+
+
+def _check_not_busy(*, counter: Counter, now: dt.datetime) -> None:
+    busy = _open_ticket(counter=counter, now=now)
+    if busy is not None:
+        raise Conflict(
+            f"Quầy số {counter.number} đang phục vụ số {busy.number}: "
+            "hãy hoàn thành, tạm hoãn hoặc chuyển số đó trước.",
+            code="counter_busy",
+        )
 
 
 def ticket_link_dossier(
@@ -262,22 +296,31 @@ def ticket_leave(*, ticket: Ticket, now: dt.datetime) -> Ticket:
     return ticket_apply(ticket=ticket, action=Action.LEAVE, actor=None, counter=None, now=now)
 
 
-def _sit(*, actor: User, counter: Counter) -> None:
+def _sit(*, actor: User, counter: Counter, now: dt.datetime) -> None:
     """`actor` sits at `counter` (locked, free or theirs) and leaves any other counter: one officer,
-    one counter."""
-    Counter.objects.filter(officer=actor).exclude(pk=counter.pk).update(officer=None)
+    one counter. Refused (Conflict `seat_busy`) while the counter they leave has a ticket called or
+    being served: it would be left with nobody to finish it."""
+    others = list(Counter.objects.select_for_update().filter(officer=actor).exclude(pk=counter.pk))
+    for other in others:
+        busy = _open_ticket(counter=other, now=now)
+        if busy is not None:
+            raise Conflict(
+                f"Quầy số {other.number} còn số {busy.number} đang phục vụ: hãy hoàn thành hoặc chuyển trước.",
+                code="seat_busy",
+            )
+    Counter.objects.filter(pk__in=[o.pk for o in others]).update(officer=None)
     if counter.officer_id != actor.pk:
         counter.officer = actor
         counter.save(update_fields=["officer"])
 
 
-def counter_sit(*, actor: User, counter: Counter) -> Counter:
+def counter_sit(*, actor: User, counter: Counter, now: dt.datetime) -> Counter:
     """«Ngồi quầy này»: the officer takes a free counter of their commune (and leaves the one they
     sat at). A counter another officer holds is refused; they must leave it first."""
     with transaction.atomic():
         locked = Counter.objects.select_for_update().get(pk=counter.pk)
         check_officer(actor=actor, counter=locked)
-        _sit(actor=actor, counter=locked)
+        _sit(actor=actor, counter=locked, now=now)
     return locked
 
 
@@ -293,9 +336,60 @@ def counter_leave(*, actor: User, counter: Counter) -> Counter:
     return locked
 
 
-def ticket_for_intake(*, actor: User, raw: str) -> tuple[Ticket, Counter]:
+def counter_free(*, actor: User, counter: Counter, now: dt.datetime) -> Counter:
+    """«Giải phóng quầy»: the commune's administrator or leader frees a counter another officer
+    holds (who went home without «Rời quầy»). Its tickets are not touched: the called, served and
+    held ones stay with the counter for whoever sits there next. `now` is unused (no ticket
+    changes, so no event); taken as every step does."""
+    del now
+    if (
+        not actor.is_active
+        or actor.commune_id != counter.commune_id
+        or not actor.has_role(Role.ADMIN, Role.COMMUNE_LEADER)
+    ):
+        raise NotAllowed("Chỉ quản trị hoặc lãnh đạo xã, phường mới giải phóng được quầy.")
+    with transaction.atomic():
+        locked = Counter.objects.select_for_update().get(pk=counter.pk)
+        if locked.officer_id is None:
+            raise Conflict(f"Quầy số {locked.number} đang trống.", code="counter_not_taken")
+        locked.officer = None
+        locked.save(update_fields=["officer"])
+    return locked
+
+
+def counters_free_for(*, officer: User) -> int:
+    """The officer has logged out or been deactivated: the counters they sat at are free again
+    (their tickets stay with the counters). Returns how many."""
+    return Counter.objects.filter(officer_id=officer.pk).update(officer=None)
+
+
+DAY_OVER_NOTE = "Hết ngày làm việc"
+
+
+def close_earlier_days(*, commune: Commune, now: dt.datetime) -> int:
+    """The commune's tickets of days before today still live are closed: a served one is DONE
+    (finished at `now`), a waiting, called or held one LEFT; one event each with no officer and
+    the note «Hết ngày làm việc», announced to the streams. Returns how many were closed."""
+    with transaction.atomic():
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("queue_group", "commune", "counter")
+            .filter(commune=commune, day__lt=local_day(now), state__in=LIVE_STATES)
+            .order_by("id")
+        )
+        apply_system_locked(
+            tickets=tickets,
+            action=lambda t: Action.FINISH if t.state == TicketState.SERVING else Action.LEAVE,
+            now=now,
+            note=DAY_OVER_NOTE,
+        )
+    return len(tickets)
+
+
+def ticket_for_intake(*, actor: User, raw: str, now: dt.datetime) -> tuple[Ticket, Counter]:
     """The ticket a dossier intake runs for (`?so=<ticket id>`): a ticket of the officer's commune,
-    called or being served at a counter where this officer sits. Else NotFound / Conflict."""
+    of today, called or being served at a counter where this officer sits. Else NotFound /
+    Conflict."""
     ticket = None
     if raw.isascii() and raw.isdigit() and len(raw) <= 10 and actor.commune_id is not None:
         ticket = (
@@ -305,6 +399,10 @@ def ticket_for_intake(*, actor: User, raw: str) -> tuple[Ticket, Counter]:
         )
     if ticket is None:
         raise NotFound("Không tìm thấy số thứ tự.", code="ticket_not_found")
+    if ticket.day < local_day(now):
+        raise Conflict(
+            f"Số {ticket.number} là của ngày {ticket.day:%d/%m/%Y}, đã hết hiệu lực.", code="ticket_expired"
+        )
     counter = ticket.counter
     if ticket.state not in (TicketState.CALLED, TicketState.SERVING) or counter is None:
         raise Conflict(

@@ -12,10 +12,11 @@ Every change of a ticket — call, recall, no-show, start, finish, transfer, lef
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -26,6 +27,12 @@ from .events import publish
 from .models import Counter, CounterHours, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
 
 S = TicketState
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_day(now: dt.datetime) -> dt.date:
+    """The center's day of a moment: numbers start again at 001 at local midnight."""
+    return now.astimezone(LOCAL_TZ).date()
 
 
 class Action(StrEnum):
@@ -44,8 +51,8 @@ class Action(StrEnum):
 @dataclass
 class Context:
     ticket: Ticket
-    # None only for the resident's own steps (RESIDENT_ACTIONS); then `counter` is the counter
-    # the ticket was called to, if any.
+    # None only for the resident's own steps (RESIDENT_ACTIONS) and the system's (SYSTEM_ACTIONS);
+    # then `counter` is the counter the ticket was called to, if any.
     actor: User | None
     counter: Counter | None
     now: dt.datetime
@@ -167,6 +174,8 @@ TRANSITIONS: dict[Action, Transition] = {
 
 # Steps the resident takes alone ("Tôi không chờ nữa"): no officer, no counter checks.
 RESIDENT_ACTIONS = frozenset({Action.LEAVE})
+# Steps nobody takes: the end of a working day closes the tickets still live (apply_system_locked).
+SYSTEM_ACTIONS = frozenset({Action.LEAVE, Action.FINISH})
 
 
 def check_officer(*, actor: User, counter: Counter) -> None:
@@ -221,6 +230,11 @@ def apply_locked(
         if actor is None or counter is None:
             raise NotAllowed(f"Cần cán bộ tại quầy để «{t.label}».")
         _check_counter_step(ticket=ticket, t=t, actor=actor, counter=counter)
+        if ticket.day < local_day(now):
+            raise Conflict(
+                f"Số {ticket.number} là của ngày {ticket.day:%d/%m/%Y}, đã hết hiệu lực.",
+                code="ticket_expired",
+            )
     if ticket.state not in t.sources:
         raise Conflict(
             f"Không thể «{t.label}» số {ticket.number} khi đang ở trạng thái «{ticket.get_state_display()}».",
@@ -245,6 +259,43 @@ def apply_locked(
     )
     publish(event, ticket=ticket, counter=counter)
     return ticket
+
+
+def apply_system_locked(
+    *, tickets: Sequence[Ticket], action: Callable[[Ticket], Action], now: dt.datetime, note: str
+) -> list[TicketEvent]:
+    """Apply a system step (SYSTEM_ACTIONS, chosen per ticket by `action`) to each of `tickets`,
+    whose rows the caller has locked in its open transaction: no officer, no counter checks; one
+    event each with `note`, naming the counter the ticket was at (so that the board clears it).
+    The tickets and their events are written in bulk (a few statements for a few hundred rows).
+
+    The tickets need `queue_group`, `commune` and `counter` loaded (select_related)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("apply_system_locked must run inside the transaction that locked the tickets")
+    events: list[TicketEvent] = []
+    for ticket in tickets:
+        t = TRANSITIONS[action(ticket)]
+        if t.action not in SYSTEM_ACTIONS:
+            raise NotAllowed(f"«{t.label}» cần cán bộ tại quầy.")
+        if ticket.state not in t.sources:
+            raise Conflict(
+                f"Không thể «{t.label}» số {ticket.number} khi đang ở trạng thái «{ticket.get_state_display()}».",
+                code="invalid_transition",
+            )
+        ctx = Context(ticket=ticket, actor=None, counter=ticket.counter, now=now, data={"note": note})
+        if t.effect is not None:
+            t.effect(ctx)
+        ticket.state = t.target
+        events.append(
+            TicketEvent(
+                ticket=ticket, kind=t.event, at=now, officer=None, counter=ticket.counter, note=note[:200]
+            )
+        )
+    Ticket.objects.bulk_update(tickets, ["state", "served_at", "finished_at"], batch_size=500)
+    TicketEvent.objects.bulk_create(events, batch_size=500)
+    for event in events:
+        publish(event, ticket=event.ticket, counter=event.counter)
+    return events
 
 
 def _check_counter_step(*, ticket: Ticket, t: Transition, actor: User, counter: Counter) -> None:

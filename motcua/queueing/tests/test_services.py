@@ -84,14 +84,16 @@ def test_call_next_priority_first_then_order_of_issue_in_the_counters_groups(war
     pa = _issue(ward, "A", priority=True, now=NOW + dt.timedelta(minutes=2))
     yesterday = _issue(ward, "A", now=NOW - dt.timedelta(days=1))
     officer = staff["counter"]
-    called = [
-        counter_call_next(actor=officer, counter=counter1, now=NOW + dt.timedelta(minutes=5 + i))
-        for i in range(4)
-    ]
+    called = []
+    for i in range(4):  # each called one is finished before the next call (a busy counter is refused)
+        at = NOW + dt.timedelta(minutes=5 + i)
+        called.append(t := counter_call_next(actor=officer, counter=counter1, now=at))
+        if t is not None:
+            ticket_finish(actor=officer, counter=counter1, ticket=t, now=at)
     assert [t.number if t else None for t in called] == [pa.number, b1.number, a1.number, None]
     first = Ticket.objects.get(pk=pa.pk)
     assert (first.state, first.counter, first.called_at) == (
-        S.CALLED,
+        S.DONE,
         counter1,
         NOW + dt.timedelta(minutes=5),
     )
@@ -184,6 +186,7 @@ def test_transfer_puts_the_ticket_back_in_line_in_another_group_with_its_number(
     assert TicketEvent.objects.get(ticket=t, kind=EventKind.TRANSFERRED).note == "A → C"
     later_c = _issue(ward, "C", now=NOW + dt.timedelta(minutes=1))
     assert counter_call_next(actor=officer2, counter=counter2, now=NOW + dt.timedelta(minutes=2)).pk == t.pk
+    ticket_finish(actor=officer2, counter=counter2, ticket=t, now=NOW + dt.timedelta(minutes=2))
     assert (
         counter_call_next(actor=officer2, counter=counter2, now=NOW + dt.timedelta(minutes=3)).pk
         == later_c.pk

@@ -175,6 +175,13 @@ def test_a_held_ticket_stays_with_its_counter_which_calls_the_next_and_resumes_i
     other = make_counter(ward, 3, "AB", officer=officer2)
     with pytest.raises(Conflict):  # another counter cannot resume it
         ticket_resume(actor=officer2, counter=other, ticket=t, now=NOW + 5 * MIN)
+    with pytest.raises(Conflict) as busy:  # not while the next one is at the counter
+        ticket_resume(actor=officer, counter=counter1, ticket=t, now=NOW + 6 * MIN)
+    assert busy.value.code == "counter_busy"
+    assert busy.value.message == (
+        "Quầy số 1 đang phục vụ số B001: hãy hoàn thành, tạm hoãn hoặc chuyển số đó trước."
+    )
+    ticket_finish(actor=officer, counter=counter1, ticket=nxt, now=NOW + 19 * MIN)
     t = ticket_resume(actor=officer, counter=counter1, ticket=t, now=NOW + 20 * MIN)
     assert (t.state, t.served_at) == (S.SERVING, NOW + MIN)  # service began before the hold
 
@@ -293,6 +300,7 @@ def test_a_counter_does_not_call_a_group_outside_its_hours_but_calls_its_other_g
     a = _issue(ward, "A", now=NOW + MIN)
     officer = staff["counter"]
     assert counter_call_next(actor=officer, counter=counter1, now=ten).pk == a.pk
+    ticket_finish(actor=officer, counter=counter1, ticket=a, now=ten)
     assert counter_call_next(actor=officer, counter=counter1, now=ten + MIN) is None
     assert Ticket.objects.get(pk=b.pk).state == S.WAITING
     # Within the hours (08:30) B is called.
@@ -311,7 +319,10 @@ def test_booked_tickets_come_ahead_of_walk_ins_but_behind_priority(ward, groups,
     booked = _issue(ward, "A", now=NOW + MIN, booked=True, source=TicketSource.APPOINTMENT)
     prio = _issue(ward, "A", now=NOW + 2 * MIN, priority=True)
     officer = staff["counter"]
-    order = [counter_call_next(actor=officer, counter=counter1, now=NOW + (5 + i) * MIN).pk for i in range(3)]
+    order = []
+    for i in range(3):
+        order.append((t := counter_call_next(actor=officer, counter=counter1, now=NOW + (5 + i) * MIN)).pk)
+        ticket_finish(actor=officer, counter=counter1, ticket=t, now=NOW + (5 + i) * MIN)
     assert order == [prio.pk, booked.pk, walk.pk]
     assert booked.events.get(kind=EventKind.ISSUED).note == "Đặt lịch"
 
@@ -357,23 +368,23 @@ def test_an_officer_sits_at_one_counter_at_a_time_and_cannot_take_anothers(
     ward, groups, staff, counter1, counter2, officer2
 ):
     officer = staff["counter"]
-    counter_sit(actor=officer, counter=counter2)
+    counter_sit(actor=officer, counter=counter2, now=NOW)
     counter1.refresh_from_db()
     counter2.refresh_from_db()
     assert (counter1.officer, counter2.officer) == (None, officer)
     with pytest.raises(NotAllowed):
-        counter_sit(actor=officer2, counter=counter2)
+        counter_sit(actor=officer2, counter=counter2, now=NOW)
     with pytest.raises(Conflict):
         counter_leave(actor=officer2, counter=counter2)
     counter_leave(actor=officer, counter=counter2)
-    counter_sit(actor=officer2, counter=counter2)
+    counter_sit(actor=officer2, counter=counter2, now=NOW)
     assert Counter.objects.get(pk=counter2.pk).officer == officer2
 
 
 def test_only_counter_officers_of_the_commune_sit(ward, groups, staff, counter2, other_ward):
     for actor in (staff["leader"], make_staff(other_ward, prefix="ak_")["counter"]):
         with pytest.raises(NotAllowed):
-            counter_sit(actor=actor, counter=counter2)
+            counter_sit(actor=actor, counter=counter2, now=NOW)
     assert Counter.objects.get(pk=counter2.pk).officer is None
 
 
