@@ -18,7 +18,8 @@
 #
 # Knobs (environment):
 #   BENCH_CONFIGS     "sync:4 sync:5 gthread:4x2" — space-separated gunicorn configurations, each
-#                     sync:WORKERS or gthread:WORKERSxTHREADS (sync:5 is `motcua serve`'s default;
+#                     sync:WORKERS, gthread:WORKERSxTHREADS or uvicorn:WORKERS (`motcua serve`'s
+#                     own uvicorn workers since issue 8, MOTCUA_THREADS WSGI threads each;
 #                     the others the best of a sweep on 2 cores, see docs/performance.md)
 #   BENCH_CONNECTIONS 16    concurrent connections of wrk (1 wrk thread)
 #   BENCH_DURATION    15    seconds measured per phase     BENCH_WARMUP 3  seconds of warm-up
@@ -114,6 +115,7 @@ start_server() {
   spec=${config#*:}
   case "$kind" in
     sync) workers=$spec; args=(--worker-class sync) ;;
+    uvicorn) workers=$spec; args=() ;; # motcua serve's default: uvicorn workers, MOTCUA_THREADS
     gthread) workers=${spec%x*}; threads=${spec#*x}; args=(--worker-class gthread --threads "$threads") ;;
     *) echo "bench: unknown configuration $config" >&2; exit 2 ;;
   esac
