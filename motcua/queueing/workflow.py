@@ -23,7 +23,7 @@ from django.db import transaction
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.org.models import Role, User
 
-from .events import publish
+from .events import publish, publish_many
 from .models import Counter, CounterHours, EventKind, ServiceGroup, Ticket, TicketEvent, TicketState
 
 S = TicketState
@@ -293,8 +293,7 @@ def apply_system_locked(
         )
     Ticket.objects.bulk_update(tickets, ["state", "served_at", "finished_at"], batch_size=500)
     TicketEvent.objects.bulk_create(events, batch_size=500)
-    for event in events:
-        publish(event, ticket=event.ticket, counter=event.counter)
+    publish_many(events)
     return events
 
 

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from motcua.org.models import Role
 from motcua.queueing.models import Ticket, TicketEvent, TicketState
-from motcua.queueing.services import counter_call_next, ticket_issue
+from motcua.queueing.services import counter_call_next, ticket_finish, ticket_issue
 from motcua.testing import make_commune, make_counter, make_service_groups, make_user
 
 from .conftest import NOW
@@ -73,6 +73,8 @@ def test_twenty_officers_calling_at_once_never_get_the_same_ticket():
                 barrier.wait(timeout=60)
                 t = counter_call_next(actor=officers[i], counter=counters[i], now=NOW)
                 got.append(t.pk if t else None)
+                if t is not None:  # a counter with a called ticket calls no one else
+                    ticket_finish(actor=officers[i], counter=counters[i], ticket=t, now=NOW)
             return got
         finally:
             connections.close_all()
@@ -85,6 +87,7 @@ def test_twenty_officers_calling_at_once_never_get_the_same_ticket():
     assert len(called) == waiting, "every waiting ticket was called once"
     assert not Ticket.objects.filter(state=TicketState.WAITING).exists()
     assert TicketEvent.objects.filter(kind="CALLED").count() == waiting
+    assert TicketEvent.objects.filter(kind="FINISHED").count() == waiting
     by_counter = Ticket.objects.values_list("pk", "counter_id")
     assert all(counter is not None for _, counter in by_counter)
 

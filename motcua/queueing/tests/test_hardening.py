@@ -313,7 +313,7 @@ def test_close_earlier_days_notifies_the_streams(ward, groups, monkeypatch):
     from motcua.queueing import workflow
 
     sent = []
-    monkeypatch.setattr(workflow, "publish", lambda event, *, ticket, counter=None: sent.append(event.pk))
+    monkeypatch.setattr(workflow, "publish_many", lambda events: sent.extend(e.pk for e in events))
     _issue(ward, now=YESTERDAY)
     close_earlier_days(commune=ward, now=NOW)
     assert sent == [TicketEvent.objects.get(kind=EventKind.LEFT).pk]
@@ -330,3 +330,22 @@ def test_the_api_refuses_steps_on_an_expired_ticket_with_409(ward, groups, staff
         content_type="application/json",
     )
     assert resp.status_code == 409 and resp.json()["code"] == "ticket_expired"
+
+
+@pytest.mark.postgres
+def test_closing_earlier_days_reaches_the_streams_in_order(asgi_live_server, ward, groups):
+    import time
+
+    from .test_streams import SSE, _events_path
+
+    olds = [_issue(ward, now=YESTERDAY) for _ in range(3)]
+    stream = SSE(asgi_live_server.url, _events_path(ward))
+    try:
+        time.sleep(0.5)
+        close_earlier_days(commune=ward, now=NOW)
+        events = stream.events(3, timeout=2)
+        assert [(e["ticket"], e["kind"], e["state"]) for e in events] == [
+            (t.pk, "LEFT", "LEFT") for t in olds
+        ]
+    finally:
+        stream.close()
