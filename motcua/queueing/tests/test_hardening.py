@@ -193,7 +193,8 @@ def test_the_console_offers_giai_phong_quay_to_the_leader_only(ward, groups, sta
     leader = _client(staff["leader"])
     html = leader.get(reverse("queueing:console")).content.decode()
     assert html.count("Giải phóng quầy") == 1  # quầy 1 is held; quầy 2 is free
-    assert "Ngồi quầy này" not in html  # a leader does not sit at a counter
+    assert "Ngồi quầy này" not in html  # a leader does not sit at a counter, nor opens one
+    assert reverse("queueing:console_counter", args=[counter1.pk]) + '"' not in html
     assert f'href="{reverse("queueing:console")}">Các quầy</a>' in html  # in the staff navigation
     officer_html = _client(staff["counter"]).get(reverse("queueing:console")).content.decode()
     assert "Giải phóng quầy" not in officer_html
