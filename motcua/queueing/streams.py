@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from .events import CHANNEL, last_event_id, messages_after
 
@@ -123,7 +123,7 @@ class Hub:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-queue-db")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, **kwargs))
+        return await loop.run_in_executor(self._executor, functools.partial(_fresh, fn, kwargs))
 
     async def _run(self) -> None:
         if connections["default"].vendor == "postgresql":
@@ -199,6 +199,13 @@ class Hub:
             with contextlib.suppress(Exception):
                 await loop.run_in_executor(executor, connections.close_all)
             executor.shutdown(wait=False)
+
+
+def _fresh(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
+    """As a request would: drop the thread's connection if it broke or outlived CONN_MAX_AGE
+    (a restarted PostgreSQL), so the next read connects again instead of failing for ever."""
+    close_old_connections()
+    return fn(**kwargs)
 
 
 def _listen_params() -> dict[str, Any]:

@@ -149,6 +149,9 @@ def test_too_many_open_streams_get_503_with_retry_after(asgi_live_server, ward, 
         second = SSE(asgi_live_server.url, _events_path(ward))
         assert second.status == 503
         assert "retry-after: 30" in second.head.lower()
+        deadline = time.monotonic() + 3
+        while "quá nhiều luồng" not in second.text() and time.monotonic() < deadline:
+            second._recv()
         assert "quá nhiều luồng" in second.text()
         second.close()
     finally:
@@ -249,7 +252,9 @@ def test_open_streams_hold_no_database_connection_each(asgi_live_server, ward, g
     streams = [SSE(asgi_live_server.url, _events_path(ward)) for _ in range(10)]
     try:
         time.sleep(0.5)
-        assert connections_now() <= before + 1
+        # 10 more streams: at most a transient connection or two (the hub's reads reconnect under
+        # the fixture's CONN_MAX_AGE 0), not one per stream
+        assert connections_now() <= before + 2
         _issue(ward, "A")
         assert all(len(s.events(1)) == 1 for s in [first, *streams])
     finally:
