@@ -24,6 +24,7 @@ from .models import (
     ServiceGroup,
     Ticket,
     TicketEvent,
+    TicketSequence,
     TicketSource,
     TicketState,
 )
@@ -79,11 +80,15 @@ def ticket_issue(
     A phone (`holder`: the SHA-256 of its device cookie) holds at most
     MOTCUA_QUEUE_PHONE_MAX_LIVE live tickets of the day at this center, and a client address
     (`address`: holders.address_of) at most MOTCUA_QUEUE_ADDRESS_MAX_LIVE; both counted under
-    the holders' lock (holders.lock_holders); a kiosk has no cap."""
+    the holders' lock (holders.lock_holders); a kiosk has no cap. The center's first ticket of a
+    day first closes the earlier days' live tickets (close_earlier_days)."""
     group = active_group(commune=commune, letter=group_letter)
     if kiosk is not None and kiosk.commune_id != commune.pk:
         raise NotAllowed("Máy lấy số này thuộc trung tâm khác.", code="kiosk_other_center")
     day = local_day(now)
+    if not TicketSequence.objects.filter(commune=commune, day=day).exists():
+        # The center's first number today: yesterday's tickets still waiting are closed first.
+        close_earlier_days(commune=commune, now=now)
     with transaction.atomic():
         lock_holders(holder, address)
         caps = (

@@ -270,17 +270,17 @@ def test_close_earlier_days_closes_yesterdays_live_tickets_with_one_event_each(
     counter3 = make_counter(ward, 3, "A", officer=officer2)
     called = counter_call_next(actor=officer2, counter=counter3, now=YESTERDAY)
     waiting = Ticket.objects.get(day=YESTERDAY.date(), state=S.WAITING)
-    today = _issue(ward)
     make_service_groups(other_ward)
     theirs = _issue(other_ward, now=YESTERDAY)
     before = TicketEvent.objects.count()
 
     assert close_earlier_days(commune=ward, now=NOW) == 4
+    today = _issue(ward)  # today's first number: nothing more to close
     expect = {waiting: S.LEFT, called: S.LEFT, held: S.LEFT, serving: S.DONE, done: S.DONE, today: S.WAITING}
     assert {t: Ticket.objects.get(pk=t.pk).state for t in expect} == expect
     assert Ticket.objects.get(pk=serving.pk).finished_at == NOW
     assert Ticket.objects.get(pk=theirs.pk).state == S.WAITING  # another commune's: not this one's call
-    new = TicketEvent.objects.filter(pk__gt=0).order_by("id")[before:]
+    new = TicketEvent.objects.exclude(ticket=today).order_by("id")[before:]
     assert sorted((e.ticket_id, e.kind) for e in new) == sorted(
         [
             (waiting.pk, EventKind.LEFT),
@@ -350,3 +350,18 @@ def test_closing_earlier_days_reaches_the_streams_in_order(asgi_live_server, war
         ]
     finally:
         stream.close()
+
+
+def test_the_centers_first_number_of_a_day_closes_the_earlier_days(ward, groups):
+    """Yesterday's tickets still waiting are closed (LEFT, «Hết ngày làm việc») when today's first
+    number is taken, so they never sit in any line, count or cap."""
+    from motcua.queueing.models import TicketState
+    from motcua.queueing.services import ticket_issue
+
+    old = ticket_issue(commune=ward, group_letter="A", priority=False, now=NOW - dt.timedelta(days=1))
+    today = ticket_issue(commune=ward, group_letter="B", priority=False, now=NOW)
+    old.refresh_from_db()
+    assert old.state == TicketState.LEFT and old.events.last().note == "Hết ngày làm việc"
+    assert today.state == TicketState.WAITING
+    again = ticket_issue(commune=ward, group_letter="A", priority=False, now=NOW)
+    assert again.number == "A001"
