@@ -5,8 +5,8 @@
 On a throwaway PostgreSQL (tools/pg.sh), loopback only, stops by itself (about a minute):
   1. migrate; one center (Phường Thanh Khê, groups A–D), quầy 1 with its counter officer and an
      API token, BENCH_CALLS waiting tickets in group A;
-  2. `motcua serve` (production settings + bench/settings_bench.py, BENCH_WORKERS uvicorn
-     workers) on 127.0.0.1 and a free port;
+  2. `motcua serve` (production settings + bench/settings_bench.py, BENCH_WORKERS sync workers
+     that hand the streams to the stream server) on 127.0.0.1 and a free port;
   3. BENCH_STREAMS event streams open on the center (plain sockets, one asyncio task each);
   4. after 2 × BENCH_WORKERS warm-up calls, BENCH_CALLS calls, BENCH_SPACING seconds apart: POST /api/queue/counters/{id}/call-next as
      the officer (bearer token), then finish; for each call and each stream, the delay from the
@@ -63,6 +63,7 @@ def _env(work: Path) -> dict[str, str]:
         "MOTCUA_LOG_LEVEL": "WARNING",
         "MOTCUA_TICKET_RATE": "100000000/60",
         "MOTCUA_QUEUE_PHONE_MAX_LIVE": "100000000",
+        "MOTCUA_QUEUE_ADDRESS_MAX_LIVE": "100000000",
         "MOTCUA_THREADS": str(THREADS),
         "MOTCUA_TASK_WORKER": "0",
         "MOTCUA_WORKERS": str(WORKERS),
@@ -250,9 +251,7 @@ def main() -> None:
                             "bench: motcua serve did not start:\n" + (work / "server.log").read_text()
                         ) from None
                     time.sleep(0.2)
-            print(
-                f"bench: motcua serve, {WORKERS} uvicorn workers × {THREADS} WSGI threads, on {HOST}:{port}"
-            )
+            print(f"bench: motcua serve, {WORKERS} sync workers + the stream server, on {HOST}:{port}")
             ev = asyncio.run(_events(port, center, counter, token))
             print(
                 f"events: {STREAMS} streams × {CALLS} calls ({SPACING} s apart) = {ev['deliveries']} deliveries, "

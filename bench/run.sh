@@ -18,9 +18,11 @@
 #
 # Knobs (environment):
 #   BENCH_CONFIGS     "sync:4 sync:5 gthread:4x2" — space-separated gunicorn configurations, each
-#                     sync:WORKERS, gthread:WORKERSxTHREADS or uvicorn:WORKERS (`motcua serve`'s
-#                     own uvicorn workers since issue 8, MOTCUA_THREADS WSGI threads each;
-#                     the others the best of a sweep on 2 cores, see docs/performance.md)
+#                     serve:WORKERS (`motcua serve`'s default since issue 8: sync workers that
+#                     hand event streams to the stream server), sync:WORKERS (plain sync),
+#                     gthread:WORKERSxTHREADS, uvicorn:WORKERS (uvicorn workers serving the ASGI
+#                     application, MOTCUA_THREADS WSGI threads each; measured and not chosen,
+#                     docs/performance.md)
 #   BENCH_CONNECTIONS 16    concurrent connections of wrk (1 wrk thread)
 #   BENCH_DURATION    15    seconds measured per phase     BENCH_WARMUP 3  seconds of warm-up
 #   BENCH_DOSSIERS    5000  seeded dossiers                BENCH_PHASES "bare lookup intake"
@@ -115,7 +117,8 @@ start_server() {
   spec=${config#*:}
   case "$kind" in
     sync) workers=$spec; args=(--worker-class sync) ;;
-    uvicorn) workers=$spec; args=() ;; # motcua serve's default: uvicorn workers, MOTCUA_THREADS
+    serve) workers=$spec; args=() ;; # motcua serve's default: HandoffWorker + the stream server
+    uvicorn) workers=$spec; args=(--worker-class motcua.config.gunicorn_conf.Worker) ;;
     gthread) workers=${spec%x*}; threads=${spec#*x}; args=(--worker-class gthread --threads "$threads") ;;
     *) echo "bench: unknown configuration $config" >&2; exit 2 ;;
   esac

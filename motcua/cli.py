@@ -131,46 +131,52 @@ def _own_address() -> str:
         probe.close()
 
 
+UVICORN_WORKER = "motcua.config.gunicorn_conf.Worker"
+HANDOFF_WORKER = "motcua.config.handoff.HandoffWorker"
+
+
 def gunicorn_argv(args: list[str]) -> list[str]:
-    """gunicorn's command line. Workers default to 2×cores+1 (gunicorn's advice); each is a
-    uvicorn worker running motcua.config.asgi: the event streams as asyncio tasks, the pages
-    through Django's WSGI handler in MOTCUA_THREADS threads (docs/decisions.md)."""
+    """gunicorn's command line. Workers default to 2×cores+1 (gunicorn's advice); each is a sync
+    worker serving Django's WSGI application that hands the hall's event streams to the stream
+    server gunicorn_conf starts beside them (motcua.config.handoff; docs/decisions.md).
+    A worker class named among the extra arguments replaces it: a classic one (`-k sync`,
+    `--worker-class gthread`) serves the WSGI application alone (an event stream answers a finite
+    replay with a slow retry); the uvicorn one (UVICORN_WORKER) serves the ASGI application."""
     workers = str(int(os.environ.get("MOTCUA_WORKERS", str(2 * (os.cpu_count() or 1) + 1))))
     bind = os.environ.get("MOTCUA_BIND") or DEFAULT_BIND
-    # A worker class named among the extra arguments (`-k sync`, `--worker-class gthread`) is a
-    # classic WSGI worker: it serves the WSGI application, whose event stream answers a finite
-    # replay with a slow retry (no pushed events). Without one: our uvicorn workers and the
-    # ASGI application.
-    classic = _names_worker_class(args)
+    named = _named_worker_class(args)
     return [
         "gunicorn",
         "--bind",
         bind,
         "--workers",
         workers,
-        *([] if classic else ["--worker-class", "motcua.config.gunicorn_conf.Worker"]),
+        *([] if named else ["--worker-class", HANDOFF_WORKER]),
         "--access-logfile",
         "-",
         # The path without the query string: lookups carry phone digits in it (?sdt=…), and
-        # personal numbers must not reach the logs. (The uvicorn workers write this same line
-        # themselves, from motcua.config.asgi.access_line.)
+        # personal numbers must not reach the logs. (The stream server and the uvicorn workers
+        # write this same line themselves, from motcua.config.asgi.access_line.)
         "--access-logformat",
         '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
-        # Starts and stops the background task worker with the master (register merges).
+        # Starts and stops the stream server and the background task worker with the master.
         "--config",
         "python:motcua.config.gunicorn_conf",
         *args,
-        "motcua.config.wsgi:application" if classic else "motcua.config.asgi:application",
+        "motcua.config.asgi:application" if named == UVICORN_WORKER else "motcua.config.wsgi:application",
     ]
 
 
-def _names_worker_class(args: list[str]) -> bool:
-    return any(
-        arg in ("-k", "--worker-class")
-        or arg.startswith("--worker-class=")
-        or (arg.startswith("-k") and len(arg) > 2)
-        for arg in args
-    )
+def _named_worker_class(args: list[str]) -> str:
+    """The worker class named among the extra arguments, or ""."""
+    for i, arg in enumerate(args):
+        if arg in ("-k", "--worker-class") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--worker-class="):
+            return arg.split("=", 1)[1]
+        if arg.startswith("-k") and len(arg) > 2:
+            return arg[2:]
+    return ""
 
 
 if __name__ == "__main__":

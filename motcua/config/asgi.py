@@ -1,4 +1,7 @@
-"""The ASGI application `motcua serve` runs (gunicorn with uvicorn workers; issue 8 §6).
+"""The ASGI application of the stream server (motcua.config.streamserver, beside `motcua
+serve`'s sync workers, which hand it the event streams; issue 8 §6), of the test fixture
+`asgi_live_server`, and of the uvicorn workers one may choose instead
+(`motcua serve -k motcua.config.gunicorn_conf.Worker`; measured, not the default: docs/decisions.md).
 
 A small router in front of two Django handlers:
 

@@ -8,9 +8,10 @@ def test_access_log_never_records_query_strings(monkeypatch):
     assert "%(U)s" in log_format
     assert "%(r)s" not in log_format and "%(q)s" not in log_format
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
-    assert argv[-3:] == ["--timeout", "30", "motcua.config.asgi:application"]
-    # The uvicorn workers write the access line themselves, in the same format, path only.
-    assert argv[argv.index("--worker-class") + 1] == "motcua.config.gunicorn_conf.Worker"
+    assert argv[-3:] == ["--timeout", "30", "motcua.config.wsgi:application"]
+    # Sync workers that hand event streams to the stream server, which (like the uvicorn workers
+    # one may choose) writes the access line itself, in the same format, path only.
+    assert argv[argv.index("--worker-class") + 1] == "motcua.config.handoff.HandoffWorker"
     from motcua.config.asgi import access_line
 
     scope = {"client": ("10.0.0.7", 5000), "method": "GET", "path": "/tra-cuu/", "http_version": "1.1",
@@ -29,8 +30,10 @@ def test_a_classic_worker_class_serves_the_wsgi_application():
     ):
         argv = gunicorn_argv(extra)
         assert argv[-1] == "motcua.config.wsgi:application"
-        assert "motcua.config.gunicorn_conf.Worker" not in argv
-    assert gunicorn_argv(["--timeout", "30"])[-1] == "motcua.config.asgi:application"
+        assert "motcua.config.handoff.HandoffWorker" not in argv
+    # The uvicorn workers (measured, not the default) serve the ASGI application.
+    argv = gunicorn_argv(["-k", "motcua.config.gunicorn_conf.Worker"])
+    assert argv[-1] == "motcua.config.asgi:application" and argv.count("--worker-class") == 0
 
 
 def test_serve_starts_and_stops_the_task_worker(monkeypatch):
@@ -45,6 +48,9 @@ def test_serve_starts_and_stops_the_task_worker(monkeypatch):
 
     class Server:
         log = Log()
+
+        class cfg:
+            worker_class_str = "sync"  # no stream server for a plain sync worker
 
     # A stand-in for db_worker: a process that sleeps until terminated.
     monkeypatch.setattr(gunicorn_conf, "worker_argv", lambda: ["sleep", "60"])
@@ -63,6 +69,9 @@ def test_the_task_worker_can_be_left_to_its_own_service(monkeypatch):
             @staticmethod
             def info(*args):
                 pass
+
+        class cfg:
+            worker_class_str = "sync"
 
     monkeypatch.setenv("MOTCUA_TASK_WORKER", "0")
     monkeypatch.setattr(gunicorn_conf, "_worker", None)

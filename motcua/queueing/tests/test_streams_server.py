@@ -122,8 +122,9 @@ def _free_port() -> int:
 def test_motcua_serve_streams_events_and_logs_paths_without_the_query(
     transactional_db, ward, groups, tmp_path
 ):
-    """The production command: gunicorn with uvicorn workers, the events through the ASGI side,
-    a page through a2wsgi, and the access log without `?sdt=` digits."""
+    """The production command: one sync worker hands the streams to the stream server and stays
+    free — three streams open, a page still answers at once — the events arrive pushed, and the
+    access log has no `?sdt=` digits."""
     port = _free_port()
     env = {
         **os.environ,
@@ -151,23 +152,29 @@ def test_motcua_serve_streams_events_and_logs_paths_without_the_query(
                 time.sleep(0.2)
         status, _, _ = _get(url, "/tra-cuu/?sdt=0912345678", {"X-Forwarded-For": "203.0.113.9"})
         assert status < 500
-        stream = SSE(url, f"/api/queue/centers/{ward.code}/events")
+        streams = [SSE(url, f"/api/queue/centers/{ward.code}/events") for _ in range(3)]
         try:
-            assert stream.status == 200
+            assert [s.status for s in streams] == [200, 200, 200]
+            started = time.monotonic()
+            status, _, _ = _get(url, f"/lay-so/{ward.code}/")
+            assert status == 200 and time.monotonic() - started < 2, "the one sync worker is not held"
             time.sleep(0.8)
             ticket_issue(commune=ward, group_letter="B", priority=False, now=NOW)
-            (issued,) = stream.events(1, timeout=5)
-            assert (issued["kind"], issued["number"]) == ("ISSUED", "B001")
+            for stream in streams:
+                (issued,) = stream.events(1, timeout=5)
+                assert (issued["kind"], issued["number"]) == ("ISSUED", "B001")
         finally:
-            stream.close()
+            for stream in streams:
+                stream.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "127.0.0.1 [" in output and '"GET /tra-cuu/ HTTP/1.1"' in output
-    # uvicorn does not rewrite the client's address from X-Forwarded-For (proxy_headers off):
-    # REMOTE_ADDR stays the socket's, and client_key reads the trusted proxy header itself.
+    # Neither gunicorn nor the stream server's uvicorn (proxy_headers off) rewrites the client's
+    # address from X-Forwarded-For: client_key reads the trusted proxy header itself.
     assert "203.0.113.9" not in output
     assert "0912345678" not in output and "sdt" not in output
-    assert f'GET /api/queue/centers/{ward.code}/events HTTP/1.1" 200' in output
+    assert output.count(f'GET /api/queue/centers/{ward.code}/events HTTP/1.1" 200') == 3
+    assert "stream server started" in output
