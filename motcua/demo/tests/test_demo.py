@@ -108,6 +108,7 @@ def test_command_when_loaded_prints_the_logins_and_changes_nothing(load_seconds,
         assert username in text
     assert "/quan-tri/" in text
     assert "Hàng đợi hôm nay" in text and "người đang chờ" in text
+    assert "/lay-so/20209/bang/" in text and "/lay-so/quay/" in text
 
 
 def test_command_refuses_outside_debug_unless_forced(load_seconds, settings):

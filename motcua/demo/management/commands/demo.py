@@ -77,8 +77,12 @@ class Command(BaseCommand):
         )
         tickets, waiting = demo_queue_today(now=now)
         out.write(
-            f"Hàng đợi hôm nay (giữa buổi sáng, quầy 1–10 có cán bộ motcua1–motcua10): {tickets} số, "
-            f"{waiting} người đang chờ — lấy số tại /lay-so/{ward.COMMUNE_CODE}/"
+            f"Hàng đợi hôm nay (quầy 1–10 có cán bộ motcua1–motcua10): {tickets} số, {waiting} người đang chờ"
+        )
+        code = ward.COMMUNE_CODE
+        out.write(
+            f"  Lấy số: /lay-so/{code}/ · Bảng gọi số (TV): /lay-so/{code}/bang/ · "
+            f"Quầy làm việc: /lay-so/quay/ · Thống kê: /lay-so/thong-ke/ · Đặt lịch: /lay-so/{code}/dat-lich/"
         )
 
     def _logins(self) -> None:
