@@ -64,6 +64,7 @@ def _env(work: Path) -> dict[str, str]:
         "MOTCUA_TICKET_RATE": "100000000/60",
         "MOTCUA_QUEUE_PHONE_MAX_LIVE": "100000000",
         "MOTCUA_QUEUE_ADDRESS_MAX_LIVE": "100000000",
+        "MOTCUA_SSE_MAX_STREAMS_PER_CLIENT": "100000000",  # every stream comes from the bench's address
         "MOTCUA_THREADS": str(THREADS),
         "MOTCUA_TASK_WORKER": "0",
         "MOTCUA_WORKERS": str(WORKERS),

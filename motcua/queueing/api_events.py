@@ -9,6 +9,7 @@ an hour, so there the response is finite: the replay and a `retry:` of 15 s, i.e
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,17 +21,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from ninja import Router
 
+from motcua.core import clock
+from motcua.core.ratelimit import client_key
 from motcua.dossiers.schemas import ErrorOut
 
 from .events import last_event_id, messages_after
 from .selectors import center_by_code
-from .streams import Hub, acquire_stream, hub, open_streams, release_stream
+from .streams import TOO_MANY, Hub, acquire_stream, hub, release_stream, stream_refusal
+from .workflow import LOCAL_TZ, local_day
 
 router = Router(tags=["Xếp hàng"])
 
 RETRY_MS = 3000  # the browser's pause before it reconnects
 WSGI_RETRY_MS = 15000  # the slow poll when the server cannot hold a stream open
 READY_TIMEOUT = 5.0
+REFUSED_RETRY_S = 30  # Retry-After of a stream refused by a cap
 _MAX_ID = 2**62
 
 DESCRIPTION = """Luồng sự kiện (server-sent events, `text/event-stream`) của trung tâm: bảng gọi số
@@ -50,8 +55,9 @@ DOSSIER, LEFT. Khi nhận sự kiện, trang đọc lại trạng thái của m�
 Luồng bắt đầu bằng `retry: 3000`; cứ 15 giây có một dòng chú thích (`: …`) giữ kết nối; luồng
 đóng sau MOTCUA_SSE_MAX_SECONDS giây (mặc định 3600) để trình duyệt kết nối lại. Khi kết nối lại,
 trình duyệt gửi `Last-Event-ID` (hoặc `?last=<id>` cho máy khách không đặt được tiêu đề): các sự
-kiện sau mã đó (tối đa 200 sự kiện gần nhất) được gửi lại trước. Quá nhiều luồng đang mở: 503
-kèm `Retry-After`."""
+kiện trong ngày sau mã đó (tối đa 200 sự kiện gần nhất) được gửi lại trước. Quá nhiều luồng đang
+mở trên máy chủ: 503; quá nhiều luồng của cùng một địa chỉ (MOTCUA_SSE_MAX_STREAMS_PER_CLIENT,
+mặc định 20): 429; cả hai kèm `Retry-After`."""
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> JsonResponse:
@@ -79,15 +85,27 @@ def frame(message: dict[str, Any]) -> str:
     return f"id: {message['id']}\nevent: ticket\ndata: {data}\n\n"
 
 
+def start_of_day(now: dt.datetime) -> dt.datetime:
+    """Local midnight of `now`'s day: a replay never reaches into an earlier day."""
+    return dt.datetime.combine(local_day(now), dt.time.min, tzinfo=LOCAL_TZ)
+
+
 def _replay(*, center: int, after: int) -> list[dict[str, Any]]:
-    return messages_after(after=after, center=center, limit=settings.MOTCUA_SSE_REPLAY)
+    """The center's events of today after `after`, the newest MOTCUA_SSE_REPLAY of them."""
+    return messages_after(
+        after=after, center=center, limit=settings.MOTCUA_SSE_REPLAY, since=start_of_day(clock.now())
+    )
 
 
-async def _live(*, h: Hub, center: int, last: int | None) -> AsyncIterator[str]:
+async def _live(*, h: Hub, center: int, last: int | None, client: str) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.MOTCUA_SSE_MAX_SECONDS
     heartbeat = settings.MOTCUA_SSE_HEARTBEAT_SECONDS
-    if not acquire_stream():  # counted here, where `finally` is sure to run
+    # Counted here, where `finally` is sure to run (a view's response may never be iterated).
+    # Simultaneous requests may all pass the view's check: those beyond a cap end here at once,
+    # asking the browser to wait before it tries again.
+    if not acquire_stream(client):
+        yield f"retry: {REFUSED_RETRY_S * 1000}\n\n"
         return
     sub = h.subscribe(center)
     try:
@@ -127,7 +145,7 @@ async def _live(*, h: Hub, center: int, last: int | None) -> AsyncIterator[str]:
             yield frame(got)
     finally:
         h.unsubscribe(sub)
-        release_stream()
+        release_stream(client)
 
 
 def _finite(*, center: int, last: int | None) -> str:
@@ -144,7 +162,7 @@ def _finite(*, center: int, last: int | None) -> str:
 @router.get(
     "/centers/{code}/events",
     auth=None,
-    response={200: None, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={200: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     summary="Luồng sự kiện của trung tâm (server-sent events)",
     description=DESCRIPTION,
     openapi_extra={
@@ -164,13 +182,23 @@ async def center_events(request: HttpRequest, code: str) -> HttpResponseBase:
         # connection stays open until the response ends, i.e. one per open stream (an hour).
         commune = await h.db(center_by_code, code=code)  # 404 (or 422) before the stream starts
         center = commune.code
-        if open_streams() >= settings.MOTCUA_SSE_MAX_STREAMS:
+        client = client_key(request)
+        refusal = stream_refusal(client)
+        if refusal == TOO_MANY:
             return _error(
                 503, "too_many_streams", "Máy chủ đang phục vụ quá nhiều luồng sự kiện; vui lòng thử lại sau.",
-                Retry_After="30",
+                Retry_After=str(REFUSED_RETRY_S),
+            )  # fmt: skip
+        if refusal is not None:
+            return _error(
+                429, "too_many_client_streams",
+                "Địa chỉ của bạn đang mở quá nhiều luồng sự kiện; vui lòng đóng bớt trang đang mở "
+                "hoặc thử lại sau.",
+                Retry_After=str(REFUSED_RETRY_S),
             )  # fmt: skip
         response: HttpResponseBase = StreamingHttpResponse(
-            _live(h=h, center=center, last=last), content_type="text/event-stream; charset=utf-8"
+            _live(h=h, center=center, last=last, client=client),
+            content_type="text/event-stream; charset=utf-8",
         )
     else:
         commune = await sync_to_async(center_by_code)(code)

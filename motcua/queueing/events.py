@@ -16,6 +16,7 @@ ticket's own page needs its secret to read more.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -69,11 +70,16 @@ def publish_many(events: list[TicketEvent]) -> None:
         )
 
 
-def messages_after(*, after: int, center: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """The payloads of the events with an id above `after`, oldest first, at most `limit` (the
-    newest ones when there are more): a reconnecting client's replay (one center) and the SQLite
-    poll of the streams (every center). Read from the rows, so the state is today's."""
+def messages_after(
+    *, after: int, center: int | None = None, limit: int = 500, since: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The payloads of the events with an id above `after` (and, with `since`, of that moment or
+    later: a replay is the day's), oldest first, at most `limit` (the newest ones when there are
+    more): a reconnecting client's replay (one center) and the SQLite poll of the streams (every
+    center). Read from the rows, so the state is today's."""
     qs = TicketEvent.objects.filter(pk__gt=max(after, 0))
+    if since is not None:
+        qs = qs.filter(at__gte=since)
     if center is not None:
         qs = qs.filter(ticket__commune__code=center)
     rows = list(

@@ -235,27 +235,51 @@ async def stop_hub() -> None:
         await found.stop()
 
 
-# ---- the cap on open streams (per process, whatever the loop) --------------------------------
+# ---- the caps on open streams (per process, whatever the loop) -------------------------------
+# `motcua serve` hands every stream to one stream server process, so these counts are the
+# server's: MOTCUA_SSE_MAX_STREAMS in all, MOTCUA_SSE_MAX_STREAMS_PER_CLIENT per client address
+# (ratelimit.client_key: a hall's TV, a few phones behind one NAT, the officers' consoles).
 
 _open_lock = threading.Lock()
 _open = 0
+_per_client: dict[str, int] = {}
+
+TOO_MANY = "total"  # the process holds MOTCUA_SSE_MAX_STREAMS
+TOO_MANY_OF_CLIENT = "client"  # this client holds MOTCUA_SSE_MAX_STREAMS_PER_CLIENT
 
 
-def acquire_stream() -> bool:
-    """Count one more open stream, unless MOTCUA_SSE_MAX_STREAMS are open already."""
+def stream_refusal(client: str) -> str | None:
+    """Why one more stream of `client` would be refused now (TOO_MANY…), or None."""
+    if _open >= settings.MOTCUA_SSE_MAX_STREAMS:
+        return TOO_MANY
+    if _per_client.get(client, 0) >= settings.MOTCUA_SSE_MAX_STREAMS_PER_CLIENT:
+        return TOO_MANY_OF_CLIENT
+    return None
+
+
+def acquire_stream(client: str = "") -> bool:
+    """Count one more open stream of `client`, unless a cap is reached (checked and counted
+    under one lock: simultaneous requests of one client cannot all slip under it)."""
     global _open
     with _open_lock:
-        if _open >= settings.MOTCUA_SSE_MAX_STREAMS:
+        if stream_refusal(client) is not None:
             return False
         _open += 1
+        _per_client[client] = _per_client.get(client, 0) + 1
         return True
 
 
-def release_stream() -> None:
+def release_stream(client: str = "") -> None:
     global _open
     with _open_lock:
         _open = max(_open - 1, 0)
+        left = _per_client.get(client, 0) - 1
+        if left > 0:
+            _per_client[client] = left
+        else:
+            _per_client.pop(client, None)
 
 
-def open_streams() -> int:
-    return _open
+def open_streams(client: str | None = None) -> int:
+    """The open streams of the process, or of one client."""
+    return _open if client is None else _per_client.get(client, 0)

@@ -307,3 +307,8 @@ MOTCUA_SSE_POLL_SECONDS = float(os.environ.get("MOTCUA_SSE_POLL_SECONDS", "0.5")
 # Run `motcua collectstatic --noinput` after changing it (production serves collected files).
 MOTCUA_VOICE_DIR = os.environ.get("MOTCUA_VOICE_DIR", "").strip()
 STATICFILES_DIRS = [("queueing/voice", MOTCUA_VOICE_DIR)] if MOTCUA_VOICE_DIR else []
+
+# Open event streams of one client address (motcua.core.ratelimit.client_key) in the stream
+# server: a hall's TV, a few phones behind one NAT, the officers' consoles. One more: 429 with
+# Retry-After (issue 8 hardening; MOTCUA_SSE_MAX_STREAMS caps them all).
+MOTCUA_SSE_MAX_STREAMS_PER_CLIENT = int(os.environ.get("MOTCUA_SSE_MAX_STREAMS_PER_CLIENT", "20"))

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from motcua.config.asgi import Router, is_stream
+from motcua.core import clock
 from motcua.queueing.models import TicketEvent
 from motcua.queueing.services import ticket_issue
 from motcua.queueing.streams import Subscriber
@@ -26,6 +27,13 @@ def _issue(ward, letter="A"):
 
 def _events_path(ward) -> str:
     return f"/api/queue/centers/{ward.code}/events"
+
+
+@pytest.fixture
+def today_is_now():
+    """The tickets are issued at NOW and a replay is of the day's events: the clock reads NOW."""
+    with clock.pinned(NOW):
+        yield
 
 
 # ---- the router ------------------------------------------------------------------------------
@@ -88,7 +96,7 @@ def test_a_slow_subscriber_is_dropped_when_its_mailbox_is_full():
 # ---- the stream over HTTP (SQLite: the poll; PostgreSQL: LISTEN) ------------------------------
 
 
-def test_last_event_id_replays_what_the_client_missed(asgi_live_server, ward, groups):
+def test_last_event_id_replays_what_the_client_missed(asgi_live_server, ward, groups, today_is_now):
     first, second, third = (_issue(ward, letter) for letter in "ABC")
     ids = list(TicketEvent.objects.order_by("pk").values_list("pk", flat=True))
     stream = SSE(asgi_live_server.url, _events_path(ward), {"Last-Event-ID": str(ids[0])})
@@ -176,7 +184,7 @@ def test_heartbeats_keep_the_stream_alive_and_it_ends_after_its_maximum_age(asgi
 # ---- under a WSGI server (runserver, live_server): a finite answer, a slow poll ----------------
 
 
-def test_under_wsgi_the_stream_is_a_finite_replay_with_a_slow_retry(ward, groups):
+def test_under_wsgi_the_stream_is_a_finite_replay_with_a_slow_retry(ward, groups, today_is_now):
     _issue(ward, "A")
     b = _issue(ward, "B")
     first_id = TicketEvent.objects.order_by("pk").values_list("pk", flat=True).first()
