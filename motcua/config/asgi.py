@@ -80,11 +80,31 @@ class Router:
             access_log.info(access_line(scope, seen["status"], seen["bytes"], time.monotonic() - started))
 
 
+def log_atom(text: str) -> str:
+    """One atom of a log line: `scope["path"]` is percent-decoded, so a `%0A` in a request would
+    be a real newline (a forged line) and `%22` a quote closing the request's field. Control and
+    other non-printable characters (line separators, bidi overrides) become backslash escapes
+    (`\\n`, `\\x00`, `\\u202e`), as do the quote and the backslash itself."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return text
+    return "".join(_escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    if c in '"\\':
+        return "\\" + c
+    if c.isprintable():
+        return c
+    return c.encode("unicode_escape").decode("ascii")  # \n, \x1b, \u2028 (never a raw control)
+
+
 def access_line(scope: Scope, status: int, size: int, seconds: float) -> str:
-    """gunicorn's `%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss`: the path without the query."""
+    """gunicorn's `%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss`: the path without the query,
+    each atom escaped (log_atom)."""
     client = scope.get("client") or ("-", 0)
     when = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
-    request = f"{scope.get('method', '-')} {scope.get('path', '')} HTTP/{scope.get('http_version', '1.1')}"
+    method, path = log_atom(str(scope.get("method", "-"))), log_atom(str(scope.get("path", "")))
+    request = f"{method} {path} HTTP/{log_atom(str(scope.get('http_version', '1.1')))}"
     return redact(f'{client[0]} {when} "{request}" {status} {size or "-"} {seconds:.6f}s')
 
 
