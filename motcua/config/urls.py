@@ -12,6 +12,7 @@ urlpatterns = [
     path("lay-so/", include("motcua.queueing.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),
     path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
+    path("quan-tri/hang-cho/", include("motcua.queueing.setup_urls")),
     path("quan-tri/", include("motcua.org.urls")),
     path("api/", api.urls),
 ]

@@ -37,7 +37,8 @@ from motcua.dossiers.workflow import dossier_apply
 from motcua.geo.models import Commune, Province
 from motcua.org.models import ApiToken, DepartmentKind, Role, User
 from motcua.queueing.console import ACTIONS as CONSOLE_ACTIONS
-from motcua.queueing.models import Appointment, Counter, Ticket
+from motcua.queueing.kiosks import kiosk_create
+from motcua.queueing.models import Appointment, Counter, CounterHours, KioskDevice, ServiceGroup, Ticket
 from motcua.queueing.services import counter_call_next, ticket_issue
 from motcua.registers.models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
 from motcua.testing import (
@@ -107,6 +108,18 @@ def _staff(w: World) -> list[Kwargs]:
 
 def _departments(w: World) -> list[Kwargs]:
     return [{"pk": d.pk} for d in w["commune"].departments.all()]
+
+
+def _queue_groups(w: World) -> list[Kwargs]:
+    return [{"pk": g.pk} for g in ServiceGroup.objects.filter(commune=w["commune"])]
+
+
+def _queue_hours(w: World) -> list[Kwargs]:
+    return [{"pk": h.counter_id, "hours_pk": h.pk} for h in CounterHours.objects.filter(counter=w["counter"])]
+
+
+def _queue_kiosks(w: World) -> list[Kwargs]:
+    return [{"pk": k.pk} for k in KioskDevice.objects.filter(commune=w["commune"])]
 
 
 def _catalogue_import(w: World) -> list[Kwargs]:
@@ -272,6 +285,27 @@ URLS: dict[str, Scoped | Own | Public] = {
     "org:staff_set_active": Scoped(_staff, post=lambda w: {"active": "0"}),
     "org:staff_reset_password": Scoped(_staff, post=lambda w: {"password": "MatKhauMoi-2026-xyz"}),
     "org:profile": Own("what the administrator's own commune shows residents"),
+    # the queue's set-up (issue 8 §1, §3): the administrator's own commune's groups, counters, kiosks
+    "queueing_setup:groups": Own("the service groups of the administrator's own commune (POST creates one)"),
+    "queueing_setup:group_update": Scoped(
+        _queue_groups, post=lambda w: {"name": "Nhóm Bị Đổi", "capacity": "1", "slot_minutes": "10"}
+    ),
+    "queueing_setup:group_set_active": Scoped(_queue_groups, post=lambda w: {"active": "0"}),
+    "queueing_setup:counters": Own("the counters of the administrator's own commune (POST creates one)"),
+    "queueing_setup:counter_update": Scoped(
+        lambda w: [{"pk": w["counter"].pk}], post=lambda w: {"number": "9", "name": "Quầy Bị Đổi"}
+    ),
+    "queueing_setup:counter_set_active": Scoped(
+        lambda w: [{"pk": w["counter"].pk}], post=lambda w: {"active": "0"}
+    ),
+    "queueing_setup:counter_hours_add": Scoped(
+        lambda w: [{"pk": w["counter"].pk}],
+        post=lambda w: {"group": w["counter"].groups.first().pk, "starts": "13:00", "ends": "14:00"},
+    ),
+    "queueing_setup:counter_hours_remove": Scoped(_queue_hours),
+    "queueing_setup:counter_free": Scoped(lambda w: [{"pk": w["counter"].pk}]),
+    "queueing_setup:kiosks": Own("the kiosks of the administrator's own commune (POST creates one)"),
+    "queueing_setup:kiosk_revoke": Scoped(_queue_kiosks),
     # the API's own pages (its operations are walked from the OpenAPI document)
     "api:api-root": Public("the API's root"),
     "api:openapi-json": Public("the OpenAPI document"),
@@ -550,6 +584,10 @@ def build_world(settings: Any, tmp_path: Any) -> World:
     # one waiting.
     make_service_groups(commune)
     counter = make_counter(commune, 1, "AB", officer=staff["counter"])
+    # Its hours for B and a kiosk: the set-up screens' objects (queueing_setup:*).
+    CounterHours.objects.create(counter=counter, group=counter.groups.get(letter="B"), starts=dt.time(7, 30),
+                                ends=dt.time(11, 30))  # fmt: skip
+    kiosk_create(commune=commune, now=now, name="Máy Bí Mật")
     tickets = [ticket_issue(commune=commune, group_letter="A", priority=False, now=now) for _ in range(2)]
     called = counter_call_next(actor=staff["counter"], counter=counter, now=now)
     assert called is not None and called.pk == tickets[0].pk
@@ -635,6 +673,14 @@ def _state(w: World) -> dict[str, Any]:
             )
         ),
         "counter_officer": Counter.objects.filter(pk=w["counter"].pk).values_list("officer_id").get(),
+        "queue_setup": (
+            sorted(ServiceGroup.objects.filter(commune=w["commune"]).values_list("pk", "name", "active")),
+            sorted(
+                Counter.objects.filter(commune=w["commune"]).values_list("pk", "number", "name", "active")
+            ),
+            sorted(CounterHours.objects.filter(counter__commune=w["commune"]).values_list("pk", "starts")),
+            sorted(KioskDevice.objects.filter(commune=w["commune"]).values_list("pk", "revoked_at")),
+        ),
     }
 
 
