@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +21,11 @@ from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure
 from motcua.core import clock
 from motcua.core.dates import parse_date
-from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
+from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.org.models import Role, User
-from motcua.queueing.models import Counter, Ticket
-from motcua.queueing.services import ticket_for_intake, ticket_link_dossier
+from motcua.queueing.models import Counter, Ticket, TicketState
+from motcua.queueing.services import local_day, ticket_for_intake, ticket_link_dossier
 
 from . import documents
 from . import forms as parse
@@ -162,7 +163,18 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     }  # fmt: skip
     # Received for a queue ticket called to this officer's counter (the console's «Tiếp nhận hồ sơ»).
     so = (request.POST.get("so") or request.GET.get("so", ""))[:20]
-    queue = ticket_for_intake(actor=user, raw=so, now=clock.now()) if so else None
+    queue: tuple[Ticket, Counter] | None = None
+    unlinked: list[Ticket] = []  # the ticket moved on while the form was open: received without it
+    try:
+        queue = ticket_for_intake(actor=user, raw=so, now=clock.now()) if so else None
+    except Conflict:
+        if request.method != "POST":
+            raise  # a fresh form for a ticket no longer at the counter is refused
+        # ticket_for_intake found it in the officer's commune before refusing it
+        unlinked.append(
+            Ticket.objects.select_related("counter").get(pk=int(so), commune_id=user.commune_id or 0)
+        )
+        context["queue_warning"] = _unlinked_message(unlinked[0], user, clock.now(), dossier=None)
     context["queue_ticket"] = queue[0] if queue else None
     session = request.session
     owner = documents.PendingOwner(
@@ -201,7 +213,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             missing_items=parse.lines(request.POST.get("missing_items", "")),
             reason=request.POST.get("reason", ""),
             now=now,
-            then=_queue_link(user, queue, now),
+            then=_queue_link(user, queue, now, unlinked),
         )
     except ValidationFailed as exc:
         by_item: dict[object, list[tuple[str, documents.StagedFile]]] = {}
@@ -213,18 +225,55 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     documents.pending_release(session, [t for t, _ in kept])
     form = form_after(INTAKE_OUTCOMES[request.POST.get("outcome", "")])
     messages.success(request, f"Đã lưu hồ sơ {dossier}. Hãy in phiếu cho người dân.")
+    if unlinked:
+        ticket = Ticket.objects.select_related("counter").get(pk=unlinked[0].pk)
+        messages.warning(request, _unlinked_message(ticket, user, now, dossier=dossier))
     if form:
         return redirect(reverse("dossiers:form", args=[dossier.pk, form]) + "?moi=1")
     return redirect("dossiers:detail", pk=dossier.pk)
 
 
 def _queue_link(
-    user: User, queue: tuple[Ticket, Counter] | None, now: dt.datetime
+    user: User, queue: tuple[Ticket, Counter] | None, now: dt.datetime, unlinked: list[Ticket]
 ) -> Callable[[Dossier], object] | None:
+    """Link the received dossier to its ticket; a ticket that moved on since (finished,
+    transferred, left, the counter freed) leaves the dossier received without the link."""
     if queue is None:
         return None
     ticket, counter = queue
-    return lambda d: ticket_link_dossier(actor=user, counter=counter, ticket=ticket, dossier=d, now=now)
+
+    def link(d: Dossier) -> None:
+        try:
+            with transaction.atomic():  # a savepoint: a refused link undoes only itself
+                ticket_link_dossier(actor=user, counter=counter, ticket=ticket, dossier=d, now=now)
+        except (Conflict, NotAllowed):
+            unlinked.append(ticket)
+
+    return link
+
+
+def _unlinked_message(ticket: Ticket, user: User, now: dt.datetime, *, dossier: Dossier | None) -> str:
+    """Why the dossier is (or will be) received without its queue ticket, in the officer's words."""
+    state = ticket.state
+    if ticket.day < local_day(now):
+        why = f"là số của ngày {ticket.day:%d/%m/%Y}"
+    elif state == TicketState.DONE:
+        why = "đã hoàn thành"
+    elif state == TicketState.LEFT:
+        why = "đã rời hàng"
+    elif state == TicketState.NO_SHOW:
+        why = "đã được ghi vắng mặt"
+    elif state == TicketState.HELD:
+        why = "đang tạm hoãn"
+    elif state == TicketState.WAITING:
+        why = "đã được chuyển và đang chờ gọi"
+    elif ticket.counter is not None and ticket.counter.officer_id != user.pk:
+        why = f"đang ở quầy số {ticket.counter.number}, không phải quầy bạn đang ngồi"
+    else:
+        why = "không còn ở quầy của bạn"
+    if dossier is None:
+        return f"Số {ticket.number} {why}: khi lưu, hồ sơ sẽ được tiếp nhận nhưng không gắn với số này."
+    return f"Hồ sơ {dossier} đã được tiếp nhận nhưng không gắn với số {ticket.number} vì số này {why}."
 
 
 @login_required
