@@ -12,8 +12,8 @@ Hours of one group at one counter are kept as disjoint ranges: a new range that 
 touches existing ones of the same group is merged with them into one row (serving is the union of
 the rows anyway, see workflow.serves), so the list always reads as the counter really serves.
 
-Every change is written to the `motcua.audit` logger (who, which commune, what, when): the
-organisation has no audit table yet, see the report of issue 8.
+Every change is written to the `motcua.audit` logger at INFO, enabled by default (who, which
+commune, what, when; never a kiosk token): the organisation has no audit table yet.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ from .services import counter_free, parse_letter
 from .workflow import local_day
 
 audit = logging.getLogger("motcua.audit")
+# Written by default (the root logger is at WARNING): the service's log (journald) is where the
+# changes are reviewed until there is an audit table. LOGGING may set another level for it.
+if audit.level == logging.NOTSET:
+    audit.setLevel(logging.INFO)
 
 NAME_MAX = 100
 CAPACITY_MIN, CAPACITY_MAX = 0, 50

@@ -474,3 +474,8 @@ def test_an_admin_without_a_commune_is_refused(client, db):
     person = make_user(None, Role.ADMIN, "quantri_khong_xa")
     client.force_login(person)
     assert client.get(reverse("queueing_setup:groups")).status_code == 403
+
+
+def test_the_audit_lines_are_written_by_default():
+    # The root logger is at WARNING: without its own level, the audit lines would be dropped.
+    assert logging.getLogger("motcua.audit").isEnabledFor(logging.INFO)
