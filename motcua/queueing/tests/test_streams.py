@@ -224,7 +224,7 @@ def test_a_committed_call_reaches_a_subscriber_within_a_second(asgi_live_server,
 
 @pytest.mark.postgres
 def test_a_lost_listen_connection_comes_back_and_the_stream_reads_what_it_missed(
-    asgi_live_server, ward, groups
+    asgi_live_server, ward, groups, today_is_now
 ):
     stream = SSE(asgi_live_server.url, _events_path(ward))
     try:
