@@ -222,6 +222,8 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The streams' replay reads a center's events of today after an id (events.messages_after).
+        indexes = [models.Index(fields=["at"], name="ticket_event_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%H:%M:%S}"
