@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from motcua.catalog.models import ChecklistItem, FormField, OnlineLevel, Procedure, ProcedureField, TimeUnit
 from motcua.core.text import fold
 from motcua.geo.models import Commune, Province
@@ -110,3 +112,38 @@ def make_counter(commune: Commune, number: int, letters: str, officer: User | No
     counter = Counter.objects.create(commune=commune, number=number, name=f"Quầy {number}", officer=officer)
     counter.groups.set(ServiceGroup.objects.filter(commune=commune, letter__in=list(letters)))
     return counter
+
+
+# Feedback (issue 9): a commune's usual categories, each with its deadline in working days.
+FEEDBACK_CATEGORIES: tuple[tuple[str, str, int, str | None], ...] = (
+    ("duong-sa", "Đường sá, giao thông", 10, "ECONOMIC"),
+    ("chieu-sang", "Chiếu sáng", 5, "ECONOMIC"),
+    ("thoat-nuoc", "Thoát nước", 7, "ECONOMIC"),
+    ("rac-thai", "Rác thải, vệ sinh", 3, "ECONOMIC"),
+    ("an-ninh", "An ninh, trật tự", 3, "OFFICE"),
+    ("dat-dai", "Đất đai", 15, "ECONOMIC"),
+    ("moi-truong", "Môi trường", 7, "ECONOMIC"),
+    ("thu-tuc", "Thủ tục hành chính", 5, "OFFICE"),
+    ("khac", "Khác", 10, None),
+)
+
+
+def make_feedback_setup(commune: Commune, neighbourhoods: int = 3) -> dict[str, Any]:
+    """The commune's feedback categories (with the department of their kind when it exists) and
+    its first neighbourhoods (Tổ dân phố 1…n)."""
+    from motcua.feedback.models import Category, Neighbourhood
+
+    departments = {d.kind: d for d in Department.objects.filter(commune=commune)}
+    categories = {
+        code: Category.objects.get_or_create(
+            commune=commune, code=code,
+            defaults={"name": name, "deadline_days": days, "position": i,
+                      "department": departments.get(kind) if kind else None},
+        )[0]
+        for i, (code, name, days, kind) in enumerate(FEEDBACK_CATEGORIES)
+    }  # fmt: skip
+    places = [
+        Neighbourhood.objects.get_or_create(commune=commune, name=f"Tổ dân phố {i}")[0]
+        for i in range(1, neighbourhoods + 1)
+    ]
+    return {"categories": categories, "neighbourhoods": places}

@@ -11,6 +11,13 @@ urlpatterns = [
     path("thu-tuc/", include("motcua.catalog.urls")),
     path("lay-so/", include("motcua.queueing.urls")),
     path("ho-so/", include("motcua.dossiers.urls")),
+    # Feedback (issue 9): sessions and the leader's view before the staff pages' prefix.
+    path("phan-anh/doi-thoai/", include(("motcua.feedback.urls_sessions", "feedback_sessions"))),
+    path("phan-anh/tong-hop/", include(("motcua.feedback.urls_leader", "feedback_leader"))),
+    path("phan-anh/", include(("motcua.feedback.urls", "feedback"))),
+    path("gop-y/", include(("motcua.feedback.urls_public", "feedback_public"))),
+    path("open311/v2/", include(("motcua.feedback.open311.urls", "open311"))),
+    path("thong-bao/", include(("motcua.notify.urls", "notify"))),
     path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
     path("quan-tri/hang-cho/", include("motcua.queueing.setup_urls")),
     path("quan-tri/", include("motcua.org.urls")),

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "motcua.portal",
     "motcua.registers",
     "motcua.queueing",
+    "motcua.feedback",
+    "motcua.notify",
     "motcua.demo",
 ]
 
@@ -312,3 +314,8 @@ STATICFILES_DIRS = [("queueing/voice", MOTCUA_VOICE_DIR)] if MOTCUA_VOICE_DIR el
 # server: a hall's TV, a few phones behind one NAT, the officers' consoles. One more: 429 with
 # Retry-After (issue 8 hardening; MOTCUA_SSE_MAX_STREAMS caps them all).
 MOTCUA_SSE_MAX_STREAMS_PER_CLIENT = int(os.environ.get("MOTCUA_SSE_MAX_STREAMS_PER_CLIENT", "20"))
+
+# Feedback (issue 9): the reporter may reopen a resolved item within this many days; an open
+# item is flagged this many working days before its deadline.
+MOTCUA_FEEDBACK_REOPEN_DAYS = int(os.environ.get("MOTCUA_FEEDBACK_REOPEN_DAYS", "7"))
+MOTCUA_FEEDBACK_NEAR_DAYS = int(os.environ.get("MOTCUA_FEEDBACK_NEAR_DAYS", "1"))
