@@ -291,7 +291,8 @@ MOTCUA_QUEUE_MAX_BOOKINGS = int(os.environ.get("MOTCUA_QUEUE_MAX_BOOKINGS", "2")
 MOTCUA_THREADS = int(os.environ.get("MOTCUA_THREADS", "4"))
 # A stream closes after this many seconds (the browser reconnects with Last-Event-ID).
 MOTCUA_SSE_MAX_SECONDS = int(os.environ.get("MOTCUA_SSE_MAX_SECONDS", "3600"))
-# Open streams per worker process; one more is refused with 503 and Retry-After.
+# Open streams of the stream server (or of each uvicorn worker when those are chosen); one more
+# is refused with 503 and Retry-After. Keep it below the process's open-file limit (LimitNOFILE).
 MOTCUA_SSE_MAX_STREAMS = int(os.environ.get("MOTCUA_SSE_MAX_STREAMS", "2000"))
 # A comment line this often keeps proxies and phones from closing an idle stream.
 MOTCUA_SSE_HEARTBEAT_SECONDS = float(os.environ.get("MOTCUA_SSE_HEARTBEAT_SECONDS", "15"))
