@@ -6,6 +6,7 @@ from typing import Any
 
 from motcua.catalog.models import ChecklistItem, FormField, OnlineLevel, Procedure, ProcedureField, TimeUnit
 from motcua.core.text import fold
+from motcua.feedback.defaults import FEEDBACK_CATEGORIES
 from motcua.geo.models import Commune, Province
 from motcua.org.models import Department, DepartmentKind, Role, User
 from motcua.queueing.models import Counter, ServiceGroup
@@ -112,20 +113,6 @@ def make_counter(commune: Commune, number: int, letters: str, officer: User | No
     counter = Counter.objects.create(commune=commune, number=number, name=f"Quầy {number}", officer=officer)
     counter.groups.set(ServiceGroup.objects.filter(commune=commune, letter__in=list(letters)))
     return counter
-
-
-# Feedback (issue 9): a commune's usual categories, each with its deadline in working days.
-FEEDBACK_CATEGORIES: tuple[tuple[str, str, int, str | None], ...] = (
-    ("duong-sa", "Đường sá, giao thông", 10, "ECONOMIC"),
-    ("chieu-sang", "Chiếu sáng", 5, "ECONOMIC"),
-    ("thoat-nuoc", "Thoát nước", 7, "ECONOMIC"),
-    ("rac-thai", "Rác thải, vệ sinh", 3, "ECONOMIC"),
-    ("an-ninh", "An ninh, trật tự", 3, "OFFICE"),
-    ("dat-dai", "Đất đai", 15, "ECONOMIC"),
-    ("moi-truong", "Môi trường", 7, "ECONOMIC"),
-    ("thu-tuc", "Thủ tục hành chính", 5, "OFFICE"),
-    ("khac", "Khác", 10, None),
-)
 
 
 def make_feedback_setup(commune: Commune, neighbourhoods: int = 3) -> dict[str, Any]:
