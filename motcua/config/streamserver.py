@@ -1,7 +1,8 @@
 """The stream server of `motcua serve`: one asyncio process that answers the hall's event
 streams handed over by the sync workers (motcua.config.handoff; issue 8 §6).
 
-`python -m motcua.config.streamserver <path>` binds a Unix datagram socket at `path` and receives
+`python -m motcua.config.streamserver <path>` supervises the server (started again if it dies);
+the server binds a Unix datagram socket at `path` and receives
 client connections on it (SCM_RIGHTS), each with its request still unread; every connection is
 given to uvicorn's HTTP protocol as if uvicorn had accepted it, running motcua.config.asgi's
 application (the async stream view; any other request that arrives on such a connection is
@@ -17,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -126,10 +130,8 @@ def config(*, threads: int = 2) -> uvicorn.Config:
     )  # fmt: skip
 
 
-def main(argv: list[str]) -> None:
-    if len(argv) != 1:
-        print("usage: python -m motcua.config.streamserver <unix socket path>", file=sys.stderr)
-        sys.exit(2)
+def serve(path: str) -> None:
+    """Run the stream server in this process until SIGTERM/SIGINT."""
     access = logging.getLogger("motcua.access")
     if not access.handlers:
         handler = logging.StreamHandler(sys.stdout)
@@ -137,7 +139,46 @@ def main(argv: list[str]) -> None:
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    StreamServer(config(), path=argv[0]).run()
+    StreamServer(config(), path=path).run()
+
+
+RESTART_DELAY = 1.0
+
+
+def supervise(path: str, *, child: list[str] | None = None) -> int:
+    """Keep a stream server running: start it as a child process and start it again when it dies
+    (a crash must not leave the hall's boards on the 15 s fallback until someone restarts the
+    service). SIGTERM/SIGINT stop the child and return."""
+    argv = child or [sys.executable, "-m", "motcua.config.streamserver", "--child", path]
+    stopping = False
+    proc: subprocess.Popen[bytes] | None = None
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        proc = subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
+        code = proc.wait()
+        if stopping:
+            return 0
+        log.error("the stream server exited (%s); starting it again", code)
+        time.sleep(RESTART_DELAY)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) == 2 and argv[0] == "--child":
+        serve(argv[1])
+        return
+    if len(argv) != 1:
+        print("usage: python -m motcua.config.streamserver <unix socket path>", file=sys.stderr)
+        sys.exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sys.exit(supervise(argv[0]))
 
 
 if __name__ == "__main__":

@@ -110,3 +110,69 @@ def test_the_stream_server_answers_a_connection_handed_to_it(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert not os.path.exists(path), "the socket is removed at exit"
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _answer_via(path: str) -> bytes:
+    client, server_side = socket.socketpair()
+    with client, server_side:
+        client.sendall(b"GET /api/queue/centers/abc/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        channel = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        channel.connect(path)
+        socket.send_fds(channel, [b"s"], [server_side.fileno()])
+        channel.close()
+        server_side.close()
+        client.settimeout(10)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_stream_server_that_dies_is_started_again(tmp_path):
+    path = str(tmp_path / "handoff.sock")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "motcua.config.settings.test",
+        "MOTCUA_VAR_DIR": str(tmp_path),
+    }
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "motcua.config.streamserver", path], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(path) and _children_of(supervisor.pid)):
+            assert time.monotonic() < deadline and supervisor.poll() is None
+            time.sleep(0.05)
+        (first,) = _children_of(supervisor.pid)
+        os.kill(first, 9)  # a crash: the socket file stays behind
+        while True:
+            children = _children_of(supervisor.pid)
+            if children and children != [first]:
+                break
+            assert time.monotonic() < deadline + 30, "not started again"
+            time.sleep(0.05)
+        while True:  # the new server has bound the socket again
+            try:
+                answer = _answer_via(path)
+                break
+            except OSError:
+                assert time.monotonic() < deadline + 30
+                time.sleep(0.1)
+        assert answer.startswith(b"HTTP/1.1 ")
+    finally:
+        supervisor.terminate()
+        assert supervisor.wait(timeout=20) == 0
+    assert not os.path.exists(path)
