@@ -92,6 +92,9 @@ class Transition:
     actors: frozenset[Actor] = frozenset()
     # The step acts on the department's work: a department head or specialist must belong to it.
     department_work: bool = False
+    # A head's step (assign, reject, duplicate, close): a department head only on items of their
+    # own department or not yet given to any (the leader on every item of the commune).
+    head_scope: bool = False
     note_required: bool = False
     effect: Callable[[Context], None] | None = field(default=None, compare=False)
 
@@ -100,9 +103,9 @@ def _text(ctx: Context, key: str, *, limit: int, required: bool, label: str) -> 
     raw = ctx.data.get(key) or ""
     if not isinstance(raw, str) or len(raw) > limit * 2:
         raise ValidationFailed(f"{label}: tối đa {limit} ký tự.", code="too_long")
-    value = clean_text(raw)
     if "\x00" in raw:
         raise ValidationFailed(f"{label} có ký tự không hợp lệ.", code="bad_text")
+    value = clean_text(raw).strip()
     if len(value) > limit:
         raise ValidationFailed(f"{label}: tối đa {limit} ký tự.", code="too_long")
     if required and not value:
@@ -119,6 +122,10 @@ def _assign(ctx: Context) -> None:
     if assignee is not None:
         if not isinstance(assignee, User) or assignee.commune_id != item.commune_id or not assignee.is_active:
             raise ValidationFailed("Cán bộ được giao không thuộc xã, phường này.", code="bad_assignee")
+        if not assignee.has_role(*_HANDLERS):
+            raise ValidationFailed(
+                "Chỉ giao cho lãnh đạo, trưởng phòng hoặc chuyên viên.", code="bad_assignee"
+            )
         if department is None:
             department = assignee.department
     if department is not None and (
@@ -222,6 +229,8 @@ def _rate(ctx: Context) -> None:
         raise ValidationFailed("Hãy chọn mức đánh giá từ 1 đến 5 sao.", code="bad_rating")
     if item.rating is not None:
         raise Conflict("Phản ánh này đã được đánh giá.", code="already_rated")
+    if len(ctx.note) > 500:
+        raise ValidationFailed("Nhận xét: tối đa 500 ký tự.", code="too_long")
     item.rating = rating
     item.rating_comment = ctx.note
     ctx.note = f"{rating}/5" + (f" — {ctx.note}" if ctx.note else "")
@@ -248,16 +257,17 @@ TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in (
         Transition(A.ASSIGN, "Giao xử lý", (S.NEW, S.ASSIGNED, S.IN_PROGRESS), S.ASSIGNED, roles=_HEADS,
-                   effect=_assign),
+                   head_scope=True, effect=_assign),
         Transition(A.START, "Bắt đầu xử lý", (S.ASSIGNED,), S.IN_PROGRESS, roles=_HANDLERS, department_work=True),
         Transition(A.RESOLVE, "Đã giải quyết", (S.ASSIGNED, S.IN_PROGRESS), S.RESOLVED, roles=_HANDLERS,
                    department_work=True, note_required=True, effect=_resolve),
         Transition(A.RESOLVE_ON_SPOT, "Giải quyết ngay", (S.NEW,), S.RESOLVED, roles=_INTAKE, note_required=True,
                    effect=_resolve_on_spot),
         Transition(A.CLOSE, "Đóng", (S.RESOLVED,), S.CLOSED, roles=_HEADS, actors=frozenset({Actor.SYSTEM}),
-                   effect=_close),
-        Transition(A.REJECT, "Không thụ lý", _OPEN, S.REJECTED, roles=_HEADS, note_required=True, effect=_reject),
-        Transition(A.DUPLICATE, "Trùng phản ánh khác", _OPEN, S.DUPLICATE, roles=_HEADS, effect=_duplicate),
+                   head_scope=True, effect=_close),
+        Transition(A.REJECT, "Không thụ lý", _OPEN, S.REJECTED, roles=_HEADS, note_required=True, head_scope=True,
+                   effect=_reject),
+        Transition(A.DUPLICATE, "Trùng phản ánh khác", _OPEN, S.DUPLICATE, roles=_HEADS, head_scope=True, effect=_duplicate),
         Transition(A.ESCALATE, "Chuyển cấp tỉnh", _OPEN, S.ESCALATED, roles=_LEADERS, note_required=True,
                    effect=_escalate),
         Transition(A.PROVINCE_RESOLVE, "Tỉnh đã giải quyết", (S.ESCALATED,), S.RESOLVED,
@@ -293,12 +303,12 @@ def allowed_actions(item: FeedbackItem, user: User) -> list[Transition]:
 def _check_staff(t: Transition, item: FeedbackItem, user: User) -> None:
     if not user.is_active or user.commune_id != item.commune_id or not any(user.has_role(r) for r in t.roles):
         raise NotAllowed("Bạn không có quyền thực hiện bước này.", code="not_allowed")
-    if (
-        t.department_work
-        and not user.has_role(R.COMMUNE_LEADER)
-        and (item.department_id is None or user.department_id != item.department_id)
-    ):
+    if user.has_role(R.COMMUNE_LEADER):
+        return
+    if t.department_work and (item.department_id is None or user.department_id != item.department_id):
         raise NotAllowed("Phản ánh này không giao cho phòng của bạn.", code="not_your_department")
+    if t.head_scope and item.department_id not in (None, user.department_id):
+        raise NotAllowed("Phản ánh này thuộc phòng khác.", code="not_your_department")
 
 
 def _check_actor(t: Transition, item: FeedbackItem, actor: User | None, as_: Actor | None) -> str:
@@ -344,7 +354,8 @@ def apply_locked(
             f"Không thể «{t.label}» phản ánh {item.code} khi đang ở trạng thái «{item.get_state_display()}».",
             code="invalid_transition",
         )
-    ctx = Context(item=item, actor=actor if as_ != Actor.SYSTEM else None, now=now, data=data or {})
+    # The reporter and the timers act without an account: never record a staff user as them.
+    ctx = Context(item=item, actor=actor if as_ in (None, Actor.PROVINCE) else None, now=now, data=data or {})
     ctx.note = _text(ctx, "note", limit=2000, required=t.note_required, label="Lý do, nội dung")
     if t.effect is not None:
         t.effect(ctx)
