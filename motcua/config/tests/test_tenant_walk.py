@@ -306,6 +306,20 @@ URLS: dict[str, Scoped | Own | Public] = {
     "queueing_setup:counter_free": Scoped(lambda w: [{"pk": w["counter"].pk}]),
     "queueing_setup:kiosks": Own("the kiosks of the administrator's own commune (POST creates one)"),
     "queueing_setup:kiosk_revoke": Scoped(_queue_kiosks),
+    # Open311 GeoReport v2 (issue 9 §5): public by the specification; answers carry no personal
+    # data; jurisdiction_id (the commune code) picks the commune and another commune's id is a
+    # 404 there; POST needs the commune's own api_key (another commune's is a 403) — tested in
+    # motcua/feedback/tests/test_open311.py
+    "open311:root": Public("Open311's base URL: redirects to the discovery document"),
+    "open311:discovery": Public("Open311 discovery document: the endpoint's URL and formats"),
+    "open311:services": Public("Open311 services: a commune's feedback categories, public by the spec"),
+    "open311:service": Public("Open311 service definition: a category's attributes and neighbourhoods"),
+    "open311:requests": Public(
+        "Open311 requests: GET lists a commune's issues without personal data (public by the spec); "
+        "POST needs the commune's own api_key"
+    ),
+    "open311:request": Public("Open311 request by id: its state, without personal data (public by the spec)"),
+    "open311:token": Public("Open311 token → the request's id, which is public anyway"),
     # the API's own pages (its operations are walked from the OpenAPI document)
     "api:api-root": Public("the API's root"),
     "api:openapi-json": Public("the OpenAPI document"),
