@@ -126,6 +126,21 @@ def _catalogue_import(w: World) -> list[Kwargs]:
     return [{"import_id": w["catalogue_import"].pk}]
 
 
+def _public_feedback(w: World) -> list[Kwargs]:
+    """A's resident item (created once), with a wrong secret: the link is the only key."""
+    if "public_feedback" not in w:
+        from motcua.feedback.models import Channel as FeedbackChannel
+        from motcua.feedback.services import Reporter, feedback_create
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        w["public_feedback"] = feedback_create(
+            commune=w["commune"], channel=FeedbackChannel.ONLINE, category=setup["categories"]["khac"],
+            title="Phản ánh của A", now=clock.now(), reporter=Reporter(name=SECRET_NAME, phone="0905999888"),
+        )  # fmt: skip
+    return [{"code": w["public_feedback"].code, "secret": "0" * 16}]
+
+
 def _a_name(w: World) -> dict[str, Any]:
     """A search that finds A's dossiers for A's staff (by the name without diacritics: the code
     itself would be echoed in the search box)."""
@@ -149,6 +164,16 @@ URLS: dict[str, Scoped | Own | Public] = {
         ]
     ),
     "portal:online_done": Scoped(lambda w: [{"pk": w["draft"].pk, "secret": "0" * 24}]),
+    # residents' feedback (issue 9 §1, §4)
+    "feedback_public:new": Public("a commune's online feedback form: anonymous on purpose, rate-limited"),
+    "feedback_public:list": Public("a commune's public feedback list: no personal data (test_public)"),
+    "feedback_public:lookup": Own("residents' feedback lookup; an answer needs the code and the phone's digits"),
+    "feedback_public:track": Scoped(_public_feedback),
+    "feedback_public:done": Scoped(_public_feedback),
+    "feedback_public:act": Scoped(
+        lambda w: [k | {"action": "danh-gia"} for k in _public_feedback(w)], post=lambda w: {"rating": "1"}
+    ),
+    "feedback_public:photo": Scoped(lambda w: [k | {"pk": 1} for k in _public_feedback(w)]),
     "portal:online_list": Own("the procedures residents may submit online"),
     "portal:online_submit": Own(
         "residents' online submission (creates a draft in the commune chosen)",
@@ -306,20 +331,6 @@ URLS: dict[str, Scoped | Own | Public] = {
     "queueing_setup:counter_free": Scoped(lambda w: [{"pk": w["counter"].pk}]),
     "queueing_setup:kiosks": Own("the kiosks of the administrator's own commune (POST creates one)"),
     "queueing_setup:kiosk_revoke": Scoped(_queue_kiosks),
-    # Open311 GeoReport v2 (issue 9 §5): public by the specification; answers carry no personal
-    # data; jurisdiction_id (the commune code) picks the commune and another commune's id is a
-    # 404 there; POST needs the commune's own api_key (another commune's is a 403) — tested in
-    # motcua/feedback/tests/test_open311.py
-    "open311:root": Public("Open311's base URL: redirects to the discovery document"),
-    "open311:discovery": Public("Open311 discovery document: the endpoint's URL and formats"),
-    "open311:services": Public("Open311 services: a commune's feedback categories, public by the spec"),
-    "open311:service": Public("Open311 service definition: a category's attributes and neighbourhoods"),
-    "open311:requests": Public(
-        "Open311 requests: GET lists a commune's issues without personal data (public by the spec); "
-        "POST needs the commune's own api_key"
-    ),
-    "open311:request": Public("Open311 request by id: its state, without personal data (public by the spec)"),
-    "open311:token": Public("Open311 token → the request's id, which is public anyway"),
     # the API's own pages (its operations are walked from the OpenAPI document)
     "api:api-root": Public("the API's root"),
     "api:openapi-json": Public("the OpenAPI document"),

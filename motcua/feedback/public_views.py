@@ -1,0 +1,213 @@
+"""Residents' feedback pages (issue 9 §1, §4): small, server-rendered, no JavaScript.
+
+The online form, the confirmation (code, link, QR), following an item by code + the last 4 phone
+digits or by the link's secret, the reporter's steps (rate, reopen, no more notices), photos
+through a view that checks the secret, and the commune's public list (no personal data).
+"""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from motcua.core import clock
+from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from motcua.core.ratelimit import client_key, hit
+from motcua.core.text import clean_text
+
+from . import public
+from .models import FeedbackItem
+
+FORM_FIELDS = ("category", "neighbourhood", "address", "title", "description", "name", "phone", "email")
+_MAX_FIELD = 10_000  # a longer raw value is refused before cleaning (the services' limits are smaller)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """The reporter's pages carry personal data: never kept by a browser or a proxy."""
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def _raw(request: HttpRequest, name: str) -> str:
+    value = request.POST.get(name, "")
+    if len(value) > _MAX_FIELD:
+        raise ValidationFailed("Nội dung quá dài.", code="too_long")
+    return value
+
+
+def track_path(item: FeedbackItem) -> str:
+    return reverse("feedback_public:track", args=[item.code, item.secret])
+
+
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest, code: str) -> HttpResponse:
+    commune = public.commune_for_code(code)
+    context: dict[str, object] = {
+        "commune": commune,
+        "categories": public.categories_for(commune),
+        "neighbourhoods": public.neighbourhoods_for(commune),
+        "values": {},
+    }
+    if request.method == "POST":
+        context["values"] = {k: request.POST.get(k, "")[:400] for k in FORM_FIELDS} | {
+            "consent": request.POST.get("consent") == "1"
+        }
+        try:
+            form = public.Submission(
+                **{k: _raw(request, k) for k in FORM_FIELDS}, consent=request.POST.get("consent") == "1"
+            )
+            now = clock.now()
+            item = public.public_submit(
+                commune=commune, form=form, client=client_key(request), now=now, track_url=""
+            )
+        except (ValidationFailed, RateLimited) as exc:
+            context["error"] = exc.message
+            return _private(render(request, "feedback/public_form.html", context, status=exc.status))
+        return redirect("feedback_public:done", code=item.code, secret=item.secret)
+    return render(request, "feedback/public_form.html", context)
+
+
+def _qr(url: str) -> str:
+    return str(
+        segno.make(url, error="m").svg_inline(
+            scale=4, dark="#000", light="#fff", omitsize=True, title="Mã QR theo dõi phản ánh"
+        )
+    )
+
+
+@require_GET
+def done(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    try:
+        hit(purpose=public.LINK_PURPOSE, key=client_key(request), now=clock.now())
+        item = public.reporter_item(code=code, secret=secret)
+    except RateLimited as exc:
+        return _private(render(request, "feedback/public_lookup.html", {"error": exc.message}, status=429))
+    url = settings.MOTCUA_PUBLIC_URL + track_path(item)
+    context = {"item": item, "track_url": url, "track_path": track_path(item), "qr": _qr(url)}
+    return _private(render(request, "feedback/public_done.html", context))
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Code + the last 4 phone digits; the right answer leads to the item's own page."""
+    code = clean_text(request.GET.get("ma", "")).strip()[:40]
+    context: dict[str, object] = {"code": code}
+    if "ma" in request.GET or "sdt" in request.GET:
+        try:
+            item = public.reporter_lookup(
+                code=request.GET.get("ma", ""), phone_last4=request.GET.get("sdt", ""),
+                client=client_key(request), now=clock.now(),
+            )  # fmt: skip
+        except (NotFound, RateLimited, ValidationFailed) as exc:
+            context["error"] = exc.message
+            return _private(render(request, "feedback/public_lookup.html", context, status=exc.status))
+        return _private(redirect(track_path(item)))
+    return _private(render(request, "feedback/public_lookup.html", context))
+
+
+def _track_page(
+    request: HttpRequest, item: FeedbackItem, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    now = clock.now()
+    context = {
+        "item": item,
+        "steps": public.reporter_steps(item),
+        "photos": public.resolution_photos(item),
+        "can_rate": public.can_rate(item),
+        "can_reopen": public.can_reopen(item, now),
+        "reopen_until": public.reopen_until(item),
+        "error": error,
+        "stars": [5, 4, 3, 2, 1],
+        "values": request.POST if error else {},
+    }
+    return _private(render(request, "feedback/public_track.html", context, status=status))
+
+
+@require_GET
+def track(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    try:
+        hit(purpose=public.LINK_PURPOSE, key=client_key(request), now=clock.now())
+        item = public.reporter_item(code=code, secret=secret)
+    except RateLimited as exc:
+        return _private(render(request, "feedback/public_lookup.html", {"error": exc.message}, status=429))
+    return _track_page(request, item)
+
+
+ACTIONS = {"danh-gia": "rate", "mo-lai": "reopen", "ngung-thong-bao": "opt_out"}
+_DONE = {
+    "rate": "Cảm ơn bạn đã đánh giá.",
+    "reopen": "Đã mở lại phản ánh; cán bộ sẽ tiếp tục xử lý.",
+    "opt_out": "Bạn sẽ không nhận thêm thông báo nào.",
+}
+
+
+@require_POST
+def act(request: HttpRequest, code: str, secret: str, action: str) -> HttpResponse:
+    """The reporter's steps, by the link's secret (the lookup by phone leads to the same link)."""
+    if action not in ACTIONS:
+        raise Http404
+    now = clock.now()
+    item = public.reporter_item(code=code, secret=secret)
+    step = ACTIONS[action]
+    try:
+        hit(purpose=public.ACT_PURPOSE, key=client_key(request), now=now)
+        if step == "rate":
+            public.reporter_rate(
+                item=item, rating=_raw(request, "rating"), comment=_raw(request, "comment"), now=now
+            )
+        elif step == "reopen":
+            public.reporter_reopen(item=item, reason=_raw(request, "reason"), now=now)
+        else:
+            public.reporter_opt_out(item=item, now=now)
+    except DomainError as exc:
+        item.refresh_from_db()
+        return _track_page(request, item, error=exc.message, status=exc.status)
+    return _private(redirect(track_path(item) + f"?xong={action}"))
+
+
+@require_GET
+def photo(request: HttpRequest, code: str, secret: str, pk: int) -> FileResponse:
+    item = public.reporter_item(code=code, secret=secret)
+    p = public.public_photo(item, pk)
+    root = settings.UPLOAD_ROOT.resolve()
+    path = (root / p.storage_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=p.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@require_GET
+def items(request: HttpRequest, code: str) -> HttpResponse:
+    """The commune's public list: no personal data (values chosen in public.public_items)."""
+    commune = public.commune_for_code(code)
+    filters = public.list_filter(commune, request.GET)
+    page = public.public_items(commune=commune, filters=filters, page=request.GET.get("trang"))
+    query = {
+        k: v
+        for k, v in (
+            ("to", filters.neighbourhood.pk if filters.neighbourhood else ""),
+            ("lv", filters.category.pk if filters.category else ""),
+            ("tt", filters.state),
+        )
+        if v
+    }
+    context = {
+        "commune": commune,
+        "page": page,
+        "filters": filters,
+        "query": "&".join(f"{k}={v}" for k, v in query.items()),
+        "categories": public.categories_for(commune),
+        "neighbourhoods": public.neighbourhoods_for(commune),
+        "states": [(k, v[0]) for k, v in public.STATE_FILTERS.items()],
+        "counts": public.neighbourhood_counts(commune),
+        "state_labels": {s.value: s.label for s in public.State},
+    }
+    return render(request, "feedback/public_list.html", context)
