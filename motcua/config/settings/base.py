@@ -320,3 +320,34 @@ MOTCUA_SSE_MAX_STREAMS_PER_CLIENT = int(os.environ.get("MOTCUA_SSE_MAX_STREAMS_P
 # item is flagged this many working days before its deadline.
 MOTCUA_FEEDBACK_REOPEN_DAYS = int(os.environ.get("MOTCUA_FEEDBACK_REOPEN_DAYS", "7"))
 MOTCUA_FEEDBACK_NEAR_DAYS = int(os.environ.get("MOTCUA_FEEDBACK_NEAR_DAYS", "1"))
+
+# ---- Notifications (issue 9 §6; motcua/notify, docs/operations.md «Thông báo») ----
+# The channel for a resident's phone: CONSOLE (written to the motcua.notify log: development, the
+# demo), SMS (a brandname gateway) or ZALO (ZNS, falling back to SMS when Zalo cannot deliver).
+MOTCUA_NOTIFY_PHONE_CHANNEL = os.environ.get("MOTCUA_NOTIFY_PHONE_CHANNEL", "CONSOLE").upper()
+MOTCUA_SMS_URL = os.environ.get("MOTCUA_SMS_URL", "")
+MOTCUA_SMS_KEY = os.environ.get("MOTCUA_SMS_KEY", "")
+MOTCUA_SMS_BRANDNAME = os.environ.get("MOTCUA_SMS_BRANDNAME", "")
+MOTCUA_ZALO_URL = os.environ.get("MOTCUA_ZALO_URL", "")
+MOTCUA_ZALO_TOKEN = os.environ.get("MOTCUA_ZALO_TOKEN", "")
+MOTCUA_ZALO_TEMPLATE_ID = os.environ.get("MOTCUA_ZALO_TEMPLATE_ID", "")
+# Tries of one message before it is FAILED (or, on Zalo, sent by SMS instead), the waits between
+# them (seconds: 1, 5, 15, 60 min, 3 h…), a gateway's time to answer, and how long a worker holds
+# a message it is sending before another may take it again (the first one died).
+MOTCUA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_NOTIFY_MAX_ATTEMPTS", "6"))
+MOTCUA_NOTIFY_BACKOFF_SECONDS = [
+    int(s) for s in os.environ.get("MOTCUA_NOTIFY_BACKOFF_SECONDS", "60,300,900,3600,10800").split(",")
+]
+MOTCUA_NOTIFY_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_NOTIFY_HTTP_TIMEOUT", "10"))
+MOTCUA_NOTIFY_LEASE_SECONDS = int(os.environ.get("MOTCUA_NOTIFY_LEASE_SECONDS", "60"))
+# Opt-out link requests per client address (each sends one message to the address typed).
+MOTCUA_NOTIFY_OPT_OUT_RATE = os.environ.get("MOTCUA_NOTIFY_OPT_OUT_RATE", "5/3600")
+# A queue ticket with a phone gets one SMS when this many people are ahead of it.
+MOTCUA_NOTIFY_QUEUE_AHEAD = int(os.environ.get("MOTCUA_NOTIFY_QUEUE_AHEAD", "3"))
+EMAIL_BACKEND = os.environ.get("MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("MOTCUA_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")

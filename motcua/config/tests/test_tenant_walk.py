@@ -174,6 +174,8 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [k | {"action": "danh-gia"} for k in _public_feedback(w)], post=lambda w: {"rating": "1"}
     ),
     "feedback_public:photo": Scoped(lambda w: [k | {"pk": 1} for k in _public_feedback(w)]),
+    "notify:opt_out": Public("residents ask for an opt-out link: no commune, answers alike for any address"),
+    "notify:opt_out_confirm": Public("the signed opt-out link (token = the address, signed): no commune data"),
     "portal:online_list": Own("the procedures residents may submit online"),
     "portal:online_submit": Own(
         "residents' online submission (creates a draft in the commune chosen)",
