@@ -383,10 +383,10 @@ def session_save_minutes(
 @dataclass(frozen=True)
 class RaisedIssue:
     category_id: object
-    title: object
-    description: object = ""
-    reporter_name: object = ""
-    reporter_phone: object = ""
+    title: str
+    description: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
 
 
 def session_raise_issue(
@@ -404,7 +404,7 @@ def session_raise_issue(
         return feedback_create(
             commune=locked.commune, channel=Channel.SESSION, category=category, title=issue.title,
             description=issue.description, neighbourhood=locked.neighbourhood, session=locked, now=now,
-            reporter=Reporter(name=str(issue.reporter_name or ""), phone=str(issue.reporter_phone or "")),
+            reporter=Reporter(name=issue.reporter_name, phone=issue.reporter_phone),
             actor=actor,
         )  # fmt: skip
 

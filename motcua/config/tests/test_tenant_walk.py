@@ -141,6 +141,27 @@ def _public_feedback(w: World) -> list[Kwargs]:
     return [{"code": w["public_feedback"].code, "secret": "0" * 16}]
 
 
+_SESSION_PAGES = ("detail", "publish", "cancel", "notice", "record", "attendance", "minutes", "issue", "finish",
+                  "report")  # fmt: skip
+
+
+def _dialogue(w: World) -> dict[str, Any]:
+    """A's dialogue session (created once) with an issue raised by a named resident."""
+    if "dialogue" not in w:
+        from motcua.feedback import sessions
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        leader, now = w["staff"]["leader"], clock.now()
+        session = sessions.session_plan(actor=leader, now=now, plan=sessions.Plan(
+            neighbourhood_id=setup["neighbourhoods"][0].pk, title="Đối thoại của A", place="Nhà văn hoá A",
+            starts_at=now.astimezone(sessions.LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"), leader_ids=(leader.pk,)))[0]  # fmt: skip
+        item = sessions.session_raise_issue(actor=leader, session=session, now=now, issue=sessions.RaisedIssue(
+            category_id=setup["categories"]["khac"].pk, title="Ý kiến của A", reporter_name=SECRET_NAME))  # fmt: skip
+        w["dialogue"] = {"session": session, "item": item, "neighbourhood": setup["neighbourhoods"][0]}
+    return w["dialogue"]
+
+
 def _a_name(w: World) -> dict[str, Any]:
     """A search that finds A's dossiers for A's staff (by the name without diacritics: the code
     itself would be echoed in the search box)."""
@@ -174,6 +195,32 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [k | {"action": "danh-gia"} for k in _public_feedback(w)], post=lambda w: {"rating": "1"}
     ),
     "feedback_public:photo": Scoped(lambda w: [k | {"pk": 1} for k in _public_feedback(w)]),
+    # dialogue sessions (issue 9 §3)
+    "feedback_sessions:list": Own("the sessions of the user's own commune"),
+    "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
+    "feedback_sessions:neighbourhoods": Own("the planner's own commune's neighbourhoods (POST adds one)"),
+    "feedback_sessions:neighbourhood_update": Scoped(
+        lambda w: [{"pk": _dialogue(w)["neighbourhood"].pk}], post=lambda w: {"name": "Tổ Bị Đổi"}
+    ),
+    "feedback_sessions:calendar": Own(
+        "public on purpose: a commune's published sessions (place, time, the leaders as public officials), "
+        "no resident's data",
+        lambda w: [{"code": w["commune"].code}],
+    ),
+    **{
+        f"feedback_sessions:{name}": Scoped(
+            lambda w: [{"pk": _dialogue(w)["session"].pk}],
+            post=lambda w: {"delta": "+1", "count": "9", "minutes": "x", "category": "1", "title": "x"},
+        )
+        for name in _SESSION_PAGES
+    },
+    "feedback_sessions:issue_act": Scoped(
+        lambda w: [
+            {"pk": _dialogue(w)["session"].pk, "item_pk": _dialogue(w)["item"].pk, "action": a}
+            for a in ("resolve", "assign")
+        ],
+        post=lambda w: {"note": "x", "department": w["commune"].departments.first().pk},
+    ),
     "notify:opt_out": Public("residents ask for an opt-out link: no commune, answers alike for any address"),
     "notify:opt_out_confirm": Public("the signed opt-out link (token = the address, signed): no commune data"),
     "portal:online_list": Own("the procedures residents may submit online"),
