@@ -141,6 +141,25 @@ def _public_feedback(w: World) -> list[Kwargs]:
     return [{"code": w["public_feedback"].code, "secret": "0" * 16}]
 
 
+def _escalated_feedback(w: World) -> list[Kwargs]:
+    """A's item escalated to the province (created once): the province inbox's item page."""
+    if "escalated_feedback" not in w:
+        from motcua.feedback.models import Channel as FeedbackChannel
+        from motcua.feedback.services import Reporter, feedback_create
+        from motcua.feedback.workflow import feedback_apply
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        item = feedback_create(
+            commune=w["commune"], channel=FeedbackChannel.HOTLINE, category=setup["categories"]["thoat-nuoc"],
+            title="Ngập của A", now=clock.now(), reporter=Reporter(name=SECRET_NAME, phone="0905999888"),
+        )  # fmt: skip
+        feedback_apply(item=item, action="escalate", actor=w["staff"]["leader"], now=clock.now(),
+                       data={"note": "Vượt thẩm quyền"})  # fmt: skip
+        w["escalated_feedback"] = item
+    return [{"pk": w["escalated_feedback"].pk}]
+
+
 _SESSION_PAGES = ("detail", "publish", "cancel", "notice", "record", "attendance", "minutes", "issue", "finish",
                   "report")  # fmt: skip
 
@@ -186,6 +205,15 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     "portal:online_done": Scoped(lambda w: [{"pk": w["draft"].pk, "secret": "0" * 24}]),
     # residents' feedback (issue 9 §1, §4)
+    # the leader's view and the province's inbox (issue 9 §7, §2)
+    "feedback_leader:overview": Own(
+        "the feedback numbers of the user's own commune (a province officer picks one of the province)",
+        query=lambda w: {"xa": w["commune"].pk},
+    ),
+    "feedback_leader:province_inbox": Own("the escalated items of the province officer's own province"),
+    "feedback_leader:province_item": Scoped(
+        _escalated_feedback, post=lambda w: {"answer": "resolve", "note": "Tỉnh đã xử lý"}
+    ),
     "feedback_public:new": Public("a commune's online feedback form: anonymous on purpose, rate-limited"),
     "feedback_public:list": Public("a commune's public feedback list: no personal data (test_public)"),
     "feedback_public:lookup": Own("residents' feedback lookup; an answer needs the code and the phone's digits"),
