@@ -111,6 +111,7 @@ def test_leader_and_admin_read_their_commune(client, ward, staff, items):
         body = resp.content.decode()
         assert 'data-testid="received">7<' in body and 'data-testid="overdue">3<' in body
         assert "Hẻm 12 Hà Huy Tập" in body and "<svg" in body
+        assert 'href="/phan-anh/tong-hop/">Tổng hợp phản ánh</a>' in body  # the staff nav
 
 
 @pytest.mark.parametrize("who", ["counter", "specialist_econ", "head_econ"])

@@ -57,6 +57,7 @@ def test_inbox_lists_the_provinces_escalated_items(client, item, officer, other_
     assert item.code in body and other.code in body
     assert "Cống chính do thành phố quản lý" in body and "Phường Thanh Khê" in body
     assert "0905111222" not in body and "Trần Văn Bình" not in body
+    assert 'href="/phan-anh/tong-hop/tinh/">Phản ánh chuyển tỉnh</a>' in body  # the staff nav
 
 
 def test_another_provinces_officer_sees_none(client, item):
