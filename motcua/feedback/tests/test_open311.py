@@ -23,6 +23,7 @@ from referencing.jsonschema import DRAFT7
 
 from motcua.core import clock
 from motcua.feedback.models import Channel, FeedbackItem, Open311Key, State
+from motcua.feedback.open311 import selectors
 from motcua.feedback.open311.keys import open311_key_create
 from motcua.feedback.services import Reporter, feedback_create
 from motcua.feedback.workflow import Action, feedback_apply
@@ -338,7 +339,8 @@ def test_form_encoded_post_creates_an_item(client, ward, staff, setup, key):
     error_of(client.get("/open311/v2/tokens/khong-co-token.json"), 404)
 
 
-def test_post_in_xml_and_without_jurisdiction(client, ward, setup, key):
+def test_post_in_xml_and_without_jurisdiction(client, ward, setup, other_ward, key):
+    make_feedback_setup(other_ward)  # two communes serve feedback: the key names the commune
     form = _form(key, setup)
     del form["jurisdiction_id"]
     got = _post(client, "xml", **form)
@@ -347,6 +349,8 @@ def test_post_in_xml_and_without_jurisdiction(client, ward, setup, key):
     assert root.tag == "service_requests" and root[0].tag == "request"
     code = root[0].find("service_request_id").text
     assert FeedbackItem.objects.filter(code=code, commune=ward).exists()
+    assert [e.tag for e in root[0]] == ["service_request_id", "service_notice"]
+    assert root[0].find("service_notice").text.startswith(f"Đã tiếp nhận phản ánh {code}.")
 
 
 def test_post_needs_a_live_key_of_the_commune(client, ward, setup, other_ward, pinned):
@@ -460,6 +464,13 @@ def test_requests_list_status_and_no_personal_data(client, ward, staff, setup, i
         assert both(client, "/open311/v2/requests.json", {"start_date": "2026-02-11"}) == []
     with clock.pinned(NOW + dt.timedelta(days=91)):
         assert both(client, "/open311/v2/requests.json") == []
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_status_is_open_or_closed_by_state(state):
+    item = FeedbackItem(state=state)
+    expected = "open" if state in ("NEW", "ASSIGNED", "IN_PROGRESS", "ESCALATED") else "closed"
+    assert selectors.status_of(item) == expected
 
 
 def ward_tz():
