@@ -26,6 +26,7 @@ from motcua.catalog.models import TimeUnit
 from motcua.core.dates import parse_date
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.core.text import clean_text
+from motcua.notify.dossier_notices import notify_dossier_event
 from motcua.org.models import Department, Role, User
 
 from .models import ControlEntry, Dossier, State
@@ -429,7 +430,7 @@ def dossier_apply(
         on_time = None
         if previous is not None and previous.step_due_at is not None:
             on_time = now <= previous.step_due_at
-        ControlEntry.objects.create(
+        entry = ControlEntry.objects.create(
             dossier=locked,
             action=t.action,
             from_state=from_state,
@@ -448,6 +449,8 @@ def dossier_apply(
             # commit: concurrent receipts of one commune queue on that row (numbering.py).
             locked.code = dossier_code_next(agency_code=locked.commune.agency_code, day=_local(now).date())
         locked.save()
+        # The resident's notice (received, supplement, apology, result), in this transaction.
+        notify_dossier_event(locked, entry, now)
     # The row as saved, with its relations loaded; the instance passed in is left as it was.
     return locked
 

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from motcua.core.text import mask_digits
+
 from .models import Channel, Message
 from .texts import sms_fits, sms_text
 
@@ -89,7 +91,10 @@ class ConsoleSender:
     name = "console"
 
     def send(self, message: Message) -> SendResult:
-        log.info("Thông báo #%s (%s) tới %s: %s", message.pk, message.topic, message.recipient, message.body)
+        # The recipient masked as in every log (the last 2 digits; an e-mail's first letter and domain).
+        to = message.recipient
+        masked = f"{to[:1]}***@{to.partition('@')[2]}" if "@" in to else mask_digits(to)
+        log.info("Thông báo #%s (%s) tới %s: %s", message.pk, message.topic, masked, message.body)
         return SendResult(ok=True, provider_ref=f"console-{message.pk}")
 
 

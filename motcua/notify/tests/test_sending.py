@@ -198,6 +198,7 @@ def test_console_writes_the_log(db, caplog):
     with caplog.at_level(logging.INFO, logger="motcua.notify"):
         assert send_due(now=NOW).sent == 1
     assert TEXT in caplog.text
+    assert "********56" in caplog.text and PHONE not in caplog.text
 
 
 def test_expired_lease_taken_again(db, sms):
