@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -70,6 +71,8 @@ def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return error(fmt, exc.status, exc.description)
         except RateLimited as exc:
             return error(fmt, 429, exc.message)
+        except SuspiciousOperation:  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields
+            return error(fmt, 400, "Yêu cầu quá lớn hoặc có quá nhiều tham số.")
 
     return wrapper
 

@@ -401,6 +401,15 @@ def test_bad_posts_get_a_400_error_array(client, ward, setup, key, change, fragm
     assert not FeedbackItem.objects.exists()
 
 
+def test_huge_bodies_and_too_many_fields_get_a_400(client, ward, setup, key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    error_of(_post(client, **_form(key, setup, description="x" * 200_000)), 400)
+    many = {f"f{i}": "1" for i in range(1100)}
+    error_of(_post(client, **_form(key, setup, **many)), 400)
+    error_of(client.get("/open311/v2/requests.json", many), 400)
+    assert not FeedbackItem.objects.exists()
+
+
 def test_post_is_rate_limited_per_key(client, ward, setup, key, settings):
     settings.MOTCUA_OPEN311_WRITE_RATE = "2/60"
     assert _post(client, **_form(key, setup)).status_code == 200
