@@ -15,7 +15,7 @@ from motcua.core import clock
 from motcua.core.errors import DomainError, NotAllowed
 from motcua.core.text import mask_digits
 from motcua.geo.models import Commune
-from motcua.org.models import Department, User
+from motcua.org.models import Department, Role, User
 
 from . import sessions as svc
 from .models import Category, DialogueSession, FeedbackItem, Neighbourhood, SessionState
@@ -199,8 +199,13 @@ def _masked(items: list[FeedbackItem]) -> list[FeedbackItem]:
 
 def _record_context(user: User, session: DialogueSession) -> dict[str, object]:
     previous = svc.previous_session(session)
+    leaders = list(session.leaders.all())
     return {
         "s": session,
+        # who signs the report: the commune's leader first among those present
+        "chair": next(
+            (u for u in leaders if u.has_role(Role.COMMUNE_LEADER)), leaders[0] if leaders else None
+        ),
         "issues": _masked(list(svc.session_issues(session))),
         "categories": Category.objects.filter(commune_id=session.commune_id, active=True),
         "departments": Department.objects.filter(commune_id=session.commune_id, closed_at__isnull=True),

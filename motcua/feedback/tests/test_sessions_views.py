@@ -9,6 +9,7 @@ from django.urls import reverse
 from motcua.core import clock
 from motcua.feedback import sessions as svc
 from motcua.feedback.models import DialogueSession, FeedbackItem, Neighbourhood, SessionState, State
+from motcua.org.models import CommuneProfile
 from motcua.testing import make_staff
 
 from .conftest import NOW
@@ -127,7 +128,12 @@ def test_the_tablet_records_issues_and_ends_the_session(ward, setup, staff, sess
     assert c.post(_url("finish", session)).status_code == 302
     session.refresh_from_db()
     assert session.state == SessionState.REPORTED
+    CommuneProfile.objects.create(
+        commune=ward, unit_name="Trung tâm", address="106 Hà Huy Tập", hotline="0236 3811 111"
+    )
     report = c.get(_url("report", session)).content.decode()
+    assert "106 Hà Huy Tập · ĐT: 0236 3811 111" in report and "PHƯỜNG THANH KHÊ" in report
+    assert "Giao:" not in report  # resolved on the spot: never assigned
     assert (
         "BIÊN BẢN" in report and item.code in report and "********22" in report and "0905111222" not in report
     )
