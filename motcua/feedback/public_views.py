@@ -7,8 +7,12 @@ through a view that checks the secret, and the commune's public list (no persona
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import segno
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +23,9 @@ from motcua.core import clock
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
 from motcua.core.text import clean_text
+from motcua.org.models import User
 
-from . import public
+from . import importer, public
 from .models import FeedbackItem
 
 FORM_FIELDS = ("category", "neighbourhood", "address", "title", "description", "name", "phone", "email")
@@ -211,3 +216,73 @@ def items(request: HttpRequest, code: str) -> HttpResponse:
         "state_labels": {s.value: s.label for s in public.State},
     }
     return render(request, "feedback/public_list.html", context)
+
+
+# ---------------------------------------------------------------------------------- Excel import
+
+
+def _import_dir(commune_id: int) -> Path:
+    return Path(settings.UPLOAD_ROOT) / "feedback-imports" / str(commune_id)
+
+
+def _staged(user: User, sha: str) -> tuple[Path, bytes]:
+    """The file uploaded for the preview (kept under UPLOAD_ROOT, named by its SHA-256)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        raise ValidationFailed("Tệp đã tải lên không còn; hãy tải lên lại.", code="gone")
+    path = _import_dir(int(user.commune_id or 0)) / f"{sha}.xlsx"
+    if not path.is_file():
+        raise ValidationFailed("Tệp đã tải lên không còn; hãy tải lên lại.", code="gone")
+    return path, path.read_bytes()
+
+
+def _import_page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    base: dict[str, object] = {
+        "categories": public.categories_for(user.commune) if user.commune else [],
+        "max_rows": importer.MAX_ROWS,
+        "max_mb": importer.MAX_BYTES // (1024 * 1024),
+        "default_category": importer.DEFAULT_CATEGORY,
+    }
+    return _private(render(request, "feedback/import_form.html", base | context, status=status))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_excel(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (a category per row) → import all rows or none."""
+    user = request.user
+    assert isinstance(user, User)
+    importer.check_importer(user)
+    commune = user.commune
+    assert commune is not None
+    if request.method == "GET":
+        return _import_page(request, {})
+    try:
+        if "confirm" in request.POST:
+            path, data = _staged(user, request.POST.get("sha256", ""))
+            book = importer.read_feedback_workbook(data, name="tệp đã tải lên", commune=commune)
+            choices = {
+                r.line: request.POST.get(f"cat_{r.line}", "")[:40] or importer.DEFAULT_CATEGORY
+                for r in book.rows
+            }
+            result = importer.import_rows(
+                actor=user, commune=commune, book=book, choices=choices, now=clock.now()
+            )
+            path.unlink(missing_ok=True)
+            return _import_page(request, {"result": result})
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed("Hãy chọn tệp Excel (.xlsx).", code="required")
+        if upload.size and upload.size > importer.MAX_BYTES:
+            raise ValidationFailed(f"Tệp lớn hơn {importer.MAX_BYTES // (1024 * 1024)} MB.", code="too_large")
+        data = upload.read(importer.MAX_BYTES + 1)
+        name = clean_text(str(upload.name or "tệp"))[:80]
+        book = importer.read_feedback_workbook(data, name=name, commune=commune)
+        folder = _import_dir(commune.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{book.sha256}.xlsx").write_bytes(data)
+        done = importer.already_imported(commune, book)
+    except ValidationFailed as exc:
+        return _import_page(request, {"error": exc.message, "details": exc.details}, status=exc.status)
+    return _import_page(request, {"book": book, "done": done, "file_name": name})

@@ -7,6 +7,7 @@ from . import public_views as views
 app_name = "feedback_public"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("nhap-excel/", views.import_excel, name="import"),
     path("theo-doi/", views.lookup, name="lookup"),
     path("theo-doi/<str:code>/<str:secret>/", views.track, name="track"),
     path("theo-doi/<str:code>/<str:secret>/anh/<int:pk>/", views.photo, name="photo"),
