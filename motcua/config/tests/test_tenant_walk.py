@@ -141,6 +141,73 @@ def _public_feedback(w: World) -> list[Kwargs]:
     return [{"code": w["public_feedback"].code, "secret": "0" * 16}]
 
 
+def _escalated_feedback(w: World) -> list[Kwargs]:
+    """A's item escalated to the province (created once): the province inbox's item page."""
+    if "escalated_feedback" not in w:
+        from motcua.feedback.models import Channel as FeedbackChannel
+        from motcua.feedback.services import Reporter, feedback_create
+        from motcua.feedback.workflow import feedback_apply
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        item = feedback_create(
+            commune=w["commune"], channel=FeedbackChannel.HOTLINE, category=setup["categories"]["thoat-nuoc"],
+            title="Ngập của A", now=clock.now(), reporter=Reporter(name=SECRET_NAME, phone="0905999888"),
+        )  # fmt: skip
+        feedback_apply(item=item, action="escalate", actor=w["staff"]["leader"], now=clock.now(),
+                       data={"note": "Vượt thẩm quyền"})  # fmt: skip
+        w["escalated_feedback"] = item
+    return [{"pk": w["escalated_feedback"].pk}]
+
+
+
+def _desk_feedback(w: World) -> list[Kwargs]:
+    """A's feedback item taken at the desk, with a photo (the staff pages /phan-anh/<pk>/…)."""
+    if "desk_feedback" not in w:
+        from django.db import transaction
+
+        from motcua.feedback import photos
+        from motcua.feedback.models import Channel as FeedbackChannel
+        from motcua.feedback.services import Reporter, feedback_create
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        item = feedback_create(
+            commune=w["commune"], channel=FeedbackChannel.HOTLINE, category=setup["categories"]["chieu-sang"],
+            title="Đèn hỏng của A", now=clock.now(), reporter=Reporter(name=SECRET_NAME, phone="0905111222"),
+            actor=w["staff"]["leader"],
+        )  # fmt: skip
+        png = b"\x89PNG\r\n\x1a\n" + bytes.fromhex(
+            "0000000d4948445200000001000000010802000000907753de"
+            "0000000c49444154789c63382127070002b6010534a675aa0000000049454e44ae426082"
+        )
+        with transaction.atomic():
+            (photo,) = photos.photos_attach(item=item, photos=[photos.inspect(png)], actor=None, now=clock.now())
+        w["desk_feedback"] = (item, photo)
+    return [{"pk": w["desk_feedback"][0].pk}]
+
+
+_SESSION_PAGES = ("detail", "publish", "cancel", "notice", "record", "attendance", "minutes", "issue", "finish",
+                  "report")  # fmt: skip
+
+
+def _dialogue(w: World) -> dict[str, Any]:
+    """A's dialogue session (created once) with an issue raised by a named resident."""
+    if "dialogue" not in w:
+        from motcua.feedback import sessions
+        from motcua.testing import make_feedback_setup
+
+        setup = make_feedback_setup(w["commune"])
+        leader, now = w["staff"]["leader"], clock.now()
+        session = sessions.session_plan(actor=leader, now=now, plan=sessions.Plan(
+            neighbourhood_id=setup["neighbourhoods"][0].pk, title="Đối thoại của A", place="Nhà văn hoá A",
+            starts_at=now.astimezone(sessions.LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"), leader_ids=(leader.pk,)))[0]  # fmt: skip
+        item = sessions.session_raise_issue(actor=leader, session=session, now=now, issue=sessions.RaisedIssue(
+            category_id=setup["categories"]["khac"].pk, title="Ý kiến của A", reporter_name=SECRET_NAME))  # fmt: skip
+        w["dialogue"] = {"session": session, "item": item, "neighbourhood": setup["neighbourhoods"][0]}
+    return w["dialogue"]
+
+
 def _a_name(w: World) -> dict[str, Any]:
     """A search that finds A's dossiers for A's staff (by the name without diacritics: the code
     itself would be echoed in the search box)."""
@@ -165,6 +232,23 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     "portal:online_done": Scoped(lambda w: [{"pk": w["draft"].pk, "secret": "0" * 24}]),
     # residents' feedback (issue 9 §1, §4)
+    "feedback:list": Own("the user's own commune's feedback items (their department's, their own)"),
+    "feedback:new": Own("a hotline / walk-in item of the user's own commune (categories of that commune only)"),
+    "feedback:detail": Scoped(_desk_feedback),
+    "feedback:act": Scoped(
+        lambda w: [k | {"action": a} for k in _desk_feedback(w) for a in ("assign", "reject", "resolve_on_spot")],
+        post=lambda w: {"note": "x"},
+    ),
+    "feedback:photo": Scoped(lambda w: [{"pk": w["desk_feedback"][1].pk} for _ in _desk_feedback(w)]),
+    # the leader's view and the province's inbox (issue 9 §7, §2)
+    "feedback_leader:overview": Own(
+        "the feedback numbers of the user's own commune (a province officer picks one of the province)",
+        query=lambda w: {"xa": w["commune"].pk},
+    ),
+    "feedback_leader:province_inbox": Own("the escalated items of the province officer's own province"),
+    "feedback_leader:province_item": Scoped(
+        _escalated_feedback, post=lambda w: {"answer": "resolve", "note": "Tỉnh đã xử lý"}
+    ),
     "feedback_public:new": Public("a commune's online feedback form: anonymous on purpose, rate-limited"),
     "feedback_public:list": Public("a commune's public feedback list: no personal data (test_public)"),
     "feedback_public:lookup": Own("residents' feedback lookup; an answer needs the code and the phone's digits"),
@@ -175,6 +259,34 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     "feedback_public:photo": Scoped(lambda w: [k | {"pk": 1} for k in _public_feedback(w)]),
     "feedback_public:import": Own("Excel import into the staff member's own commune (a staged file by its SHA-256)"),
+    # dialogue sessions (issue 9 §3)
+    "feedback_sessions:list": Own("the sessions of the user's own commune"),
+    "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
+    "feedback_sessions:neighbourhoods": Own("the planner's own commune's neighbourhoods (POST adds one)"),
+    "feedback_sessions:neighbourhood_update": Scoped(
+        lambda w: [{"pk": _dialogue(w)["neighbourhood"].pk}], post=lambda w: {"name": "Tổ Bị Đổi"}
+    ),
+    "feedback_sessions:calendar": Own(
+        "public on purpose: a commune's published sessions (place, time, the leaders as public officials), "
+        "no resident's data",
+        lambda w: [{"code": w["commune"].code}],
+    ),
+    **{
+        f"feedback_sessions:{name}": Scoped(
+            lambda w: [{"pk": _dialogue(w)["session"].pk}],
+            post=lambda w: {"delta": "+1", "count": "9", "minutes": "x", "category": "1", "title": "x"},
+        )
+        for name in _SESSION_PAGES
+    },
+    "feedback_sessions:issue_act": Scoped(
+        lambda w: [
+            {"pk": _dialogue(w)["session"].pk, "item_pk": _dialogue(w)["item"].pk, "action": a}
+            for a in ("resolve", "assign")
+        ],
+        post=lambda w: {"note": "x", "department": w["commune"].departments.first().pk},
+    ),
+    "notify:opt_out": Public("residents ask for an opt-out link: no commune, answers alike for any address"),
+    "notify:opt_out_confirm": Public("the signed opt-out link (token = the address, signed): no commune data"),
     "portal:online_list": Own("the procedures residents may submit online"),
     "portal:online_submit": Own(
         "residents' online submission (creates a draft in the commune chosen)",
@@ -332,6 +444,20 @@ URLS: dict[str, Scoped | Own | Public] = {
     "queueing_setup:counter_free": Scoped(lambda w: [{"pk": w["counter"].pk}]),
     "queueing_setup:kiosks": Own("the kiosks of the administrator's own commune (POST creates one)"),
     "queueing_setup:kiosk_revoke": Scoped(_queue_kiosks),
+    # Open311 GeoReport v2 (issue 9 §5): public by the specification; answers carry no personal
+    # data; jurisdiction_id (the commune code) picks the commune and another commune's id is a
+    # 404 there; POST needs the commune's own api_key (another commune's is a 403) — tested in
+    # motcua/feedback/tests/test_open311.py
+    "open311:root": Public("Open311's base URL: redirects to the discovery document"),
+    "open311:discovery": Public("Open311 discovery document: the endpoint's URL and formats"),
+    "open311:services": Public("Open311 services: a commune's feedback categories, public by the spec"),
+    "open311:service": Public("Open311 service definition: a category's attributes and neighbourhoods"),
+    "open311:requests": Public(
+        "Open311 requests: GET lists a commune's issues without personal data (public by the spec); "
+        "POST needs the commune's own api_key"
+    ),
+    "open311:request": Public("Open311 request by id: its state, without personal data (public by the spec)"),
+    "open311:token": Public("Open311 token → the request's id, which is public anyway"),
     # the API's own pages (its operations are walked from the OpenAPI document)
     "api:api-root": Public("the API's root"),
     "api:openapi-json": Public("the OpenAPI document"),
