@@ -28,6 +28,7 @@ from motcua.org.models import CommuneProfile, Department, Role, User
 from motcua.queueing.models import Counter, ServiceGroup
 
 from . import ward as W
+from .feedback_day import feedback_load
 from .queue_day import queue_load_today
 from .selectors import demo_is_loaded
 from .stories import DRAFT_MIX, PROCEDURE_MIX, Teller, Ward, plan_dossiers, tell
@@ -49,6 +50,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         _setup_profile_and_installation_admin()
         _setup_queue_hall()
         queue_load_today(now=now)
+        feedback_load(now=now)
         if not reset:
             return False
         _wipe_dossiers()
@@ -61,6 +63,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         _setup_queue_hall()
         queue_load_today(now=now)
         _load_merge_job(now=now)
+        feedback_load(now=now)
     _load_dossiers(now=now)
     return True
 

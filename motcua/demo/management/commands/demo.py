@@ -12,6 +12,7 @@ from django.urls import reverse
 from motcua.core import clock
 from motcua.core.errors import DomainError
 from motcua.demo import ward
+from motcua.demo.feedback_day import feedback_summary
 from motcua.demo.selectors import demo_foreign_data, demo_logins, demo_queue_today, demo_summary
 from motcua.demo.services import demo_load
 
@@ -83,6 +84,16 @@ class Command(BaseCommand):
         out.write(
             f"  Lấy số: /lay-so/{code}/ · Bảng gọi số (TV): /lay-so/{code}/bang/ · "
             f"Quầy làm việc: /lay-so/quay/ · Thống kê: /lay-so/thong-ke/ · Đặt lịch: /lay-so/{code}/dat-lich/"
+        )
+        items, open_items, overdue, coming = feedback_summary(now=now)
+        out.write(
+            f"Phản ánh, kiến nghị (90 ngày qua): {items}, đang mở {open_items}, quá hạn {overdue}; "
+            f"{coming} buổi đối thoại sắp tới ở 20 tổ dân phố"
+        )
+        out.write(
+            "  Phản ánh: /phan-anh/ · Đối thoại: /phan-anh/doi-thoai/ · Tổng hợp (chutich): /phan-anh/tong-hop/ · "
+            f"Chuyển tỉnh (sonoivu): /phan-anh/tong-hop/tinh/ · Góp ý của người dân: /gop-y/{code}/ · "
+            f"Danh sách công khai: /gop-y/{code}/danh-sach/ · Open311: /open311/v2/discovery.json"
         )
 
     def _logins(self) -> None:
