@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from motcua.core import ratelimit
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
@@ -28,6 +30,7 @@ from motcua.geo.models import Commune
 from motcua.notify.models import OptOut
 from motcua.notify.services import address_hash, notify
 
+from . import photos
 from .models import (
     FINAL_STATES,
     OPEN_STATES,
@@ -40,7 +43,7 @@ from .models import (
     PhotoKind,
     State,
 )
-from .services import Reporter, clean_field, feedback_create
+from .services import LOCAL_TZ, Reporter, clean_field, feedback_create
 from .workflow import Action, Actor, feedback_apply
 
 CODE_RE = re.compile(r"PA-[0-9]{1,9}-[0-9]{6}-[0-9]{4,6}")
@@ -113,15 +116,22 @@ class Submission:
     consent: bool = False
 
 
-RECEIVED_TEXT = "UBND {commune} da nhan phan anh {code}. Theo doi: {url}"
+RECEIVED_SMS = "{commune} da nhan phan anh {code}, han tra loi {due}. Theo doi: {url} (ma + 4 so cuoi SDT)"
 
 
 def public_submit(
-    *, commune: Commune, form: Submission, client: str, now: dt.datetime, track_url: str = ""
+    *,
+    commune: Commune,
+    form: Submission,
+    client: str,
+    now: dt.datetime,
+    uploads: list[UploadedFile] | None = None,
 ) -> FeedbackItem:
-    """A resident's item from the online form. The client's attempt is counted first (a refused
-    form counts too); a resident who consents and gives a phone or e-mail is told the code."""
+    """A resident's item from the online form, with up to 3 photos (checked by content before
+    anything is written: feedback.photos). The client's attempt is counted first (a refused form
+    counts too); a resident who consents and gives a phone or e-mail is told the code."""
     ratelimit.hit(purpose=SUBMIT_PURPOSE, key=client, rate=submit_rate(), now=now)
+    checked = photos.check_photos(uploads or [])
     category = _pick(categories_for(commune), form.category, label="lĩnh vực", required=True)
     neighbourhood = _pick(neighbourhoods_for(commune), form.neighbourhood, label="tổ dân phố", required=False)
     reporter = Reporter(name=form.name, phone=form.phone, email=form.email)
@@ -135,18 +145,42 @@ def public_submit(
             description=form.description, neighbourhood=neighbourhood, address=form.address,
             reporter=reporter, now=now, actor_label="Người phản ánh (trực tuyến)",
         )  # fmt: skip
+        photos.photos_attach(item=item, photos=checked, kind=PhotoKind.REPORT, actor=None, now=now)
         if not form.consent:
             # The contact stays for the second factor and the handlers; no notice is sent.
             FeedbackItem.objects.filter(pk=item.pk).update(notify_opt_out=True)
             item.notify_opt_out = True
-        elif item.reporter_phone or item.reporter_email:
-            notify(
-                topic="feedback.received", subject_ref=f"feedback.item:{item.pk}", commune=commune,
-                text=RECEIVED_TEXT.format(commune=_ascii_name(commune), code=item.code, url=track_url)[:160],
-                now=now, dedupe_key=f"feedback:{item.pk}:received", phone=item.reporter_phone,
-                email=item.reporter_email, email_subject=f"Đã nhận phản ánh {item.code}",
-            )  # fmt: skip
+        else:
+            _tell_received(item, now=now)
     return item
+
+
+def _tell_received(item: FeedbackItem, *, now: dt.datetime) -> None:
+    """The code by SMS/Zalo (the lookup's address: code + phone digits, one SMS) and by e-mail
+    (the link with the secret), once per item."""
+    ref, key = f"feedback.item:{item.pk}", f"feedback:{item.pk}:received"
+    due = item.due_at.astimezone(LOCAL_TZ)
+    if item.reporter_phone:
+        url = settings.MOTCUA_PUBLIC_URL + reverse("feedback_public:lookup")
+        text = RECEIVED_SMS.format(
+            commune=_ascii_name(item.commune), code=item.code, due=f"{due:%d/%m}", url=url
+        )
+        if len(text) > 160:
+            text = text.split(" (", 1)[0]
+        notify(
+            topic="feedback.received", subject_ref=ref, commune=item.commune, text=text, now=now,
+            dedupe_key=key, phone=item.reporter_phone,
+        )  # fmt: skip
+    if item.reporter_email:
+        link = settings.MOTCUA_PUBLIC_URL + reverse("feedback_public:track", args=[item.code, item.secret])
+        text = (
+            f"{item.commune.name} đã nhận phản ánh {item.code} «{item.title}». Hạn trả lời: "
+            f"{due:%d/%m/%Y}. Theo dõi, đánh giá kết quả tại: {link}"
+        )
+        notify(
+            topic="feedback.received", subject_ref=ref, commune=item.commune, text=text, now=now,
+            dedupe_key=key, email=item.reporter_email, email_subject=f"Đã nhận phản ánh {item.code}",
+        )  # fmt: skip
 
 
 def _ascii_name(commune: Commune) -> str:

@@ -25,7 +25,7 @@ from motcua.core.ratelimit import client_key, hit
 from motcua.core.text import clean_text
 from motcua.org.models import User
 
-from . import importer, public
+from . import importer, photos, public
 from .models import FeedbackItem
 
 FORM_FIELDS = ("category", "neighbourhood", "address", "title", "description", "name", "phone", "email")
@@ -68,8 +68,9 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             )
             now = clock.now()
             item = public.public_submit(
-                commune=commune, form=form, client=client_key(request), now=now, track_url=""
-            )
+                commune=commune, form=form, client=client_key(request), now=now,
+                uploads=[u for u in request.FILES.getlist("photos") if u.size],
+            )  # fmt: skip
         except (ValidationFailed, RateLimited) as exc:
             context["error"] = exc.message
             return _private(render(request, "feedback/public_form.html", context, status=exc.status))
@@ -178,15 +179,7 @@ def act(request: HttpRequest, code: str, secret: str, action: str) -> HttpRespon
 @require_GET
 def photo(request: HttpRequest, code: str, secret: str, pk: int) -> FileResponse:
     item = public.reporter_item(code=code, secret=secret)
-    p = public.public_photo(item, pk)
-    root = settings.UPLOAD_ROOT.resolve()
-    path = (root / p.storage_path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise Http404
-    response = FileResponse(path.open("rb"), content_type=p.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, no_store=True, private=True)
-    return response
+    return photos.photo_response(public.public_photo(item, pk))
 
 
 @require_GET

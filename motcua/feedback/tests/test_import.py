@@ -181,3 +181,9 @@ def test_no_file_and_nul_name(ward, staff, setup):
     assert c.post(URL, {}).status_code == 422
     r = c.post(URL, {"file": SimpleUploadedFile("a\x00b.xlsx", _xlsx(ROWS))})
     assert r.status_code == 200
+
+
+def test_nav_link_for_importers_only(ward, staff, setup):
+    assert URL in _login(staff, "head_econ").get(URL).content.decode()
+    page = _login(staff, "specialist_econ").get(reverse("dossiers:inbox"))
+    assert page.status_code == 200 and f'href="{URL}"' not in page.content.decode()

@@ -97,6 +97,16 @@ def test_submit_gives_code_link_qr_and_a_notice(client, ward, setup):
     assert "no-store" in page["Cache-Control"]
     message = Message.objects.get(topic="feedback.received")
     assert message.recipient == "0912345678" and item.code in message.body and len(message.body) <= 160
+    assert item.secret not in message.body  # an SMS may be read by others: the lookup's address
+
+
+def test_email_notice_carries_the_link(client, ward, setup):
+    client.post(
+        reverse("feedback_public:new", args=[ward.code]), _form(setup, phone="", email="an@example.vn")
+    )
+    item = FeedbackItem.objects.get()
+    message = Message.objects.get(topic="feedback.received")
+    assert message.recipient == "an@example.vn" and _track(item) in message.body
 
 
 def test_no_consent_no_notice(client, ward, setup):
@@ -297,30 +307,59 @@ def test_another_communes_items_never_listed(client, ward, setup, other_ward):
     assert "Chuyện của An Khê" not in body
 
 
-def test_resolution_photo_served_only_with_the_secret(client, ward, setup, staff, settings, tmp_path):
-    from motcua.feedback.models import FeedbackPhoto, PhotoKind
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+    raw = zlib.compress(b"\x00" + b"\xff\x00\x00" * 2)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def test_form_photos_are_kept_and_served_only_with_the_secret(
+    client, ward, setup, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.UPLOAD_ROOT = tmp_path
-    (tmp_path / "feedback").mkdir()
-    (tmp_path / "feedback" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    item, other = _resolved(ward, setup, staff), _item(ward, setup)
-    photo = FeedbackPhoto.objects.create(
-        item=item, kind=PhotoKind.RESOLUTION, storage_path="feedback/a.png", content_type="image/png",
-        size=12, width=4, height=3, sha256="0" * 64, uploaded_at=NOW,
-    )  # fmt: skip
-    assert f"/anh/{photo.pk}/" in client.get(_track(item)).content.decode()
+    form = _form(setup, photos=[SimpleUploadedFile("a.png", _png()), SimpleUploadedFile("b.png", _png())])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("feedback_public:new", args=[ward.code]), form).status_code == 302
+    item = FeedbackItem.objects.get()
+    assert item.photos.count() == 2
+    photo = item.photos.first()
     r = client.get(reverse("feedback_public:photo", args=[item.code, item.secret, photo.pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"\x89PNG")
-    assert "no-store" in r["Cache-Control"] and r["Content-Type"] == "image/png"
+    assert "no-store" in r["Cache-Control"]
     assert (
         client.get(reverse("feedback_public:photo", args=[item.code, "0" * 16, photo.pk])).status_code == 404
     )
+    other = _item(ward, setup)
     assert (
         client.get(reverse("feedback_public:photo", args=[other.code, other.secret, photo.pk])).status_code
         == 404
     )
-    FeedbackPhoto.objects.filter(pk=photo.pk).update(storage_path="../../etc/passwd")
-    assert (
-        client.get(reverse("feedback_public:photo", args=[item.code, item.secret, photo.pk])).status_code
-        == 404
-    )
+
+
+def test_form_refuses_a_fake_photo_and_four_photos(client, ward, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("feedback_public:new", args=[ward.code])
+    fake = SimpleUploadedFile("a.png", b"<html><script>alert(1)</script>")
+    assert client.post(url, _form(setup, photos=[fake])).status_code == 422
+    four = [SimpleUploadedFile(f"{i}.png", _png()) for i in range(4)]
+    r = client.post(url, _form(setup, photos=four))
+    assert r.status_code == 422 and "Tối đa 3 ảnh" in r.content.decode()
+    assert not FeedbackItem.objects.exists()
+
+
+def test_portal_home_links_to_the_form_and_the_lookup(client, ward, setup):
+    from motcua.org.models import CommuneProfile
+
+    CommuneProfile.objects.create(commune=ward, unit_name="UBND Phường Thanh Khê")
+    body = client.get("/").content.decode()
+    assert reverse("feedback_public:new", args=[ward.code]) in body and "Gửi phản ánh" in body
+    assert reverse("feedback_public:lookup") in body
