@@ -195,6 +195,8 @@ class Ticket(models.Model):
     served_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     secret = models.CharField(max_length=32, default=new_ticket_secret, editable=False)
+    # «Nhắn tin cho tôi khi sắp đến lượt»: one notice when MOTCUA_NOTIFY_QUEUE_AHEAD people are ahead.
+    notify_phone = models.CharField(max_length=15, blank=True)
 
     class Meta:
         constraints = [

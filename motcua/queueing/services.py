@@ -13,6 +13,7 @@ from django.db.models import Q
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import clean_text
 from motcua.geo.models import Commune
+from motcua.notify.queue_notices import notify_queue_almost
 from motcua.org.models import Role, User
 
 from .events import publish
@@ -157,7 +158,26 @@ def counter_call_next(*, actor: User, counter: Counter, now: dt.datetime) -> Tic
             return None
         if locked_counter.officer_id is None:
             _sit(actor=actor, counter=locked_counter, now=now)
-        return apply_locked(ticket=ticket, action=Action.CALL, actor=actor, counter=locked_counter, now=now)
+        called = apply_locked(ticket=ticket, action=Action.CALL, actor=actor, counter=locked_counter, now=now)
+        # «Nhắn tin cho tôi khi sắp đến lượt»: the line's tickets now near the front (notify app).
+        notify_queue_almost(called, now)
+        return called
+
+
+def ticket_set_notify_phone(*, ticket: Ticket, phone: str, now: dt.datetime) -> Ticket:
+    """«Nhắn tin cho tôi khi sắp đến lượt»: the phone (cleaned by appointments.clean_phone; empty
+    removes it) of a ticket still waiting today. Already near the front: told at once."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.state != TicketState.WAITING or locked.day != local_day(now):
+            raise Conflict(
+                f"Số {locked.number} không còn chờ, không nhận tin nhắn được nữa.", code="not_waiting"
+            )
+        locked.notify_phone = phone
+        locked.save(update_fields=["notify_phone"])
+        if phone:
+            notify_queue_almost(locked, now)
+    return locked
 
 
 def ticket_recall(*, actor: User, counter: Counter, ticket: Ticket, now: dt.datetime) -> Ticket:

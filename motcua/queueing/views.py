@@ -29,14 +29,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotAllowed, NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key, hit
+from motcua.core.text import mask_digits
 from motcua.geo.models import Commune
 from motcua.org.models import CommuneProfile, Role, User
 
+from .appointments import clean_phone
 from .holders import address_of
 from .kiosks import KioskUnauthorized, kiosk_by_token, kiosk_touch
 from .models import KioskDevice, Ticket, TicketSource, TicketState
 from .selectors import center_by_code, estimated_wait_s, groups_with_waiting, ticket_position, ticket_public
-from .services import LIVE_STATES, local_day, ticket_issue, ticket_leave
+from .services import LIVE_STATES, local_day, ticket_issue, ticket_leave, ticket_set_notify_phone
 
 PHONE_COOKIE = "motcua_phone"
 KIOSK_COOKIE = "motcua_kiosk"
@@ -190,18 +192,31 @@ def _ticket_context(t: Ticket) -> dict[str, object]:
         "position": position,
         "wait_min": max(1, math.ceil(wait_s / 60)) if wait_s is not None else None,
         "events_url": f"/api/queue/centers/{t.commune.code}/events",
+        "notify_phone_masked": mask_digits(t.notify_phone),
     }
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def ticket(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
     """The ticket: its number, group, state, place in line and estimated wait. A wrong secret is
-    'not found', like an unknown id. A ticket of an earlier day says so."""
+    'not found', like an unknown id. A ticket of an earlier day says so. A POST leaves a phone
+    for «Nhắn tin cho tôi khi sắp đến lượt» (the secret is the resident's proof)."""
     try:
         t = ticket_public(pk=pk, secret=secret)
     except NotFound as exc:
         return _not_found(request, exc.message)
+    if request.method == "POST":
+        raw = request.POST.get("sdt_bao", "")
+        try:
+            t = ticket_set_notify_phone(ticket=t, phone=clean_phone(raw), now=clock.now())
+        except (ValidationFailed, Conflict) as exc:
+            context = _ticket_context(t) | {
+                "phone_error": exc.message,
+                "phone_value": raw[:30].replace("\x00", ""),
+            }
+            return render(request, "queueing/ticket.html", context, status=exc.status)
+        return redirect("queueing:ticket", pk=t.pk, secret=t.secret)
     return render(request, "queueing/ticket.html", _ticket_context(t))
 
 

@@ -136,7 +136,9 @@ def test_a_wrong_secret_is_404_and_shows_no_number(client, ward, groups):
         assert resp.status_code == 404 and "C001" not in resp.content.decode()
         assert "Không tìm thấy số thứ tự" in resp.content.decode()
     assert client.get(reverse("queueing:ticket", args=[t.pk + 1, t.secret])).status_code == 404
-    assert client.post(reverse("queueing:ticket", args=[t.pk, t.secret])).status_code == 405
+    # A POST leaves a phone for «Nhắn tin cho tôi khi sắp đến lượt» (notify); without one it changes nothing.
+    assert client.post(reverse("queueing:ticket", args=[t.pk, t.secret])).status_code == 302
+    assert Ticket.objects.get(pk=t.pk).notify_phone == ""
 
 
 def test_a_priority_category_gives_a_priority_ticket(client, ward, groups):
