@@ -37,7 +37,7 @@ DEFAULT_DAYS = 90
 RECURRING_DAYS = 90
 RECURRING_MIN = 3
 MAX_PERIOD_DAYS = 3 * 366
-BAR_X = 190  # the charts' bars start after the labels
+BAR_X = 230  # the charts' bars start after the labels
 
 
 # ------------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ class FeedbackStats:
         return "" if mean is None else f"{mean:.1f}".replace(".", ",")
 
 
-def bars(rows: Iterable[Row], *, width: float = 330, row_height: float = 22) -> list[Bar]:
+def bars(rows: Iterable[Row], *, width: float = 520, row_height: float = 22) -> list[Bar]:
     """A horizontal bar per row: open items, the overdue ones drawn over them in red."""
     rows = list(rows)
     peak = max([r.open for r in rows] + [1])
@@ -206,6 +206,11 @@ def bars(rows: Iterable[Row], *, width: float = 330, row_height: float = 22) -> 
             open_width=round(width * r.open / peak, 1), overdue_width=round(width * r.overdue / peak, 1))
         for i, r in enumerate(rows)
     ]  # fmt: skip
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    """Tổ dân phố 2 before Tổ dân phố 10."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", fold(name))]
 
 
 def _place_key(address: str) -> str:
@@ -245,7 +250,7 @@ def feedback_stats(*, commune: Commune, first: dt.date, last: dt.date, now: dt.d
             on_spot += bool(spot)
         if rating is not None:
             ratings.append(rating)
-    place_rows = [r for r in by_place.values() if r.received]
+    place_rows = sorted((r for r in by_place.values() if r.received), key=lambda r: _natural(r.name))
     if none_place.received:
         place_rows.append(none_place)
     return FeedbackStats(
