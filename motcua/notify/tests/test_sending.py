@@ -268,3 +268,34 @@ def test_two_workers_racing_send_each_message_once(sms):
     ids = sorted(r.body["request_id"] for r in sms.requests)
     assert ids == sorted(f"motcua-{m.pk}" for m in messages)
     assert set(Message.objects.values_list("state", flat=True)) == {MessageState.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_sends_what_a_commit_queued(sms):
+    import io
+
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.core import clock
+
+    with transaction.atomic():
+        [message] = _notify(now=clock.now())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", stdout=io.StringIO())
+    message.refresh_from_db()
+    assert message.state == MessageState.SENT
+    assert len(sms.requests) == 1
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_sends_nothing(sms):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _notify()
+        raise RuntimeError
+    assert not Message.objects.exists() and not DBTaskResult.objects.exists()
+    assert send_due(now=NOW).handled == 0 and sms.requests == []
