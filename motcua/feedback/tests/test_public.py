@@ -363,3 +363,13 @@ def test_portal_home_links_to_the_form_and_the_lookup(client, ward, setup):
     body = client.get("/").content.decode()
     assert reverse("feedback_public:new", args=[ward.code]) in body and "Gửi phản ánh" in body
     assert reverse("feedback_public:lookup") in body
+
+
+def test_reporter_links_masked_in_logs():
+    from motcua.portal.redact import redact
+
+    line = '"GET /gop-y/theo-doi/PA-20209-260210-0001/s3cr3tAbc/anh/4/ HTTP/1.1" /gop-y/da-gui/PA-1-260210-0001/xyz/'
+    assert redact(line) == (
+        '"GET /gop-y/theo-doi/PA-20209-260210-0001/***/anh/4/ HTTP/1.1" /gop-y/da-gui/PA-1-260210-0001/***/'
+    )
+    assert redact("/gop-y/theo-doi/?ma=PA-1&sdt=1234") == "/gop-y/theo-doi/?ma=PA-1&sdt=***"
