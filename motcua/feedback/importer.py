@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 
 from motcua.core.errors import NotAllowed, ValidationFailed
-from motcua.core.text import clean_text, fold
+from motcua.core.text import clean_text, fold, mask_digits
 from motcua.geo.models import Commune
 from motcua.org.models import Role, User
 from motcua.registers.io import Limits, check_xlsx_archive, limits_from_settings
@@ -88,6 +88,10 @@ class ImportRow:
     neighbourhood_text: str = ""
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_digits(self.phone)
 
     @property
     def title(self) -> str:
