@@ -160,7 +160,6 @@ def _escalated_feedback(w: World) -> list[Kwargs]:
     return [{"pk": w["escalated_feedback"].pk}]
 
 
-
 def _desk_feedback(w: World) -> list[Kwargs]:
     """A's feedback item taken at the desk, with a photo (the staff pages /phan-anh/<pk>/…)."""
     if "desk_feedback" not in w:
@@ -182,7 +181,9 @@ def _desk_feedback(w: World) -> list[Kwargs]:
             "0000000c49444154789c63382127070002b6010534a675aa0000000049454e44ae426082"
         )
         with transaction.atomic():
-            (photo,) = photos.photos_attach(item=item, photos=[photos.inspect(png)], actor=None, now=clock.now())
+            (photo,) = photos.photos_attach(
+                item=item, photos=[photos.inspect(png)], actor=None, now=clock.now()
+            )
         w["desk_feedback"] = (item, photo)
     return [{"pk": w["desk_feedback"][0].pk}]
 
@@ -233,10 +234,14 @@ URLS: dict[str, Scoped | Own | Public] = {
     "portal:online_done": Scoped(lambda w: [{"pk": w["draft"].pk, "secret": "0" * 24}]),
     # residents' feedback (issue 9 §1, §4)
     "feedback:list": Own("the user's own commune's feedback items (their department's, their own)"),
-    "feedback:new": Own("a hotline / walk-in item of the user's own commune (categories of that commune only)"),
+    "feedback:new": Own(
+        "a hotline / walk-in item of the user's own commune (categories of that commune only)"
+    ),
     "feedback:detail": Scoped(_desk_feedback),
     "feedback:act": Scoped(
-        lambda w: [k | {"action": a} for k in _desk_feedback(w) for a in ("assign", "reject", "resolve_on_spot")],
+        lambda w: [
+            k | {"action": a} for k in _desk_feedback(w) for a in ("assign", "reject", "resolve_on_spot")
+        ],
         post=lambda w: {"note": "x"},
     ),
     "feedback:photo": Scoped(lambda w: [{"pk": w["desk_feedback"][1].pk} for _ in _desk_feedback(w)]),
@@ -251,14 +256,18 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     "feedback_public:new": Public("a commune's online feedback form: anonymous on purpose, rate-limited"),
     "feedback_public:list": Public("a commune's public feedback list: no personal data (test_public)"),
-    "feedback_public:lookup": Own("residents' feedback lookup; an answer needs the code and the phone's digits"),
+    "feedback_public:lookup": Own(
+        "residents' feedback lookup; an answer needs the code and the phone's digits"
+    ),
     "feedback_public:track": Scoped(_public_feedback),
     "feedback_public:done": Scoped(_public_feedback),
     "feedback_public:act": Scoped(
         lambda w: [k | {"action": "danh-gia"} for k in _public_feedback(w)], post=lambda w: {"rating": "1"}
     ),
     "feedback_public:photo": Scoped(lambda w: [k | {"pk": 1} for k in _public_feedback(w)]),
-    "feedback_public:import": Own("Excel import into the staff member's own commune (a staged file by its SHA-256)"),
+    "feedback_public:import": Own(
+        "Excel import into the staff member's own commune (a staged file by its SHA-256)"
+    ),
     # dialogue sessions (issue 9 §3)
     "feedback_sessions:list": Own("the sessions of the user's own commune"),
     "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
@@ -286,7 +295,9 @@ URLS: dict[str, Scoped | Own | Public] = {
         post=lambda w: {"note": "x", "department": w["commune"].departments.first().pk},
     ),
     "notify:opt_out": Public("residents ask for an opt-out link: no commune, answers alike for any address"),
-    "notify:opt_out_confirm": Public("the signed opt-out link (token = the address, signed): no commune data"),
+    "notify:opt_out_confirm": Public(
+        "the signed opt-out link (token = the address, signed): no commune data"
+    ),
     "portal:online_list": Own("the procedures residents may submit online"),
     "portal:online_submit": Own(
         "residents' online submission (creates a draft in the commune chosen)",
