@@ -19,6 +19,7 @@ from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.geo.models import Commune
 from motcua.org.models import Department, Role, User
 
+from .desk import notify_reporter
 from .models import (
     Category,
     Channel,
@@ -401,12 +402,15 @@ def session_raise_issue(
         raise ValidationFailed("Hãy chọn lĩnh vực.", code="bad_category") from None
     with transaction.atomic():
         locked = _locked_open(actor, session, now)
-        return feedback_create(
+        item = feedback_create(
             commune=locked.commune, channel=Channel.SESSION, category=category, title=issue.title,
             description=issue.description, neighbourhood=locked.neighbourhood, session=locked, now=now,
             reporter=Reporter(name=issue.reporter_name, phone=issue.reporter_phone),
             actor=actor,
         )  # fmt: skip
+        # The resident who left a phone is told the code to follow it by.
+        notify_reporter(item=item, event=item.events.get(), now=now)
+        return item
 
 
 def session_issue_act(
@@ -439,8 +443,9 @@ def session_issue_act(
             raise ValidationFailed("Hãy chọn phòng ban xử lý.", code="bad_department") from None
     with transaction.atomic():
         _locked_open(actor, session, now)
-        feedback_apply(item=item, action=ISSUE_ACTIONS[action], actor=actor, now=now, data=data)
-    item.refresh_from_db()
+        event = feedback_apply(item=item, action=ISSUE_ACTIONS[action], actor=actor, now=now, data=data)
+        item.refresh_from_db()
+        notify_reporter(item=item, event=event, now=now)
     return item
 
 

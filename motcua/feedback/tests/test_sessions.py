@@ -230,3 +230,18 @@ def test_previous_session_of_the_same_neighbourhood(session, setup, staff):
     assert svc.previous_session(later) == session
     assert svc.previous_session(session) is None and svc.previous_session(elsewhere) is None
     assert list(svc.session_issues(svc.previous_session(later))) == [item]
+
+
+def test_the_resident_who_left_a_phone_is_told_at_each_step(session, setup, staff):
+    from motcua.notify.models import Message
+
+    item = _raise(session, setup, staff, reporter_name="Trần Văn Bình", reporter_phone="0905111222")
+    silent = _raise(session, setup, staff, title="Rác tồn đầu kiệt 45")
+    svc.session_issue_act(actor=staff["leader"], session=session, item_id=item.pk, action="assign",
+                          department_id=staff["head_econ"].department_id, now=NOW)  # fmt: skip
+    svc.session_issue_act(actor=staff["leader"], session=session, item_id=silent.pk, action="resolve",
+                          note="Đã thu gom ngay", now=NOW)  # fmt: skip
+    told = list(Message.objects.filter(recipient="0905111222").order_by("id").values_list("topic", "body"))
+    assert [topic for topic, _ in told] == ["feedback.create", "feedback.assign"]
+    assert all(item.code in body for _, body in told)
+    assert Message.objects.count() == 2  # nobody to tell for the issue raised without a phone
