@@ -50,8 +50,35 @@ def main() -> None:
 def _serve(args: list[str]) -> None:
     from gunicorn.app.wsgiapp import run
 
+    start_timers()
     sys.argv = gunicorn_argv(args)
     run()
+
+
+def start_timers(*, close_connections: bool = True) -> bool:
+    """Queue the hourly background timers (the feedback deadlines) for the task worker that
+    `motcua serve` starts, unless one is already queued or the task worker runs elsewhere
+    (MOTCUA_TASK_WORKER=0: its own service queues them with `motcua feedback tick --enqueue`).
+    A database not yet migrated only gets a warning. Connections are closed before gunicorn
+    forks. True when a run was queued."""
+    if os.environ.get("MOTCUA_TASK_WORKER", "1") == "0":
+        return False
+    import django
+    from django.db import DatabaseError, connections
+
+    django.setup()
+    from motcua.feedback.tasks import enqueue_tick
+
+    try:
+        return enqueue_tick()
+    except DatabaseError as exc:
+        print(
+            f"motcua serve: the feedback timer was not queued ({exc}); run `motcua migrate`", file=sys.stderr
+        )
+        return False
+    finally:
+        if close_connections:  # gunicorn forks next: no connection may be shared by the workers
+            connections.close_all()
 
 
 def binds(args: Iterable[str], env: Mapping[str, str]) -> list[str]:

@@ -84,3 +84,17 @@ def test_worker_argv_runs_the_database_worker():
 
     argv = gunicorn_conf.worker_argv()
     assert argv[1:4] == ["-m", "motcua.cli", "db_worker"]
+
+
+def test_serve_queues_the_feedback_timer_once(db, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.cli import start_timers
+
+    monkeypatch.delenv("MOTCUA_TASK_WORKER", raising=False)
+    assert start_timers(close_connections=False) is True
+    assert start_timers(close_connections=False) is False  # one run waiting is enough
+    assert DBTaskResult.objects.filter(task_path__endswith="feedback_tick_task").count() == 1
+    monkeypatch.setenv("MOTCUA_TASK_WORKER", "0")
+    DBTaskResult.objects.all().delete()
+    assert start_timers(close_connections=False) is False and not DBTaskResult.objects.exists()
