@@ -193,11 +193,28 @@ def _escalate(ctx: Context) -> None:
     ctx.item.escalation_reason = ctx.note
 
 
+def _restart_clock(ctx: Context) -> None:
+    """The item is back in the commune's hands: a fresh deadline from now, and the timers'
+    marks cleared so that they fire again for it."""
+    # Imported here: services is the item's birth and may come to import this module.
+    from .services import deadline_for
+
+    item = ctx.item
+    item.due_at = deadline_for(commune=item.commune, category=item.category, received_at=ctx.now)
+    item.near_deadline_at = None
+    item.overdue_escalated_at = None
+
+
 def _province_answer(ctx: Context) -> None:
     item = ctx.item
     item.province_answer = ctx.note
     item.province_answered_at = ctx.now
     item.province_answered_by = ctx.actor
+
+
+def _province_return(ctx: Context) -> None:
+    _province_answer(ctx)
+    _restart_clock(ctx)
 
 
 def _province_resolve(ctx: Context) -> None:
@@ -218,6 +235,7 @@ def _reopen(ctx: Context) -> None:
     item.resolved_at = None
     item.closed_at = None
     item.resolved_on_spot = False
+    _restart_clock(ctx)
 
 
 def _rate(ctx: Context) -> None:
@@ -273,7 +291,7 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(A.PROVINCE_RESOLVE, "Tỉnh đã giải quyết", (S.ESCALATED,), S.RESOLVED,
                    actors=frozenset({Actor.PROVINCE}), note_required=True, effect=_province_resolve),
         Transition(A.PROVINCE_RETURN, "Tỉnh trả lời, xã tiếp tục xử lý", (S.ESCALATED,), S.ASSIGNED,
-                   actors=frozenset({Actor.PROVINCE}), note_required=True, effect=_province_answer),
+                   actors=frozenset({Actor.PROVINCE}), note_required=True, effect=_province_return),
         Transition(A.REOPEN, "Mở lại", (S.RESOLVED, S.CLOSED), S.IN_PROGRESS, actors=frozenset({Actor.REPORTER}),
                    note_required=True, effect=_reopen),
         Transition(A.RATE, "Đánh giá", (S.RESOLVED, S.CLOSED), None, actors=frozenset({Actor.REPORTER}),

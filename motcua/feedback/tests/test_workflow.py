@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.feedback.models import Channel, FeedbackEvent, FeedbackItem, State
-from motcua.feedback.services import Reporter, feedback_create
+from motcua.feedback.services import Reporter, deadline_for, feedback_create
 from motcua.feedback.workflow import TRANSITIONS, Action, Actor, allowed_actions, feedback_apply
 from motcua.geo.models import Province
 from motcua.org.models import DepartmentKind, Role, User
@@ -534,3 +534,60 @@ def test_other_commune_province(ward, setup, people):
     assert allowed_actions(item, people["province"]) == []
     other = make_commune(20305, "Phường An Khê", "H48.20305")
     assert other.province_id == people["province"].province_id
+
+
+# ------------------------------------------------------------------ back in the commune's hands: a fresh deadline
+
+
+def _overdue_and_flagged(item: FeedbackItem) -> dt.datetime:
+    """Let both timers fire on `item`; returns a moment past its first deadline."""
+    late = item.due_at + dt.timedelta(days=1)
+    feedback_apply(item=item, action=A.FLAG_NEAR_DEADLINE, actor=None, as_=Actor.SYSTEM, now=late)
+    feedback_apply(item=item, action=A.ESCALATE_OVERDUE, actor=None, as_=Actor.SYSTEM, now=late)
+    return late
+
+
+def _assert_fresh_clock(item: FeedbackItem, now: dt.datetime) -> None:
+    item.refresh_from_db()
+    assert item.due_at == deadline_for(commune=item.commune, category=item.category, received_at=now)
+    assert item.due_at > now
+    assert (item.near_deadline_at, item.overdue_escalated_at) == (None, None)
+    # Not overdue at once; the timers fire again once the new deadline passes.
+    with pytest.raises(Conflict):
+        feedback_apply(item=item, action=A.ESCALATE_OVERDUE, actor=None, as_=Actor.SYSTEM, now=now)
+    feedback_apply(item=item, action=A.FLAG_NEAR_DEADLINE, actor=None, as_=Actor.SYSTEM, now=now)
+    past = item.due_at + dt.timedelta(minutes=1)
+    feedback_apply(item=item, action=A.ESCALATE_OVERDUE, actor=None, as_=Actor.SYSTEM, now=past)
+    item.refresh_from_db()
+    assert item.overdue_escalated_at == past
+
+
+def test_reopen_restarts_the_deadline_and_the_timers(ward, setup, people):
+    item = _to(S.IN_PROGRESS, ward, setup, people)
+    late = _overdue_and_flagged(item)
+    feedback_apply(item=item, action=A.RESOLVE, actor=people["leader"], now=late, data={"note": "Đã thay"})
+    reopened_at = late + dt.timedelta(hours=1)
+    feedback_apply(item=item, action=A.REOPEN, actor=None, as_=Actor.REPORTER, now=reopened_at,
+                   data={"note": "Đèn lại hỏng"})  # fmt: skip
+    _assert_fresh_clock(item, reopened_at)
+
+
+def test_province_return_restarts_the_deadline_and_the_timers(ward, setup, people):
+    item = _to(S.IN_PROGRESS, ward, setup, people)
+    late = _overdue_and_flagged(item)
+    feedback_apply(
+        item=item, action=A.ESCALATE, actor=people["leader"], now=late, data={"note": "Vượt thẩm quyền"}
+    )
+    answered_at = late + dt.timedelta(days=3)
+    feedback_apply(item=item, action=A.PROVINCE_RETURN, actor=people["province"], as_=Actor.PROVINCE,
+                   now=answered_at, data={"note": "Xã tự xử lý"})  # fmt: skip
+    _assert_fresh_clock(item, answered_at)
+
+
+def test_province_resolve_keeps_the_deadline(ward, setup, people):
+    item = _to(S.ESCALATED, ward, setup, people)
+    due = item.due_at
+    feedback_apply(item=item, action=A.PROVINCE_RESOLVE, actor=people["province"], as_=Actor.PROVINCE,
+                   now=NOW + dt.timedelta(days=30), data={"note": "Tỉnh đã sửa"})  # fmt: skip
+    item.refresh_from_db()
+    assert item.due_at == due
