@@ -13,13 +13,18 @@ from unidecode import unidecode
 # C0 controls except tab and newline, DEL, and C1 controls: never meaningful in a name or a
 # reason, and PostgreSQL refuses NUL in text outright.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional controls (LRM/RLM, LRE…RLO, LRI…PDI), the byte-order mark and the noncharacters
+# U+FFFE/U+FFFF: invisible, they make "gnp.exe" read as "exe.png" on a public page, and XML 1.0
+# refuses the last two. Vietnamese text never needs them.
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 
 
 def clean_text(text: str | None) -> str:
-    """NFC-normalised text without control characters (input from forms, API, files)."""
+    """NFC-normalised text without control, bidirectional-control or BOM characters (input from
+    forms, API, files)."""
     if not text:
         return ""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", str(text)))
+    return _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", str(text))))
 
 
 def fold(text: str | None) -> str:

@@ -17,6 +17,14 @@ def test_clean_text_drops_control_characters_postgres_refuses():
     assert clean_text("Lê\x00 Văn\x07 A\nB\t") == "Lê Văn A\nB\t"
 
 
+def test_clean_text_drops_bidi_controls_and_the_bom():
+    """An RLO makes "Đèn gnp.exe hỏng" read "Đèn exe.png hỏng" on a public page."""
+    assert clean_text("Đèn \u202egnp.exe\u202c hỏng") == "Đèn gnp.exe hỏng"
+    invisible = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\ufffe\uffff"
+    assert clean_text(f"\ufeffPhố{invisible} Lê Duẩn") == "Phố Lê Duẩn"
+    assert clean_text("Nguyễn\u200dVăn") == "Nguyễn\u200dVăn"  # ZWJ is not a bidi control: kept
+
+
 @given(st.text())
 def test_fold_and_clean_never_keep_nul(text):
     assert "\x00" not in fold(text) and "\x00" not in clean_text(text)
