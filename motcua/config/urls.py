@@ -20,6 +20,7 @@ urlpatterns = [
     path("thong-bao/", include(("motcua.notify.urls", "notify"))),
     path("hop-nhat-danh-sach/", include("motcua.registers.urls")),
     path("quan-tri/hang-cho/", include("motcua.queueing.setup_urls")),
+    path("quan-tri/phan-anh/", include("motcua.feedback.setup_urls")),
     path("quan-tri/", include("motcua.org.urls")),
     path("api/", api.urls),
 ]
