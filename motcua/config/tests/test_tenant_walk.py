@@ -188,6 +188,13 @@ def _desk_feedback(w: World) -> list[Kwargs]:
     return [{"pk": w["desk_feedback"][0].pk}]
 
 
+def _feedback_categories(w: World) -> list[Kwargs]:
+    """A's feedback categories (the set-up screen /quan-tri/phan-anh/linh-vuc/<pk>/…)."""
+    from motcua.testing import make_feedback_setup
+
+    return [{"pk": c.pk} for c in make_feedback_setup(w["commune"])["categories"].values()]
+
+
 _SESSION_PAGES = ("detail", "publish", "cancel", "notice", "record", "attendance", "minutes", "issue", "finish",
                   "report")  # fmt: skip
 
@@ -455,6 +462,16 @@ URLS: dict[str, Scoped | Own | Public] = {
     "queueing_setup:counter_free": Scoped(lambda w: [{"pk": w["counter"].pk}]),
     "queueing_setup:kiosks": Own("the kiosks of the administrator's own commune (POST creates one)"),
     "queueing_setup:kiosk_revoke": Scoped(_queue_kiosks),
+    # the feedback set-up (issue 9 §1): the administrator's own commune's categories
+    "feedback_setup:categories": Own(
+        "the feedback categories of the administrator's own commune (POST adds one)"
+    ),
+    "feedback_setup:use_defaults": Own("creates the usual categories in the administrator's own commune"),
+    "feedback_setup:category_update": Scoped(
+        _feedback_categories,
+        post=lambda w: {"name": "Lĩnh Vực Bị Đổi", "deadline_days": "1", "position": "0"},
+    ),
+    "feedback_setup:category_set_active": Scoped(_feedback_categories, post=lambda w: {"active": "0"}),
     # Open311 GeoReport v2 (issue 9 §5): public by the specification; answers carry no personal
     # data; jurisdiction_id (the commune code) picks the commune and another commune's id is a
     # 404 there; POST needs the commune's own api_key (another commune's is a 403) — tested in
