@@ -1,8 +1,9 @@
 """Feedback photos (issue 9 §1): checked by content, stripped, stored by their SHA-256, served
 only through a view that checks the reader.
 
-Pillow is not a dependency, so a photo is parsed here, structure by structure: JPEG segments up to
-the scan, PNG chunks (every CRC checked) up to IEND, WebP's RIFF chunks. A file that is not
+Pillow is not a dependency, so a photo is parsed here, structure by structure: JPEG markers through
+every scan up to the first end-of-image, PNG chunks (every CRC checked) up to IEND, WebP's RIFF chunks
+(only the image's own kept). A file that is not
 entirely one of these is refused; one wider or taller than MOTCUA_FEEDBACK_PHOTO_MAX_SIDE pixels
 (a decompression bomb) or larger than MOTCUA_FEEDBACK_PHOTO_MAX_BYTES is refused. What is kept is
 rewritten without metadata — EXIF (the phone's GPS position, its serial), XMP, comments, text
@@ -76,9 +77,43 @@ class CheckedPhoto:
 # ----------------------------------------------------------------------------- JPEG
 
 _SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}
-# APP1 (EXIF, XMP), APP13 (Photoshop/IPTC), comments: metadata, dropped. APP0 (JFIF), APP2 (ICC
-# colour profile) and APP14 (Adobe: how to read CMYK) are needed to show the colours right.
-_JPEG_DROP = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
+# Kept: the tables, frame and scan headers and restart interval the image needs (DQT, DHT, DAC,
+# SOFn, SOS, DRI, DNL); APP0 only as JFIF/JFXX, APP2 only as an ICC colour profile, APP14 only as
+# Adobe's (how to read CMYK): they are needed to show the colours right. Everything else — APP1
+# (EXIF with the GPS position, XMP; its orientation is rewritten), the other APPn (Photoshop/IPTC,
+# MPF), comments, extension markers — is dropped.
+_JPEG_KEEP = {0xDB, 0xC4, 0xCC, 0xDA, 0xDD, 0xDC, *_SOF}
+_JPEG_APP_KEEP = {0xE0: (b"JFIF\x00", b"JFXX\x00"), 0xE2: (b"ICC_PROFILE\x00",), 0xEE: (b"Adobe",)}
+
+
+def _no_html(payload: bytes) -> None:
+    if _HTML_MARKERS.search(payload):
+        raise BadImage("có mã trang web (HTML) bên trong, không phải ảnh")
+
+
+def _jpeg_keeps(marker: int, payload: bytes) -> bool:
+    if marker in _JPEG_APP_KEEP:
+        if not payload.startswith(_JPEG_APP_KEEP[marker]):
+            return False
+        _no_html(payload)
+        return True
+    return marker in _JPEG_KEEP
+
+
+def _scan_end(data: bytes, i: int) -> int:
+    """Where the entropy-coded data starting at `i` ends: the first 0xFF that begins a marker
+    (FF00 is a stuffed 0xFF byte, FFD0–FFD7 restart markers, FFFF fill before a marker)."""
+    while True:
+        j = data.find(b"\xff", i)
+        if j < 0 or j + 1 >= len(data):
+            raise BadImage("không phải ảnh JPEG hoàn chỉnh (thiếu phần kết thúc)")
+        following = data[j + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            i = j + 2
+        elif following == 0xFF:
+            i = j + 1
+        else:
+            return j
 
 
 def _exif_orientation(payload: bytes) -> int | None:
@@ -111,23 +146,35 @@ def _orientation_app1(orientation: int) -> bytes:
 
 
 def _jpeg(data: bytes) -> tuple[bytes, int, int]:
+    """Walked marker by marker — through every scan's entropy-coded data, so the tables and
+    scans of a progressive JPEG are kept — up to the FIRST end-of-image marker; anything after it
+    (an appended second JPEG such as an MPF preview with its own EXIF, a polyglot payload) is
+    dropped."""
     if not data.startswith(b"\xff\xd8"):
         raise BadImage("không phải ảnh JPEG hợp lệ")
     kept = [b"\xff\xd8"]
     orientation: int | None = None
     width = height = 0
+    scanned = False
     i = 2
     while True:
         while i < len(data) - 1 and data[i] == 0xFF and data[i + 1] == 0xFF:
             i += 1  # fill bytes
-        if i + 4 > len(data) or data[i] != 0xFF:
+        if i + 2 > len(data) or data[i] != 0xFF:
             raise BadImage("là ảnh JPEG hỏng (cấu trúc không đọc được)")
         marker = data[i + 1]
+        if marker == 0xD9:
+            if not scanned:
+                raise BadImage("là ảnh JPEG hỏng (kết thúc trước dữ liệu ảnh)")
+            kept.append(b"\xff\xd9")
+            break
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:
             i += 2
             continue
-        if marker in (0xD8, 0xD9):
+        if marker == 0xD8:
             raise BadImage("là ảnh JPEG hỏng (kết thúc trước dữ liệu ảnh)")
+        if i + 4 > len(data):
+            raise BadImage("không phải ảnh JPEG hoàn chỉnh (thiếu phần kết thúc)")
         (length,) = struct.unpack(">H", data[i + 2 : i + 4])
         if length < 2 or i + 2 + length > len(data):
             raise BadImage("là ảnh JPEG hỏng (đoạn dữ liệu dài hơn tệp)")
@@ -136,21 +183,22 @@ def _jpeg(data: bytes) -> tuple[bytes, int, int]:
             if length < 8:
                 raise BadImage("là ảnh JPEG hỏng")
             height, width = struct.unpack(">HH", segment[5:9])
-        if marker == 0xDA:  # start of scan: the image data, up to the end marker
-            end = data.rfind(b"\xff\xd9")
-            if end < i:
-                raise BadImage("không phải ảnh JPEG hoàn chỉnh (thiếu phần kết thúc)")
-            if orientation and orientation != 1:
-                kept.insert(1, _orientation_app1(orientation))
-            kept.append(data[i : end + 2])
-            break
         if marker == 0xE1 and orientation is None:
             orientation = _exif_orientation(segment[4:])
-        if marker not in _JPEG_DROP:
+        if _jpeg_keeps(marker, segment[4:]):
             kept.append(segment)
         i += 2 + length
+        if marker == 0xDA:  # start of scan: its entropy-coded data follows
+            if not width or not height:
+                raise BadImage("là ảnh JPEG hỏng (không có kích thước)")
+            end = _scan_end(data, i)
+            kept.append(data[i:end])
+            i, scanned = end, True
     if not width or not height:
         raise BadImage("là ảnh JPEG hỏng (không có kích thước)")
+    if orientation and orientation != 1:
+        at = 2 if kept[1].startswith(b"\xff\xe0") else 1  # JFIF's APP0 stays first
+        kept.insert(at, _orientation_app1(orientation))
     return b"".join(kept), width, height
 
 
@@ -199,6 +247,8 @@ def _png(data: bytes) -> tuple[bytes, int, int]:
             if depth not in {1, 2, 4, 8, 16} or colour not in {0, 2, 3, 4, 6}:
                 raise BadImage("không phải ảnh PNG hợp lệ")
         seen.add(tag)
+        if tag == b"iCCP":
+            _no_html(body)
         if tag in _PNG_KEEP:
             kept.append(data[i : i + 12 + length])
         i += 12 + length
@@ -210,6 +260,10 @@ def _png(data: bytes) -> tuple[bytes, int, int]:
 
 
 # ----------------------------------------------------------------------------- WebP
+
+
+# Only the image's own chunks; EXIF, XMP and any unknown chunk are dropped, the RIFF size rewritten.
+_WEBP_KEEP = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
 
 
 def _webp(data: bytes) -> tuple[bytes, int, int]:
@@ -252,11 +306,11 @@ def _webp(data: bytes) -> tuple[bytes, int, int]:
         raise BadImage("là ảnh WebP hỏng")
     if not any(tag in (b"VP8 ", b"VP8L", b"ANMF") for tag, _ in chunks):
         raise BadImage("là ảnh WebP không có dữ liệu ảnh")
-    body = b"".join(
-        tag + struct.pack("<I", len(c)) + c + (b"\x00" if len(c) & 1 else b"")
-        for tag, c in chunks
-        if tag not in (b"EXIF", b"XMP ")
-    )
+    kept = [(tag, c) for tag, c in chunks if tag in _WEBP_KEEP]
+    for tag, c in kept:
+        if tag == b"ICCP":
+            _no_html(c)
+    body = b"".join(tag + struct.pack("<I", len(c)) + c + (b"\x00" if len(c) & 1 else b"") for tag, c in kept)
     return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body, width, height
 
 

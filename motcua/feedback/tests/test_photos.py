@@ -3,6 +3,7 @@ metadata and of anything after the image, written only on commit, content-addres
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 import zlib
@@ -260,3 +261,140 @@ def test_tampered_file_not_served(item, staff, django_capture_on_commit_callback
     row.storage_path = "../../etc/passwd"
     with pytest.raises(Http404):
         photos.photo_response(row)
+
+
+# ------------------------------------------------------------------ walking a JPEG to its first end
+
+
+def segment(marker: int, payload: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def make_progressive_jpeg(metadata: bool = False) -> bytes:
+    """A real progressive 64×8 grey JPEG (decodable): a DC scan whose entropy-coded data holds a
+    stuffed 0xFF (FF 00), a Huffman table defined between the scans, then an AC scan with a
+    restart interval of 4 blocks (an RST0 marker in its data). With `metadata`, an EXIF/GPS
+    APP1, an XMP, a non-ICC APP2 and a comment between the scans, all to be dropped."""
+    dc_table = segment(0xC4, b"\x00" + bytes([1, 1] + [0] * 14) + b"\x00\x07")  # '0' → 0, '10' → 7
+    ac_table = segment(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\x00")  # '0' → EOB
+    # DC: six blocks of difference 0 ('0'), two of +127 ('10' + '1111111'): 02 FF(00) 7F.
+    dc_scan = segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x02\xff\x00\x7f"
+    # AC 1–63: an EOB per block, padded with ones; restart after 4 blocks.
+    ac_scan = segment(0xDD, struct.pack(">H", 4)) + segment(0xDA, b"\x01\x01\x00\x01\x3f\x00")
+    ac_scan += b"\x0f\xff\xd0\x0f"
+    jfif = segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+    head = [jfif]
+    between = b""
+    if metadata:
+        head += [exif(1, gps=b"GPSLAT=16.0544N"), segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x/>"),
+                 segment(0xE2, b"MPF\x00" + b"GPSLAT")]  # fmt: skip
+        between = segment(0xFE, b"Canon EOS 5")
+    return (
+        b"\xff\xd8"
+        + b"".join(head)
+        + segment(0xDB, b"\x00" + b"\x01" * 64)
+        + segment(0xC2, b"\x08" + struct.pack(">HH", 8, 64) + b"\x01\x01\x11\x00")
+        + dc_table
+        + dc_scan
+        + between
+        + ac_table
+        + ac_scan
+        + b"\xff\xd9"
+    )
+
+
+def test_progressive_jpeg_kept_whole_through_its_scans():
+    data = make_progressive_jpeg()
+    checked = photos.inspect(data)
+    assert (checked.data, checked.width, checked.height) == (data, 64, 8)
+    assert photos.inspect(make_progressive_jpeg(metadata=True)).data == data
+
+
+def test_jpeg_ends_at_its_first_end_marker():
+    """An appended second JPEG (an MPF preview with its own EXIF/GPS) and a PHP/ZIP polyglot
+    payload are dropped: the stripped photo ends at the first real end-of-image."""
+    second = b"\xff\xd8" + segment(0xE1, b"Exif\x00\x00MM\x00*\x00\x00\x00\x08GPSLAT=16.0544N") + b"\xff\xd9"
+    payload = b"<?php system($_GET['c']); ?>PK\x03\x04zipzip"
+    for image in (make_jpeg(), make_progressive_jpeg()):
+        checked = photos.inspect(image + payload + second)
+        assert checked.data == photos.inspect(image).data
+        assert b"GPSLAT" not in checked.data and b"php" not in checked.data and b"PK" not in checked.data
+    # A scan that never ends is refused, not cut at a later image's end.
+    with pytest.raises(photos.BadImage, match="thiếu phần kết thúc"):
+        photos.inspect(make_progressive_jpeg()[:-2])
+
+
+@pytest.mark.parametrize(
+    ("marker", "payload", "kept"),
+    [
+        (0xE0, b"JFXX\x00\x10", True),
+        (0xE0, b"AVI1\x00", False),
+        (0xE2, b"ICC_PROFILE\x00\x01\x01" + b"\x00" * 20, True),
+        (0xE2, b"MPF\x00MM\x00*", False),
+        (0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01", True),
+        (0xEE, b"Other", False),
+        (0xED, b"Photoshop 3.0\x00", False),
+        (0xF7, b"\x00\x01", False),  # an extension marker
+    ],
+)
+def test_jpeg_app_segments_kept_only_when_known(marker, payload, kept):
+    data = make_jpeg()
+    data = data[:2] + segment(marker, payload) + data[2:]
+    assert (segment(marker, payload) in photos.inspect(data).data) is kept
+
+
+def test_html_deep_in_a_kept_colour_profile_refused():
+    app2 = segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + b"A" * 1100 + b"<html><script>alert(1)</script>")
+    data = make_jpeg()
+    with pytest.raises(photos.BadImage, match="HTML"):
+        photos.inspect(data[:2] + app2 + data[2:])
+    with pytest.raises(photos.BadImage, match="HTML"):
+        photos.inspect(make_png(extra=png_chunk(b"iCCP", b"A" * 1100 + b"<script>\x00\x00x")))
+
+
+def test_webp_keeps_only_image_chunks():
+    vp8l = webp_chunk(b"VP8L", b"\x2f" + struct.pack("<I", 29 | (19 << 14) | (1 << 28)) + b"\x00" * 8)
+    vp8x = webp_chunk(
+        b"VP8X", bytes([0x10, 0, 0, 0]) + (29).to_bytes(3, "little") + (19).to_bytes(3, "little")
+    )
+    body = (
+        vp8x
+        + webp_chunk(b"ALPH", b"\x00\x01")
+        + vp8l
+        + webp_chunk(b"ZZZZ", b"GPSLAT <?php")
+        + webp_chunk(b"META", b"x")
+    )
+    checked = photos.inspect(b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body)
+    assert (
+        checked.data
+        == b"RIFF"
+        + struct.pack("<I", len(vp8x + vp8l) + 14)
+        + b"WEBP"
+        + vp8x
+        + webp_chunk(b"ALPH", b"\x00\x01")
+        + vp8l
+    )
+    assert b"GPSLAT" not in checked.data and b"META" not in checked.data
+
+
+@pytest.mark.browser
+def test_stripped_progressive_jpeg_still_decodes(browser):
+    """Chromium draws the stripped progressive JPEG: grey 128 for the six blocks of DC 0, 144 and
+    160 for the blocks of DC 127 and 254 (so both scans, the stuffed byte and the restart were
+    read)."""
+    data = photos.inspect(make_progressive_jpeg(metadata=True)).data
+    page = browser.new_page()
+    try:
+        page.set_content(
+            f'<img id="i" alt="" src="data:image/jpeg;base64,{base64.b64encode(data).decode()}">'
+        )
+        page.wait_for_function("document.getElementById('i').complete")
+        greys = page.evaluate(
+            """() => { const img = document.getElementById('i'), c = document.createElement('canvas');
+            c.width = 64; c.height = 8; const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+            return [img.naturalWidth, img.naturalHeight,
+                    Array.from(g.getImageData(0, 4, 64, 1).data).filter((_, k) => k % 32 === 0)]; }"""
+        )
+    finally:
+        page.close()
+    assert greys == [64, 8, [128, 128, 128, 128, 128, 128, 144, 160]]
