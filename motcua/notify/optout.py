@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -24,12 +25,13 @@ from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.text import clean_text
 
 from .models import OptOut
-from .services import OPT_OUT_SALT, address_hash, normalise_address, notify, opt_out_link
+from .services import OPT_OUT_SALT, address_hash, notify, opt_out_link, opt_out_max_age
 from .texts import opt_out_confirm
 
 _PHONE = re.compile(r"0[0-9]{9}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s]{2,}")
 ADDRESS_MAX = 254
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def clean_address(raw: object) -> str:
@@ -61,27 +63,50 @@ def opt_out_request(*, address: object, client: str, now: dt.datetime) -> None:
     is_email = "@" in value
     with transaction.atomic():
         notify(
-            topic="notify.opt_out", subject_ref="", commune=None, text=opt_out_confirm(opt_out_link(value)),
+            topic="notify.opt_out", subject_ref="", commune=None, text=opt_out_confirm(opt_out_link(value, now=now)),
             now=now, dedupe_key=f"optout:{address_hash(value)}:{day}",
             phone="" if is_email else value, email=value if is_email else "",
             email_subject="Xác nhận ngừng nhận thông báo", hint=False,
         )  # fmt: skip
 
 
-def token_address(token: str) -> str:
+@dataclass(frozen=True)
+class OptOutLink:
+    address_sha256: str
+    masked: str
+
+
+_NEW_LINK = "Hãy yêu cầu liên kết mới."
+
+
+def token_payload(token: str, *, now: dt.datetime) -> OptOutLink:
+    """What a confirmation link names (the address's SHA-256 and masked form); NotFound with a
+    Vietnamese message when it was altered, has expired or is of the old kind (which carried
+    the address itself)."""
     try:
         value = signing.loads(token, salt=OPT_OUT_SALT)
     except signing.BadSignature:
-        raise NotFound("Liên kết không đúng hoặc đã bị sửa. Hãy yêu cầu liên kết mới.") from None
-    if not isinstance(value, str) or not value:
-        raise NotFound("Liên kết không đúng. Hãy yêu cầu liên kết mới.")
-    return normalise_address(value)
+        raise NotFound(f"Liên kết không đúng hoặc đã bị sửa. {_NEW_LINK}") from None
+    if not isinstance(value, dict) or value.get("v") != 2:
+        raise NotFound(f"Liên kết này theo mẫu cũ, không còn dùng được. {_NEW_LINK}", code="old_link")
+    digest, masked, issued = value.get("h"), value.get("m"), value.get("t")
+    if (
+        not isinstance(digest, str)
+        or not _SHA256.fullmatch(digest)
+        or not isinstance(masked, str)
+        or not isinstance(issued, int)
+    ):
+        raise NotFound(f"Liên kết không đúng. {_NEW_LINK}")
+    max_age = opt_out_max_age()
+    if now.timestamp() - issued > max_age.total_seconds():
+        raise NotFound(
+            f"Liên kết đã hết hạn (chỉ dùng được trong {max_age.days} ngày). {_NEW_LINK}", code="expired"
+        )
+    return OptOutLink(address_sha256=digest, masked=masked)
 
 
 def opt_out_confirm_token(*, token: str, now: dt.datetime) -> OptOut:
     """The resident confirmed: no more notices to this address (only its SHA-256 is kept)."""
-    address = token_address(token)
-    optout, _ = OptOut.objects.get_or_create(
-        address_sha256=address_hash(address), defaults={"created_at": now}
-    )
+    link = token_payload(token, now=now)
+    optout, _ = OptOut.objects.get_or_create(address_sha256=link.address_sha256, defaults={"created_at": now})
     return optout

@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from motcua.core.text import mask_digits
 from motcua.geo.models import Commune
 
 from .models import Channel, Message, MessageState, OptOut
@@ -39,20 +40,40 @@ def address_hash(address: str) -> str:
     return hashlib.sha256(normalise_address(address).encode()).hexdigest()
 
 
-def opt_out_token(address: str) -> str:
-    """The signed token of the opt-out link (/thong-bao/tu-choi/<token>/): the address, signed."""
-    return signing.dumps(normalise_address(address), salt=OPT_OUT_SALT, compress=True)
+def opt_out_max_age() -> dt.timedelta:
+    """How long an opt-out link works (MOTCUA_NOTIFY_OPT_OUT_MAX_AGE_DAYS, 90 days by default):
+    the link in an old e-mail then asks the resident to request a new one."""
+    return dt.timedelta(days=int(getattr(settings, "MOTCUA_NOTIFY_OPT_OUT_MAX_AGE_DAYS", 90)))
 
 
-def opt_out_link(address: str) -> str:
-    return settings.MOTCUA_PUBLIC_URL + reverse("notify:opt_out_confirm", args=[opt_out_token(address)])
+def masked_address(address: str) -> str:
+    """The address as the confirmation page shows it: a phone's last 2 digits, an e-mail's first
+    letter and domain."""
+    address = normalise_address(address)
+    if "@" in address:
+        name, _, domain = address.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return mask_digits(address)
 
 
-def with_opt_out_hint(text: str, *, channel: str, recipient: str) -> str:
+def opt_out_token(address: str, *, now: dt.datetime) -> str:
+    """The signed token of the opt-out link (/thong-bao/tu-choi/<token>/): the address's SHA-256
+    (what OptOut stores), its masked form for the page and when it was issued — never the
+    address itself (the token travels in URLs and logs)."""
+    payload = {"v": 2, "h": address_hash(address), "m": masked_address(address), "t": int(now.timestamp())}
+    return signing.dumps(payload, salt=OPT_OUT_SALT, compress=True)
+
+
+def opt_out_link(address: str, *, now: dt.datetime) -> str:
+    token = opt_out_token(address, now=now)
+    return settings.MOTCUA_PUBLIC_URL + reverse("notify:opt_out_confirm", args=[token])
+
+
+def with_opt_out_hint(text: str, *, channel: str, recipient: str, now: dt.datetime) -> str:
     """The text with the opt-out hint at its end: always in an e-mail (the signed link); on a
     phone only when it still fits one SMS (the page where the resident asks for the link)."""
     if channel == Channel.EMAIL:
-        return f"{text}\n\nKhông muốn nhận thư nữa? Mở liên kết: {opt_out_link(recipient)}"
+        return f"{text}\n\nKhông muốn nhận thư nữa? Mở liên kết: {opt_out_link(recipient, now=now)}"
     hinted = text + opt_out_hint(settings.MOTCUA_PUBLIC_URL + reverse("notify:opt_out"))
     return hinted if sms_fits(hinted) else text
 
@@ -96,7 +117,7 @@ def notify(
             out.append(existing)
             continue
         state = MessageState.SKIPPED if opted_out(recipient) else MessageState.PENDING
-        body = with_opt_out_hint(text, channel=channel, recipient=recipient) if hint else text
+        body = with_opt_out_hint(text, channel=channel, recipient=recipient, now=now) if hint else text
         try:
             with transaction.atomic():
                 message = Message.objects.create(

@@ -10,16 +10,8 @@ from django.views.decorators.http import require_http_methods
 from motcua.core import clock
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.ratelimit import client_key
-from motcua.core.text import mask_digits
 
-from .optout import opt_out_confirm_token, opt_out_request, token_address
-
-
-def _masked(address: str) -> str:
-    if "@" in address:
-        name, _, domain = address.partition("@")
-        return f"{name[:1]}***@{domain}"
-    return mask_digits(address)
+from .optout import opt_out_confirm_token, opt_out_request, token_payload
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,11 +31,12 @@ def opt_out(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def opt_out_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (a mail scanner that opens links must not opt anyone out); POST confirms."""
+    now = clock.now()
     try:
-        address = token_address(token)
+        link = token_payload(token, now=now)
         if request.method == "POST":
-            opt_out_confirm_token(token=token, now=clock.now())
-            return render(request, "notify/opt_out_confirm.html", {"done": True, "masked": _masked(address)})
+            opt_out_confirm_token(token=token, now=now)
+            return render(request, "notify/opt_out_confirm.html", {"done": True, "masked": link.masked})
     except NotFound as exc:
         return render(request, "notify/opt_out_confirm.html", {"error": exc.message}, status=404)
-    return render(request, "notify/opt_out_confirm.html", {"masked": _masked(address)})
+    return render(request, "notify/opt_out_confirm.html", {"masked": link.masked})
