@@ -325,6 +325,8 @@ def test_bad_edit_is_refused_and_changes_nothing(admin_client, ward, setup, othe
     assert response.status_code == 422
     body = response.content.decode()
     assert message in body
-    # The refused category's edit form is open again.
-    assert body.split('id="linh-vuc-rac-thai"')[1].split("</tr>")[0].count("<details open>") == 1
+    # The refused category's edit form is open again, the message next to it.
+    row = body.split('id="linh-vuc-rac-thai"')[1].split("</tr>")[0]
+    assert row.count("<details open>") == 1 and 'class="row-error"' in row
+    assert body.count("<details open>") == 1
     assert _snapshot(ward) == before
