@@ -1,25 +1,30 @@
 """Open311 reads: the jurisdiction, the services (the commune's active feedback categories) and
 their definitions, the service requests (feedback items) as GeoReport v2 dictionaries.
 
-What an Open311 answer carries is public: never the reporter's name, phone or e-mail; a phone
-number or an e-mail address typed into a description or a note is masked too (`scrub`).
+What an Open311 answer carries is public, and no more than the public list (/gop-y/…/danh-sach/)
+shows: the title, the state's label and the resolution, the neighbourhood, coordinates rounded to
+~100 m. Only an item that came in through Open311 itself carries what its app sent (the full
+description, the address, exact coordinates). Never the reporter's name, phone or e-mail; a phone
+number or an e-mail address typed into any text is masked too (`scrub`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, QuerySet
+from unidecode import unidecode
 
 from motcua.core.text import mask_digits
 from motcua.feedback.models import (
     OPEN_STATES,
     Category,
-    FeedbackEvent,
+    Channel,
     FeedbackItem,
     Neighbourhood,
     Open311Key,
@@ -38,8 +43,16 @@ LIST_LIMIT = 1000  # the specification's advice: at most 1000 requests per answe
 DEFAULT_DAYS = 90  # without dates: the last 90 days
 
 _JURISDICTION = re.compile(r"[0-9]{1,10}")
-_PHONE_LIKE = re.compile(r"(?<![0-9])(?:\+84|0)[0-9][0-9 .\-]{7,12}[0-9](?![0-9])")
-_EMAIL_LIKE = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
+# A Vietnamese phone number however it is typed: +84 905 123 478, 84905123478, (+84)905123478,
+# (84) 905.123.478, 0905-123-478, (0236) 3822 123: the prefix, then 9 or 10 digits with up to
+# three spaces, dots, dashes or brackets between any two. Not inside a longer number.
+_SEP = r"[\s.\-()]{0,3}"
+_PHONE_LIKE = re.compile(
+    rf"(?<![0-9])(?<![0-9][.,\-])(?:\(?\+?\(?84\)?|\(?0){_SEP}(?:[0-9]{_SEP}){{7,9}}[0-9](?![0-9])"
+)
+_EMAIL_LIKE = re.compile(r"[^@＠\s]{1,64}[@＠][^@＠\s]{1,190}\.[A-Za-z]{2,}")
+COORDINATE_DECIMALS = 3  # ~100 m: the street, not the house
+_CODE_COMMUNE = re.compile(r"PA-([0-9]{1,10})-")
 
 ATTRIBUTE_NEIGHBOURHOOD = "neighbourhood"
 ATTRIBUTE_LANDMARK = "landmark"
@@ -158,11 +171,31 @@ def service_definition(category: Category) -> dict[str, Any]:
 # ---- service requests -------------------------------------------------------------------------
 
 
+def _fold_char(char: str) -> str:
+    """One character compared without case or diacritics (ễ, Ễ → e; đ → d), still one character
+    so that a match's position in the folded text is its position in the text."""
+    for folded in (unidecode(char).casefold(), char.casefold(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
+
+
+def _fold(text: str) -> str:
+    return "".join(_fold_char(c) for c in text)
+
+
 def scrub(text: str, item: FeedbackItem) -> str:
-    """The text without the reporter's contact, nor any phone number or e-mail address in it."""
+    """The text (NFC) without the reporter's name, phone or e-mail, in any case, with or without
+    diacritics, nor any phone number or e-mail address in it."""
+    text = unicodedata.normalize("NFC", text)
     for secret in (item.reporter_name, item.reporter_phone, item.reporter_email):
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, "***")
+        words = _fold(unicodedata.normalize("NFC", secret or "")).split()
+        if len("".join(words)) < 3:
+            continue
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+        spans = [m.span() for m in pattern.finditer(_fold(text))]
+        for start, end in reversed(spans):
+            text = text[:start] + "***" + text[end:]
     text = _EMAIL_LIKE.sub("***", text)
     return _PHONE_LIKE.sub(lambda m: mask_digits(re.sub(r"[^0-9]", "", m.group(0))), text)
 
@@ -171,45 +204,55 @@ def status_of(item: FeedbackItem) -> str:
     return "open" if item.state in OPEN_STATES else "closed"
 
 
-def status_notes(item: FeedbackItem, last_note: str) -> str:
+def status_notes(item: FeedbackItem) -> str:
+    """The state's label, and the resolution once resolved (as the public list shows): never a
+    rejection, duplicate or escalation reason (officers write those for officers)."""
     label = State(item.state).label
-    if item.state in (State.RESOLVED, State.CLOSED):
-        note = item.resolution or last_note
-    elif item.state == State.ESCALATED:
-        note = item.province_answer or item.escalation_reason
-    elif item.state in (State.REJECTED, State.DUPLICATE):
-        note = last_note
-    else:
-        note = ""
+    note = item.resolution if item.state in (State.RESOLVED, State.CLOSED) else ""
     return scrub(f"{label}: {note}" if note else label, item)
 
 
 def items(commune: Commune) -> QuerySet[FeedbackItem]:
-    last_note = FeedbackEvent.objects.filter(item=OuterRef("pk"), to_state=OuterRef("state")).order_by(
-        "-at", "-id"
-    )
     return (
         FeedbackItem.objects.filter(commune=commune)
         .select_related("category", "department", "neighbourhood", "commune")
-        .annotate(updated=Max("events__at"), last_note=Subquery(last_note.values("note")[:1]))
+        .annotate(updated=Max("events__at"))
     )
 
 
+def from_open311(item: FeedbackItem) -> bool:
+    return item.channel == Channel.OPEN311
+
+
 def address_of(item: FeedbackItem) -> str | None:
-    parts = [item.address, item.neighbourhood.name if item.neighbourhood else "", item.commune.name]
+    """The neighbourhood and the commune; the free-text address only when an app sent it."""
+    street = scrub(item.address, item) if from_open311(item) else ""
+    parts = [street, item.neighbourhood.name if item.neighbourhood else "", item.commune.name]
     return ", ".join(p for p in parts if p) or None
 
 
+def coordinate(value: Any, item: FeedbackItem) -> float | None:
+    if value is None:
+        return None
+    return float(value) if from_open311(item) else round(float(value), COORDINATE_DECIMALS)
+
+
+def description_of(item: FeedbackItem) -> str:
+    """The title, as the public list shows; an app's own item: the description it sent."""
+    text = (item.description or item.title) if from_open311(item) else item.title
+    return scrub(text, item)
+
+
 def request_data(item: FeedbackItem) -> dict[str, Any]:
-    """One item as a GeoReport v2 service request: no personal data."""
+    """One item as a GeoReport v2 service request: what the public list shows, no personal data."""
     updated = getattr(item, "updated", None) or item.received_at
     return {
         "service_request_id": item.code,
         "status": status_of(item),
-        "status_notes": status_notes(item, getattr(item, "last_note", None) or ""),
+        "status_notes": status_notes(item),
         "service_name": item.category.name,
         "service_code": item.category.code,
-        "description": scrub(item.description or item.title, item),
+        "description": description_of(item),
         "agency_responsible": item.department.name if item.department else item.commune.name,
         "service_notice": None,
         "requested_datetime": iso(item.received_at),
@@ -218,10 +261,20 @@ def request_data(item: FeedbackItem) -> dict[str, Any]:
         "address": address_of(item),
         "address_id": None,
         "zipcode": None,
-        "lat": float(item.latitude) if item.latitude is not None else None,
-        "long": float(item.longitude) if item.longitude is not None else None,
+        "lat": coordinate(item.latitude, item),
+        "long": coordinate(item.longitude, item),
         "media_url": None,
     }
+
+
+def jurisdiction_of_request(raw: str | None, request_id: str) -> Commune:
+    """`jurisdiction_id`, or when it is missing the commune in the code: PA-<commune>-…"""
+    if not raw:
+        check_id(request_id)
+        found = _CODE_COMMUNE.match(request_id)
+        if found is not None:
+            return jurisdiction(found.group(1))
+    return jurisdiction(raw)
 
 
 def request_one(commune: Commune, request_id: str) -> dict[str, Any]:
@@ -237,16 +290,23 @@ def check_id(value: str, *, name: str = "service_request_id") -> None:
         raise Open311Error(400, f"{name} không hợp lệ.")
 
 
+YEARS = (2000, 2100)  # a date outside these is a mistake (and 0001 or 9999 overflows in UTC)
+
+
 def parse_moment(raw: str, *, name: str) -> dt.datetime:
     if len(raw) > 40 or "\x00" in raw:
         raise Open311Error(400, f"{name} không hợp lệ.")
     try:
         moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
+        moment = moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+        moment.astimezone(dt.UTC)  # the database compares in UTC: must not overflow
+    except (ValueError, OverflowError):
         raise Open311Error(
             400, f"{name} phải là ngày giờ ISO 8601 (ví dụ 2026-02-10T00:00:00+07:00)."
         ) from None
-    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise Open311Error(400, f"{name} phải trong các năm {YEARS[0]}–{YEARS[1]}.")
+    return moment
 
 
 def requests_list(
@@ -281,9 +341,14 @@ def requests_list(
     return [request_data(item) for item in qs.order_by("-received_at", "-id")[:LIST_LIMIT]]
 
 
-def token_lookup(commune: Commune, token: str) -> list[dict[str, Any]]:
+def token_lookup(commune: Commune | None, token: str) -> list[dict[str, Any]]:
+    """The request a POST's token became; without a commune (no jurisdiction_id), wherever the
+    token is (tokens are unique across the installation)."""
     check_id(token, name="token")
-    item = FeedbackItem.objects.filter(commune=commune, open311_token=token).only("code").first()
+    qs = FeedbackItem.objects.filter(open311_token=token)
+    if commune is not None:
+        qs = qs.filter(commune=commune)
+    item = qs.only("code").first()
     if item is None:
         raise Open311Error(404, "Không có token này.")
     return [{"service_request_id": item.code, "token": token}]

@@ -162,7 +162,7 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 @open311
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    commune = _jurisdiction(request)
+    commune = selectors.jurisdiction_of_request(services.param(request.GET, "jurisdiction_id"), request_id)
     data = [selectors.request_one(commune, request_id)]
     return answer(fmt, data, root="service_requests", item="request")
 
@@ -170,5 +170,6 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
 @require_GET
 @open311
 def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    commune = _jurisdiction(request)
+    raw = services.param(request.GET, "jurisdiction_id")
+    commune = selectors.jurisdiction(raw) if raw else None  # none: the token's own commune
     return answer(fmt, selectors.token_lookup(commune, token), root="service_requests", item="request")

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -204,7 +205,7 @@ def item(ward, setup, pinned):
     return feedback_create(
         commune=ward, channel=Channel.HOTLINE, category=setup["categories"]["chieu-sang"],
         title="Đèn đường hỏng", description=f"Đèn trước nhà 12 hỏng, gọi {PHONE} hoặc {EMAIL}.",
-        neighbourhood=setup["neighbourhoods"][0], address="12 Lê Duẩn", latitude="16.067", longitude="108.2",
+        neighbourhood=setup["neighbourhoods"][0], address="12 Lê Duẩn", latitude="16.067891", longitude="108.220456",
         reporter=Reporter(name=NAME, phone=PHONE, email=EMAIL), now=NOW,
     )  # fmt: skip
 
@@ -333,6 +334,10 @@ def test_form_encoded_post_creates_an_item(client, ward, staff, setup, key):
     one = both(client, f"/open311/v2/requests/{code}.json")
     validate(one, "requests.json")
     assert one[0]["status"] == "open" and one[0]["service_code"] == "thoat-nuoc"
+    # the app's own item: what the app sent (description, address, the exact point)
+    assert one[0]["description"] == "Cống bị tắc, nước tràn ra đường khi mưa.\nXin xử lý sớm."
+    assert one[0]["address"] == "Kiệt 45 Hà Huy Tập, Tổ dân phố 2, Phường Thanh Khê"
+    assert one[0]["lat"] == 16.0678 and one[0]["long"] == 108.2208
     token = both(client, f"/open311/v2/tokens/{item.open311_token}.json")
     validate(token, swagger("TokenResponse", array=True))
     assert token == [{"service_request_id": code, "token": item.open311_token}]
@@ -442,14 +447,17 @@ def test_requests_list_status_and_no_personal_data(client, ward, staff, setup, i
         validate(data, "requests.json")
         assert [r["service_request_id"] for r in data] == [rejected.code, item.code]
         closed, open_ = data
-        assert closed["status"] == "closed" and "Không thuộc thẩm quyền" in closed["status_notes"]
+        # the state's label only: the rejection's reason is written for officers
+        assert closed["status"] == "closed" and closed["status_notes"] == "Không thụ lý"
         assert closed["updated_datetime"] == "2026-02-10T10:00:00+07:00"
         assert open_["status"] == "open" and open_["requested_datetime"] == "2026-02-10T09:00:00+07:00"
         assert open_["expected_datetime"] == item.due_at.astimezone(ward_tz()).isoformat()
         assert open_["agency_responsible"] == item.department.name
-        assert open_["service_name"] == "Chiếu sáng" and open_["lat"] == 16.067 and open_["long"] == 108.2
-        assert open_["address"] == "12 Lê Duẩn, Tổ dân phố 1, Phường Thanh Khê"
-        assert open_["media_url"] is None and "***" in open_["description"]
+        # what the public list shows: the title, the neighbourhood, ~100 m; not the free-text
+        # address, the description or the exact point (a hotline item: the resident's home)
+        assert open_["service_name"] == "Chiếu sáng" and open_["lat"] == 16.068 and open_["long"] == 108.22
+        assert open_["address"] == "Tổ dân phố 1, Phường Thanh Khê"
+        assert open_["media_url"] is None and open_["description"] == "Đèn đường hỏng"
         for key in ("reporter_name", "phone", "email", "first_name", "last_name"):
             assert all(key not in r for r in data)
         # filters
@@ -473,6 +481,74 @@ def test_requests_list_status_and_no_personal_data(client, ward, staff, setup, i
         assert both(client, "/open311/v2/requests.json", {"start_date": "2026-02-11"}) == []
     with clock.pinned(NOW + dt.timedelta(days=91)):
         assert both(client, "/open311/v2/requests.json") == []
+
+
+def test_status_notes_are_the_label_and_the_resolution_only(client, ward, staff, setup, item, pinned):
+    lamp = item
+    land = feedback_create(
+        commune=ward, channel=Channel.SESSION, category=setup["categories"]["an-ninh"], title="Tranh chấp đất",
+        now=NOW,
+    )  # fmt: skip
+    later = NOW + dt.timedelta(hours=1)
+    feedback_apply(
+        item=land, action=Action.ESCALATE, actor=staff["leader"], now=later,
+        data={"note": "Hộ ông Lê Văn Bảy lấn đất nhà bà Hai, vượt thẩm quyền của phường"},
+    )  # fmt: skip
+    feedback_apply(
+        item=lamp, action=Action.RESOLVE_ON_SPOT, actor=staff["leader"], now=later,
+        data={"note": f"Đã thay bóng đèn. Báo lại qua số {PHONE}"},
+    )  # fmt: skip
+    got = {r["service_request_id"]: r for r in both(client, "/open311/v2/requests.json")}
+    assert got[land.code]["status_notes"] == "Đã chuyển cấp tỉnh"
+    assert got[lamp.code]["status_notes"] == "Đã giải quyết: Đã thay bóng đèn. Báo lại qua số ***"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi +84 905 123 478 hoặc 84905123478 hoặc (+84)905123478; nhà ông nguyễn văn an; số 0905 123 478",
+        "Liên hệ NGUYỄN VĂN AN, 0905.123.478 hoặc (84) 905-123-478 hoặc nguyen van an",
+        "Anh Nguyễn  Văn An, 0905 12 34 78",
+        unicodedata.normalize("NFD", "Anh Nguyễn Văn An (gõ kiểu tổ hợp), 0905 123 478"),
+        "Thư: An.Nguyen@Example.VN hoặc an.nguyen＠example.vn, máy bàn (0236) 3822 123",
+    ],
+)
+def test_scrub_masks_the_reporters_name_and_any_phone_or_email(text):
+    """The reviewer's examples: any spelling of a phone, the name in any case or without accents."""
+    item = FeedbackItem(reporter_name="Nguyễn Văn An", reporter_phone="0905123478", reporter_email="x@y.vn")
+    scrubbed = selectors.scrub(text, item)
+    assert not re.search(r"[0-9]{3}", scrubbed.replace("*", "")), scrubbed
+    assert not re.search(r"[0-9][\s.\-()]{0,3}[0-9][\s.\-()]{0,3}[0-9]", scrubbed), scrubbed
+    folded = scrubbed.casefold()
+    for name in ("nguyễn văn an", "nguyen van an", "nguyễn  văn an"):
+        assert name not in folded, scrubbed
+    assert "@" not in scrubbed and "＠" not in scrubbed and "example" not in folded
+
+
+def test_scrub_keeps_ordinary_text_and_numbers():
+    item = FeedbackItem(reporter_name="Hoa", reporter_phone="0905123478")
+    text = "Cây hoa trước nhà Hoàng số 12, ngày 10/02/2026, 100.000.000 đồng, tổ 3"
+    assert (
+        selectors.scrub(text, item)
+        == "Cây *** trước nhà Hoàng số 12, ngày 10/02/2026, 100.000.000 đồng, tổ 3"
+    )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00",
+        "9999-12-31T23:59:59-12:00",
+        "0001-01-01T00:00:00+14:00",
+        "1999-12-31",
+        "2101-01-01",
+    ],
+)
+@pytest.mark.parametrize("name", ["start_date", "end_date"])
+def test_extreme_dates_are_a_400_not_a_500(client, ward, setup, item, name, moment):
+    client.raise_request_exception = False
+    data = error_of(client.get("/open311/v2/requests.json", {"jurisdiction_id": "20209", name: moment}), 400)
+    assert name in data[0]["description"]
 
 
 @pytest.mark.parametrize("state", list(State))
@@ -529,8 +605,16 @@ def test_request_detail_errors_and_isolation(client, ward, setup, other_ward, it
     error_of(client.get("/open311/v2/requests/" + "9" * 5000 + ".json", {"jurisdiction_id": "20209"}), 400)
     error_of(client.get("/open311/v2/requests/PA%00X.json", {"jurisdiction_id": "20209"}), 400)
     error_of(client.get("/open311/v2/tokens/" + "t" * 300 + ".json", {"jurisdiction_id": "20209"}), 400)
-    # several communes serve feedback: a GET without jurisdiction_id is a 400
-    error_of(client.get(f"/open311/v2/requests/{item.code}.json"), 400)
+    # several communes serve feedback: without jurisdiction_id, the commune is the code's
+    # (PA-<commune>-…), the token's its item's; otherwise a 400
+    assert both(client, f"/open311/v2/requests/{item.code}.json")[0]["service_request_id"] == item.code
+    assert both(client, "/open311/v2/tokens/token-cua-a.json") == [
+        {"service_request_id": item.code, "token": "token-cua-a"}
+    ]
+    error_of(client.get(f"/open311/v2/requests/PA-{other_ward.code}-260210-0001.json"), 404)
+    error_of(client.get("/open311/v2/requests/PA-99999-260210-0001.json"), 404)
+    error_of(client.get("/open311/v2/requests/KHONG-CO.json"), 400)
+    error_of(client.get("/open311/v2/tokens/khong-co.json"), 404)
     assert client.delete("/open311/v2/requests.json").status_code == 405
 
 
