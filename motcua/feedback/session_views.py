@@ -19,6 +19,7 @@ from motcua.org.models import Department, Role, User
 
 from . import sessions as svc
 from .models import Category, DialogueSession, FeedbackItem, Neighbourhood, SessionState
+from .selectors import may_see_contact
 
 
 def _user(request: HttpRequest) -> User:
@@ -191,9 +192,17 @@ def public_calendar(request: HttpRequest, code: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def _masked(items: list[FeedbackItem]) -> list[FeedbackItem]:
+HIDDEN = "(đã ẩn)"
+
+
+def _masked(user: User, session: DialogueSession, items: list[FeedbackItem]) -> list[FeedbackItem]:
+    """Phones masked for everyone; the reporter's name shown only to the session's recording
+    leaders and the item's handlers (the commune's administrator, another department's head: hidden)."""
+    recorder = svc.can_record(user, session)
     for item in items:
         item.reporter_phone = mask_digits(item.reporter_phone)
+        if item.reporter_name and not (recorder or may_see_contact(user, item)):
+            item.reporter_name = HIDDEN
     return items
 
 
@@ -206,11 +215,11 @@ def _record_context(user: User, session: DialogueSession) -> dict[str, object]:
         "chair": next(
             (u for u in leaders if u.has_role(Role.COMMUNE_LEADER)), leaders[0] if leaders else None
         ),
-        "issues": _masked(list(svc.session_issues(session))),
+        "issues": _masked(user, session, list(svc.session_issues(session))),
         "categories": Category.objects.filter(commune_id=session.commune_id, active=True),
         "departments": Department.objects.filter(commune_id=session.commune_id, closed_at__isnull=True),
         "previous": previous,
-        "previous_issues": _masked(list(svc.session_issues(previous))) if previous else [],
+        "previous_issues": _masked(user, previous, list(svc.session_issues(previous))) if previous else [],
         "open": session.state in (SessionState.PLANNED, SessionState.HELD),
         "now": clock.now(),
     }

@@ -173,3 +173,21 @@ def test_roles_and_another_commune(ward, setup, staff, session, other_ward):
     assert Client().get(_url("record", session)).status_code == 302  # to the login page
     session.refresh_from_db()
     assert session.state == SessionState.PLANNED and session.published_at is None
+
+
+def test_the_report_hides_reporters_names_from_who_does_not_handle_them(ward, setup, staff, session):
+    """The reporter's name on the printed report: the session's recording leaders and the item's
+    department see it; the commune's administrator and another department's head see «(đã ẩn)»."""
+    issue = svc.RaisedIssue(category_id=setup["categories"]["an-ninh"].pk, title="Đèn hẻm 12 hỏng",
+                            reporter_name="Trần Văn Bình", reporter_phone="0905111222")  # fmt: skip
+    item = svc.session_raise_issue(actor=staff["leader"], session=session, issue=issue, now=NOW)
+    seen = {}
+    for role in ("leader", "admin", "head_econ"):
+        body = _client(staff[role]).get(_url("report", session)).content.decode()
+        assert "0905111222" not in body and "Đèn hẻm 12 hỏng" in body
+        seen[role] = "Trần Văn Bình" in body, "(đã ẩn)" in body
+    assert seen == {"leader": (True, False), "admin": (False, True), "head_econ": (False, True)}
+    # once given to the economic department (the category's is the office), its head sees the name
+    FeedbackItem.objects.filter(pk=item.pk).update(department=staff["head_econ"].department)
+    body = _client(staff["head_econ"]).get(_url("report", session)).content.decode()
+    assert "Trần Văn Bình" in body and "(đã ẩn)" not in body
