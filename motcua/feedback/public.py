@@ -29,6 +29,7 @@ from motcua.core.text import clean_text
 from motcua.geo.models import Commune
 from motcua.notify.models import OptOut
 from motcua.notify.services import address_hash, notify
+from motcua.notify.texts import _fit, sms_fits
 
 from . import photos
 from .models import (
@@ -58,6 +59,7 @@ SUBMIT_PURPOSE = "feedback-submit"
 LOOKUP_PURPOSE = "lookup"
 LINK_PURPOSE = "qr"
 ACT_PURPOSE = "feedback-act"
+PHOTO_PURPOSE = "feedback-photo"
 
 
 def submit_rate() -> str:
@@ -119,6 +121,22 @@ class Submission:
 RECEIVED_SMS = "{commune} da nhan phan anh {code}, han tra loi {due}. Theo doi: {url} (ma + 4 so cuoi SDT)"
 
 
+def received_sms(*, commune: str, code: str, due: str, url: str) -> str:
+    """One SMS (≤ 160 characters without diacritics) whatever the public address's length: the
+    «(ma + 4…)» hint goes first, then the address, and a text still too long is cut at a word."""
+    full = RECEIVED_SMS.format(commune=commune, code=code, due=due, url=url)
+    for text in (full, full.split(" (ma + ", 1)[0], full.split(" Theo doi: ", 1)[0]):
+        if sms_fits(text):
+            return text
+    return _fit(full.split(" Theo doi: ", 1)[0])
+
+
+def photo_rate() -> str:
+    """A page of the reporter's photos is up to MAX_PHOTOS requests: that many times the lookup rate."""
+    rate = ratelimit.parse_rate()
+    return f"{rate.limit * photos.MAX_PHOTOS}/{rate.window}"
+
+
 def public_submit(
     *,
     commune: Commune,
@@ -162,11 +180,7 @@ def _tell_received(item: FeedbackItem, *, now: dt.datetime) -> None:
     due = item.due_at.astimezone(LOCAL_TZ)
     if item.reporter_phone:
         url = settings.MOTCUA_PUBLIC_URL + reverse("feedback_public:lookup")
-        text = RECEIVED_SMS.format(
-            commune=_ascii_name(item.commune), code=item.code, due=f"{due:%d/%m}", url=url
-        )
-        if len(text) > 160:
-            text = text.split(" (", 1)[0]
+        text = received_sms(commune=_ascii_name(item.commune), code=item.code, due=f"{due:%d/%m}", url=url)
         notify(
             topic="feedback.received", subject_ref=ref, commune=item.commune, text=text, now=now,
             dedupe_key=key, phone=item.reporter_phone,

@@ -13,7 +13,8 @@ from pathlib import Path
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -158,10 +159,13 @@ def act(request: HttpRequest, code: str, secret: str, action: str) -> HttpRespon
     if action not in ACTIONS:
         raise Http404
     now = clock.now()
+    try:  # counted before the secret is checked: wrong secrets count too
+        hit(purpose=public.ACT_PURPOSE, key=client_key(request), now=now)
+    except RateLimited as exc:
+        return _private(render(request, "feedback/public_lookup.html", {"error": exc.message}, status=429))
     item = public.reporter_item(code=code, secret=secret)
     step = ACTIONS[action]
     try:
-        hit(purpose=public.ACT_PURPOSE, key=client_key(request), now=now)
         if step == "rate":
             public.reporter_rate(
                 item=item, rating=_raw(request, "rating"), comment=_raw(request, "comment"), now=now
@@ -177,7 +181,11 @@ def act(request: HttpRequest, code: str, secret: str, action: str) -> HttpRespon
 
 
 @require_GET
-def photo(request: HttpRequest, code: str, secret: str, pk: int) -> FileResponse:
+def photo(request: HttpRequest, code: str, secret: str, pk: int) -> HttpResponseBase:
+    try:  # counted before the secret is checked: wrong secrets count too
+        hit(purpose=public.PHOTO_PURPOSE, key=client_key(request), rate=public.photo_rate(), now=clock.now())
+    except RateLimited as exc:
+        return _private(render(request, "feedback/public_lookup.html", {"error": exc.message}, status=429))
     item = public.reporter_item(code=code, secret=secret)
     return photos.photo_response(public.public_photo(item, pk))
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.core import clock
+from motcua.feedback import public
 from motcua.feedback.models import Channel, FeedbackItem, State
 from motcua.feedback.services import Reporter, feedback_create
 from motcua.feedback.workflow import Action, feedback_apply
@@ -373,3 +374,40 @@ def test_reporter_links_masked_in_logs():
         '"GET /gop-y/theo-doi/PA-20209-260210-0001/***/anh/4/ HTTP/1.1" /gop-y/da-gui/PA-1-260210-0001/***/'
     )
     assert redact("/gop-y/theo-doi/?ma=PA-1&sdt=1234") == "/gop-y/theo-doi/?ma=PA-1&sdt=***"
+
+
+def test_received_sms_fits_one_sms_with_a_long_public_address(client, ward, setup, settings):
+    from motcua.notify.texts import sms_text
+
+    settings.MOTCUA_PUBLIC_URL = (
+        "https://dichvucong-phuong-thanh-khe.danang.gov.vn/" + "cong-thong-tin/" * 8
+    )[:120]
+    assert len(settings.MOTCUA_PUBLIC_URL) == 120
+    assert client.post(reverse("feedback_public:new", args=[ward.code]), _form(setup)).status_code == 302
+    item = FeedbackItem.objects.get()
+    message = Message.objects.get(topic="feedback.received")
+    assert item.code in message.body and len(sms_text(message.body)) <= 160
+    # every length of the address, up to one that leaves no room for it at all
+    for n in range(0, 200, 7):
+        text = public.received_sms(
+            commune="Phuong Thanh Khe", code=item.code, due="12/02", url="https://" + "a" * n
+        )
+        assert item.code in text and len(sms_text(text)) <= 160
+    long_name = public.received_sms(commune="Phuong " * 30, code=item.code, due="12/02", url="https://a.vn")
+    assert len(sms_text(long_name)) <= 160
+
+
+def test_wrong_secrets_count_in_the_rate_limit(client, ward, setup, staff, settings, tmp_path):
+    settings.MOTCUA_LOOKUP_RATE = "3/600"
+    item = _resolved(ward, setup, staff)
+    for _ in range(3):
+        assert client.post(_act(item, "danh-gia").replace(item.secret, "0" * len(item.secret)),
+                           {"rating": "5"}).status_code == 404  # fmt: skip
+    r = client.post(_act(item, "danh-gia"), {"rating": "5"})
+    assert r.status_code == 429 and "quá nhiều lần" in r.content.decode()
+    item.refresh_from_db()
+    assert item.rating is None
+    wrong = reverse("feedback_public:photo", args=[item.code, "0" * len(item.secret), 1])
+    for _ in range(9):  # a page of photos is up to 3 requests: 3 × the lookup rate
+        assert client.get(wrong).status_code == 404
+    assert client.get(reverse("feedback_public:photo", args=[item.code, item.secret, 1])).status_code == 429
