@@ -10,7 +10,10 @@ FELL_BACK with a new SMS message). A worker that dies between claiming and recor
 SENDING row whose lease expires: the next run takes it again.
 
 At most once, except one window: a gateway that accepted the message and a worker that died
-before recording it. The retry then sends it again — unless the gateway deduplicates on our
+before recording it. (A worker that outlived its lease — a gateway slower than the lease — is
+no such window: the HTTP and SMTP timeouts are below the lease, and an outcome is recorded only by
+the worker that still holds the claim, the lease it set; a stale worker's outcome is logged and
+dropped, its Attempt kept.) The retry then sends it again — unless the gateway deduplicates on our
 request id (`motcua-<message id>`, sent as X-Request-Id and in the body), which every adapter
 sends: with a gateway that honours it, the retry is answered with the first delivery.
 """
@@ -18,17 +21,20 @@ sends: with a gateway that honours it, the retry is answered with the first deli
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
+from time import monotonic
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from . import senders
 from .models import Attempt, Channel, Message, MessageState
 from .services import opted_out
 
 S = MessageState
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,12 +81,12 @@ def next_due_at() -> dt.datetime | None:
     return min(times) if times else None
 
 
-def _claim(now: dt.datetime, skip: set[int]) -> Message | None:
+def _claim(now: dt.datetime, skip: set[int], *, lease_from: dt.datetime | None = None) -> Message | None:
     """Take one due message: a conditional UPDATE, so a row is claimed by exactly one worker."""
     for candidate in (
         Message.objects.filter(_due(now)).exclude(pk__in=skip).order_by("next_attempt_at", "id")[:20]
     ):
-        until = now + lease()
+        until = (lease_from or now) + lease()
         claimed = Message.objects.filter(pk=candidate.pk).filter(
             Q(state=S.PENDING, next_attempt_at__lte=now) | Q(state=S.SENDING, lease_until__lt=now)
         ).update(state=S.SENDING, lease_until=until, attempts=F("attempts") + 1)  # fmt: skip
@@ -93,8 +99,11 @@ def send_due(*, now: dt.datetime, limit: int = 100) -> SendReport:
     """Send up to `limit` due messages; returns what happened to them."""
     report = SendReport()
     seen: set[int] = set()
+    started = monotonic()
     while report.handled < limit:
-        message = _claim(now, seen)
+        # A lease taken after a minute of sending starts then, not at the batch's `now`.
+        lease_from = now + dt.timedelta(seconds=monotonic() - started)
+        message = _claim(now, seen, lease_from=lease_from)
         if message is None:
             break
         seen.add(message.pk)
@@ -113,17 +122,24 @@ def send_due(*, now: dt.datetime, limit: int = 100) -> SendReport:
 def _finish(message: Message, *, now: dt.datetime, state: str, sender: str, ok: bool, detail: str) -> None:
     with transaction.atomic():
         Attempt.objects.create(message=message, at=now, sender=sender, ok=ok, detail=detail[:500])
-        Message.objects.filter(pk=message.pk, state=S.SENDING).update(
-            state=state, lease_until=None, last_error="" if ok else detail[:500]
-        )
+        _held(message).update(state=state, lease_until=None, last_error="" if ok else detail[:500])
+
+
+def _held(message: Message) -> QuerySet[Message]:
+    """The message's row while this worker still holds the claim it took (the lease it set)."""
+    return Message.objects.filter(pk=message.pk, state=S.SENDING, lease_until=message.lease_until)
 
 
 def _record(message: Message, result: senders.SendResult, *, now: dt.datetime, report: SendReport) -> None:
     name = senders.sender_for(message.channel).name
     with transaction.atomic():
         Attempt.objects.create(message=message, at=now, sender=name, ok=result.ok, detail=result.detail[:500])
-        mine = Message.objects.select_for_update().filter(pk=message.pk, state=S.SENDING).first()
-        if mine is None:  # recorded by another worker after our lease expired
+        mine = _held(message).select_for_update().first()
+        if mine is None:  # our lease expired and another worker took the message: its outcome counts
+            log.warning(
+                "notify: message %s outlived its lease; this worker's outcome (%s) is dropped",
+                message.pk, "sent" if result.ok else result.detail[:100],
+            )  # fmt: skip
             return
         mine.lease_until = None
         if result.ok:

@@ -350,4 +350,6 @@ EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("MOTCUA_EMAIL_TLS", "") == "1"
+# Below MOTCUA_NOTIFY_LEASE_SECONDS: a send never outlasts the claim on its message (notify.sending).
+EMAIL_TIMEOUT = float(os.environ.get("MOTCUA_EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")

@@ -301,3 +301,67 @@ def test_a_rolled_back_change_sends_nothing(sms):
         raise RuntimeError
     assert not Message.objects.exists() and not DBTaskResult.objects.exists()
     assert send_due(now=NOW).handled == 0 and sms.requests == []
+
+
+def test_senders_give_up_before_the_lease_expires(settings):
+    lease = settings.MOTCUA_NOTIFY_LEASE_SECONDS
+    assert settings.EMAIL_TIMEOUT == 20 and lease > settings.EMAIL_TIMEOUT
+    assert lease > settings.MOTCUA_NOTIFY_HTTP_TIMEOUT
+
+
+def test_a_worker_that_outlived_its_lease_records_nothing(db, sms, monkeypatch, caplog):
+    """Worker A claims the message; its gateway call outlasts the lease; worker B takes the message
+    again; A's call then ends (a timeout) — A's outcome must not undo B's claim, and B's success is
+    recorded once."""
+    from motcua.notify import senders, sending
+
+    [message] = _notify()
+    later = NOW + sending.lease() + dt.timedelta(seconds=1)
+    taken_by_b: list[Message] = []
+
+    def slow_a(msg: Message) -> senders.SendResult:
+        claimed = sending._claim(later, set())  # B, once A's lease expired
+        assert claimed is not None and claimed.pk == msg.pk
+        taken_by_b.append(claimed)
+        return senders.SendResult(ok=False, detail="hết thời gian chờ", retryable=True)
+
+    monkeypatch.setattr(senders, "send", slow_a)
+    with caplog.at_level(logging.WARNING, logger="motcua.notify.sending"):
+        report = send_due(now=NOW)
+    assert (report.retried, report.sent) == (0, 0)
+    assert "outlived its lease" in caplog.text
+    message.refresh_from_db()
+    assert (message.state, message.lease_until) == (MessageState.SENDING, taken_by_b[0].lease_until)
+    assert message.attempts == 2
+
+    sending._record(taken_by_b[0], senders.SendResult(ok=True, provider_ref="gw-b"), now=later,
+                    report=sending.SendReport())  # fmt: skip
+    message.refresh_from_db()
+    assert (message.state, message.provider_ref, message.sent_at) == (MessageState.SENT, "gw-b", later)
+    # Both calls are on record (A's kept for the audit); nothing is due any more.
+    assert list(Attempt.objects.filter(message=message).values_list("ok", flat=True).order_by("id")) == [
+        False, True]  # fmt: skip
+    assert send_due(now=later + dt.timedelta(hours=1)).handled == 0
+
+
+def test_a_lease_taken_late_in_a_batch_starts_then(db, sms, monkeypatch):
+    """A batch's `now` is its start: a message claimed after a minute of slow sends gets a lease
+    from that moment, not one already expired."""
+    from motcua.notify import sending
+
+    _notify(key="a", phone="0905123401")
+    _notify(key="b", phone="0905123402")
+    ticks = [1000.0, 1000.0, 1090.0]  # the batch starts; the first claim; the second, 90 s later
+    monkeypatch.setattr(sending, "monotonic", lambda: ticks.pop(0) if len(ticks) > 1 else ticks[0])
+    leases: list[dt.datetime | None] = []
+    real_claim = sending._claim
+
+    def spy(now, skip, **kw):
+        claimed = real_claim(now, skip, **kw)
+        if claimed is not None:
+            leases.append(claimed.lease_until)
+        return claimed
+
+    monkeypatch.setattr(sending, "_claim", spy)
+    send_due(now=NOW)
+    assert leases == [NOW + sending.lease(), NOW + dt.timedelta(seconds=90) + sending.lease()]
