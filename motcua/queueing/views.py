@@ -208,9 +208,13 @@ def ticket(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
         return _not_found(request, exc.message)
     if request.method == "POST":
         raw = request.POST.get("sdt_bao", "")
+        now = clock.now()
         try:
-            t = ticket_set_notify_phone(ticket=t, phone=clean_phone(raw), now=clock.now())
-        except (ValidationFailed, Conflict) as exc:
+            # Any number can be typed here: a few tries per client (the notices also have a daily cap).
+            rate = getattr(settings, "MOTCUA_QUEUE_NOTIFY_PHONE_RATE", "5/600")
+            hit(purpose="ticket-phone", key=client_key(request), rate=rate, now=now)
+            t = ticket_set_notify_phone(ticket=t, phone=clean_phone(raw), now=now)
+        except (ValidationFailed, Conflict, RateLimited) as exc:
             context = _ticket_context(t) | {
                 "phone_error": exc.message,
                 "phone_value": raw[:30].replace("\x00", ""),
