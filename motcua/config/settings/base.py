@@ -353,3 +353,12 @@ EMAIL_USE_TLS = os.environ.get("MOTCUA_EMAIL_TLS", "") == "1"
 # Below MOTCUA_NOTIFY_LEASE_SECONDS: a send never outlasts the claim on its message (notify.sending).
 EMAIL_TIMEOUT = float(os.environ.get("MOTCUA_EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")
+
+# Issue 9's remaining knobs, said out loud (the code reads them with these same defaults).
+MOTCUA_FEEDBACK_PHOTO_MAX_BYTES = int(os.environ.get("MOTCUA_FEEDBACK_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+MOTCUA_FEEDBACK_PHOTO_MAX_SIDE = int(os.environ.get("MOTCUA_FEEDBACK_PHOTO_MAX_SIDE", "8000"))
+# An opt-out link works this many days; a resident asks for a new one after that.
+MOTCUA_NOTIFY_OPT_OUT_MAX_AGE_DAYS = int(os.environ.get("MOTCUA_NOTIFY_OPT_OUT_MAX_AGE_DAYS", "90"))
+# «Nhắn tin khi sắp đến lượt»: phone numbers set per client, and queue notices per number a day.
+MOTCUA_QUEUE_NOTIFY_PHONE_RATE = os.environ.get("MOTCUA_QUEUE_NOTIFY_PHONE_RATE", "5/600")
+MOTCUA_NOTIFY_QUEUE_DAILY_CAP = int(os.environ.get("MOTCUA_NOTIFY_QUEUE_DAILY_CAP", "3"))
