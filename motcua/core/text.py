@@ -50,3 +50,36 @@ def mask_digits(value: str | None, keep: int = MASK_KEEP) -> str:
     if len(value) <= keep:
         return "*" * len(value)
     return "*" * (len(value) - keep) + value[-keep:]
+
+
+def form_text(value: object, *, label: str, max_length: int, required: bool = False) -> str:
+    """A one-line form value: NFC, runs of white space as one space; a control character
+    (a NUL…) or bidirectional control is refused, not silently dropped (the person meant
+    something else), as is an over-long value. Raises ValidationFailed with a Vietnamese message
+    naming the field (`label`, lower case)."""
+    from motcua.core.errors import ValidationFailed
+
+    raw = "" if value is None else str(value)
+    spaced = raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    if _CONTROL.search(spaced) or _INVISIBLE.search(spaced):
+        raise ValidationFailed(f"{label.capitalize()} có ký tự không hợp lệ.", code="bad_text")
+    text = " ".join(unicodedata.normalize("NFC", raw).split())
+    if required and not text:
+        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
+    if len(text) > max_length:
+        raise ValidationFailed(f"{label.capitalize()} dài quá {max_length} ký tự.", code="too_long")
+    return text
+
+
+def form_int(value: object, *, label: str, low: int, high: int) -> int:
+    """A whole number typed in a form, within [low, high]; else a Vietnamese ValidationFailed."""
+    from motcua.core.errors import ValidationFailed
+
+    raw = ("" if value is None else str(value)).strip()
+    if not raw:
+        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
+    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationFailed(
+            f"{label.capitalize()} phải là số nguyên từ {low} đến {high}.", code="out_of_range"
+        )
+    return int(raw)

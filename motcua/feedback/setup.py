@@ -16,14 +16,14 @@ Every change is written to the `motcua.audit` logger at INFO (who, which commune
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
-import unicodedata
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 
+from motcua.core.audit import audit_log
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
+from motcua.core.text import form_int, form_text
 from motcua.geo.models import Commune
 from motcua.org.models import Department, User
 from motcua.org.selectors import commune_admin, commune_of
@@ -31,43 +31,23 @@ from motcua.org.selectors import commune_admin, commune_of
 from .defaults import FEEDBACK_CATEGORIES
 from .models import OPEN_STATES, Category
 
-audit = logging.getLogger("motcua.audit")
-if audit.level == logging.NOTSET:
-    audit.setLevel(logging.INFO)
-
 NAME_MAX = 100
 CODE_MAX = 40
 DEADLINE_MIN, DEADLINE_MAX = 1, 60
 POSITION_MIN, POSITION_MAX = 0, 999
 _MAX_ID = 2**31 - 1
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _log(actor: User, action: str, what: str, now: dt.datetime) -> None:
-    audit.info(
-        "feedback-setup %s by %s (commune %s) at %s: %s",
-        action,
-        actor.username,
-        actor.commune_id,
-        now.isoformat(),
-        what,
-    )
+    audit_log(area="feedback-setup", actor=actor, action=action, what=what, now=now)
 
 
 # ------------------------------------------------------------------------------- input
 
 
 def _text(value: object, *, label: str, max_length: int = NAME_MAX) -> str:
-    raw = "" if value is None else str(value)
-    if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
-        raise ValidationFailed(f"{label.capitalize()} có ký tự không hợp lệ.", code="bad_text")
-    text = " ".join(unicodedata.normalize("NFC", raw).split())
-    if not text:
-        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
-    if len(text) > max_length:
-        raise ValidationFailed(f"{label.capitalize()} dài quá {max_length} ký tự.", code="too_long")
-    return text
+    return form_text(value, label=label, max_length=max_length, required=True)
 
 
 def _code(value: object) -> str:
@@ -84,14 +64,7 @@ def _code(value: object) -> str:
 
 
 def _int(value: object, *, label: str, low: int, high: int) -> int:
-    raw = ("" if value is None else str(value)).strip()
-    if not raw:
-        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
-    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed(
-            f"{label.capitalize()} phải là số nguyên từ {low} đến {high}.", code="out_of_range"
-        )
-    return int(raw)
+    return form_int(value, label=label, low=low, high=high)
 
 
 def _department(commune_id: int, value: object) -> Department | None:

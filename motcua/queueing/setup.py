@@ -19,15 +19,15 @@ commune, what, when; never a kiosk token): the organisation has no audit table y
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from motcua.core.audit import audit_log
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
+from motcua.core.text import form_int, form_text
 from motcua.geo.models import Commune
 from motcua.org.models import User
 from motcua.org.selectors import commune_admin, commune_of
@@ -37,56 +37,27 @@ from .models import Counter, CounterHours, KioskDevice, ServiceGroup, Ticket, Ti
 from .services import counter_free, parse_letter
 from .workflow import local_day
 
-audit = logging.getLogger("motcua.audit")
-# Written by default (the root logger is at WARNING): the service's log (journald) is where the
-# changes are reviewed until there is an audit table. LOGGING may set another level for it.
-if audit.level == logging.NOTSET:
-    audit.setLevel(logging.INFO)
-
 NAME_MAX = 100
 CAPACITY_MIN, CAPACITY_MAX = 0, 50
 SLOT_MIN, SLOT_MAX = 5, 240
 COUNTER_MIN, COUNTER_MAX = 1, 99
 _MAX_ID = 2**31 - 1
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 def _log(actor: User, action: str, what: str, now: dt.datetime) -> None:
-    audit.info(
-        "queue-setup %s by %s (commune %s) at %s: %s",
-        action,
-        actor.username,
-        actor.commune_id,
-        now.isoformat(),
-        what,
-    )
+    audit_log(area="queue-setup", actor=actor, action=action, what=what, now=now)
 
 
 # ------------------------------------------------------------------------------- input
 
 
 def _text(value: object, *, label: str, max_length: int = NAME_MAX, required: bool = False) -> str:
-    raw = "" if value is None else str(value)
-    if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
-        raise ValidationFailed(f"{label.capitalize()} có ký tự không hợp lệ.", code="bad_text")
-    text = " ".join(unicodedata.normalize("NFC", raw).split())
-    if required and not text:
-        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
-    if len(text) > max_length:
-        raise ValidationFailed(f"{label.capitalize()} dài quá {max_length} ký tự.", code="too_long")
-    return text
+    return form_text(value, label=label, max_length=max_length, required=required)
 
 
 def _int(value: object, *, label: str, low: int, high: int) -> int:
-    raw = ("" if value is None else str(value)).strip()
-    if not raw:
-        raise ValidationFailed(f"Chưa nhập {label}.", code="required")
-    if len(raw) > 6 or not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed(
-            f"{label.capitalize()} phải là số nguyên từ {low} đến {high}.", code="out_of_range"
-        )
-    return int(raw)
+    return form_int(value, label=label, low=low, high=high)
 
 
 def _letter(value: object) -> str:

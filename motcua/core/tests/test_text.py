@@ -41,3 +41,21 @@ def test_parse_date_vietnamese_and_iso():
     assert str(parse_date("1/2/2026")) == "2026-02-01"
     assert str(parse_date("2026-02-10")) == "2026-02-10"
     assert parse_date("31/02/2026") is None and parse_date("") is None and parse_date("hôm nay") is None
+
+
+def test_form_text_refuses_what_it_would_otherwise_drop():
+    import pytest
+
+    from motcua.core.errors import ValidationFailed
+    from motcua.core.text import form_int, form_text
+
+    assert form_text("  Hộ   tịch\t", label="tên nhóm", max_length=100) == "Hộ tịch"
+    for bad in ("A\x00B", "Đèn \u202egnp.exe", "x" * 101):
+        with pytest.raises(ValidationFailed):
+            form_text(bad, label="tên nhóm", max_length=100)
+    with pytest.raises(ValidationFailed, match="Chưa nhập tên nhóm"):
+        form_text("  ", label="tên nhóm", max_length=100, required=True)
+    assert form_int(" 7 ", label="số", low=1, high=60) == 7
+    for bad in ("0", "61", "abc", "٣", "1" * 7, ""):
+        with pytest.raises(ValidationFailed):
+            form_int(bad, label="số", low=1, high=60)
