@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "motcua.queueing",
     "motcua.feedback",
     "motcua.notify",
+    "motcua.quality",
     "motcua.demo",
 ]
 
