@@ -1,7 +1,10 @@
 import datetime as dt
+import json
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from motcua.dossiers.models import Channel, DocumentKind, DossierDocument, State
 from motcua.dossiers.services import Applicant, dossier_intake
@@ -136,3 +139,42 @@ def test_on_time_rule_cases():
     assert dossier_on_time({**base, "state": State.SUPPLEMENT_REQUESTED, "due_at": None}, end)
     paused = {**base, "state": State.PENDING_FEE, "due_at": at("20/04/2026"), "paused_at": at("10/04/2026")}
     assert dossier_on_time(paused, end)
+
+
+def test_command_text_and_json(fixture_commune):
+    ward, _ = fixture_commune
+    out = StringIO()
+    call_command("quality", "index", str(ward.code), "--from", "2026-03-02", "--to", "2026-04-30", stdout=out)
+    text = out.getvalue()
+    assert "TD1" in text and "13.33 điểm" in text and "4/6" in text
+    assert "CK1" in text and "chưa đo được" in text
+    assert "Tổng: 33.33 điểm" in text
+    out = StringIO()
+    call_command(
+        "quality", "index", str(ward.code), "--from", "2026-03-02", "--to", "2026-04-30", "--json", stdout=out
+    )
+    data = json.loads(out.getvalue())
+    assert data["total"] == 33.33
+    td1 = next(i for i in data["indicators"] if i["code"] == "TD1")
+    assert td1 == {"code": "TD1", "name": td1["name"], "maximum": 20, "points": 13.33,
+                   "numerator": 4, "denominator": 6, "ratio": 0.6667}  # fmt: skip
+    ck1 = next(i for i in data["indicators"] if i["code"] == "CK1")
+    assert ck1["points"] is None and ck1["numerator"] is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["99999", "--from", "2026-03-02", "--to", "2026-04-30"],
+        ["20209", "--from", "02/03/2026", "--to", "2026-04-30"],
+        ["20209", "--from", "2026-03-02", "--to", "2026-02-30"],
+        ["20209", "--from", "2026-03-02", "--to", "2026-03-01"],
+        ["abc\x00", "--from", "2026-03-02", "--to", "2026-04-30"],
+    ],
+)
+def test_command_refuses_bad_input_with_exit_2(db, args):
+    make_commune()
+    with pytest.raises(CommandError) as exc:
+        call_command("quality", "index", *args)
+    assert exc.value.returncode == 2
+    assert any(w in str(exc.value) for w in ("Không có xã/phường", "Ngày"))
