@@ -178,3 +178,30 @@ def test_command_refuses_bad_input_with_exit_2(db, args):
         call_command("quality", "index", *args)
     assert exc.value.returncode == 2
     assert any(w in str(exc.value) for w in ("Không có xã/phường", "Ngày"))
+
+
+def test_feedback_indicators_on_time_and_satisfaction(db):
+    from motcua.feedback.models import FeedbackItem
+    from motcua.feedback.models import State as FState
+    from motcua.testing import make_feedback_setup
+
+    ward = make_commune()
+    cat = next(iter(make_feedback_setup(ward)["categories"].values()))
+
+    def item(n, due, resolved=None, rating=None, state=FState.RESOLVED):
+        FeedbackItem.objects.create(commune=ward, code=f"PA-{n}", channel="WALK_IN", category=cat, title="Đèn hỏng",
+                                    received_at=at("02/03/2026"), due_at=at(due), resolved_at=resolved and at(resolved),
+                                    rating=rating, state=state)  # fmt: skip
+
+    item(1, "10/03/2026", "09/03/2026", rating=5)  # on time, satisfied
+    item(2, "10/03/2026", "12/03/2026", rating=2)  # late, not satisfied
+    item(3, "20/04/2026", state=FState.IN_PROGRESS)  # open, within its deadline on 31/03
+    item(4, "10/03/2026", state=FState.IN_PROGRESS)  # open, past its deadline
+    item(5, "05/03/2026", state=FState.DUPLICATE)  # left out
+    r = index_compute(commune=ward, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    by = {i.code: i for i in r.indicators}
+    # HL1: on time 1, 3 of 4 → 6 × 2/4 = 3.00; HL2: satisfied 1 of 2 rated → 6 × 1/2 = 3.00
+    assert (by["HL1"].numerator, by["HL1"].denominator, by["HL1"].points) == (2, 4, 3.0)
+    assert (by["HL2"].numerator, by["HL2"].denominator, by["HL2"].points) == (1, 2, 3.0)
+    # No dossier at all: the dossier indicators score 0 with no ratio.
+    assert by["TD1"].points == 0 and by["TD1"].ratio is None
