@@ -87,7 +87,10 @@ def test_leader_records_a_session_on_the_tablet(live_server, browser, axe_scan, 
         page.get_by_role("button", name="Bớt một người").click()
         expect(attendance).to_have_value("2")
         attendance.fill("35")
-        attendance.press("Tab")
+        # The count is saved when the field changes (htmx): wait for the server's answer, not just
+        # for the value typed, before anything else is recorded.
+        with page.expect_response(lambda r: "/ghi-nhan/so-nguoi/" in r.url and r.request.method == "POST"):
+            attendance.press("Tab")
         expect(page.get_by_test_id("attendance")).to_have_value("35")
 
         page.get_by_label("Biên bản (tự động lưu)").fill(
