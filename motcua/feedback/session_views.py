@@ -301,7 +301,11 @@ def issue_act(request: HttpRequest, pk: int, item_pk: int, action: str) -> HttpR
 @require_POST
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
     user, session = _recordable(request, pk)
-    svc.session_finish(actor=user, session=session, now=clock.now())
+    # The screen sends the count and the minutes it shows (session.js); empty: keep what is saved.
+    svc.session_finish(
+        actor=user, session=session, now=clock.now(),
+        attendance=request.POST.get("count") or None, minutes=request.POST.get("minutes") or None,
+    )  # fmt: skip
     return redirect("feedback_sessions:report", pk=session.pk)
 
 

@@ -449,9 +449,22 @@ def session_issue_act(
     return item
 
 
-def session_finish(*, actor: User, session: DialogueSession, now: dt.datetime) -> DialogueSession:
-    """«Kết thúc, lập biên bản»: HELD (or PLANNED with nothing recorded) → REPORTED."""
+def session_finish(
+    *,
+    actor: User,
+    session: DialogueSession,
+    now: dt.datetime,
+    attendance: object = None,
+    minutes: object = None,
+) -> DialogueSession:
+    """«Kết thúc, lập biên bản»: HELD (or PLANNED with nothing recorded) → REPORTED. The count
+    and the minutes the screen shows come with it (checked as when saved on their own), so an
+    autosave still on its way is never overtaken by the report; None keeps what is saved."""
     with transaction.atomic():
+        if attendance is not None:
+            session_set_attendance(actor=actor, session=session, count=attendance, now=now)
+        if minutes is not None:
+            session_save_minutes(actor=actor, session=session, minutes=minutes, now=now)
         locked = _locked_open(actor, session, now)
         locked.state = SessionState.REPORTED
         locked.reported_at = now

@@ -191,3 +191,23 @@ def test_the_report_hides_reporters_names_from_who_does_not_handle_them(ward, se
     FeedbackItem.objects.filter(pk=item.pk).update(department=staff["head_econ"].department)
     body = _client(staff["head_econ"]).get(_url("report", session)).content.decode()
     assert "Trần Văn Bình" in body and "(đã ẩn)" not in body
+
+
+def test_ending_the_session_carries_the_count_and_minutes_on_the_screen(ward, setup, staff, session):
+    """An autosave still on its way must not be overtaken by the report: «Kết thúc» sends what the
+    screen shows (session.js fills the form's hidden fields); a bad value refuses and ends nothing."""
+    c = _client(staff["leader"])
+    page = c.get(_url("record", session)).content.decode()
+    assert 'name="count" value=""' in page and 'name="minutes" value=""' in page
+    resp = c.post(_url("finish", session), {"count": "abc", "minutes": "x"})
+    assert resp.status_code == 422
+    session.refresh_from_db()
+    assert session.state != SessionState.REPORTED and session.attendance is None
+    resp = c.post(_url("finish", session), {"count": "40", "minutes": "Khai mạc 7 giờ 30."})
+    assert resp.status_code == 302
+    session.refresh_from_db()
+    assert (session.state, session.attendance, session.minutes) == (
+        SessionState.REPORTED,
+        40,
+        "Khai mạc 7 giờ 30.",
+    )

@@ -33,6 +33,16 @@
     var form = event.target;
     if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      return;
+    }
+    // Ending the session carries the count and the minutes as they are on the screen: an
+    // autosave still on its way must not be overtaken by the report.
+    if (form instanceof HTMLFormElement && form.classList.contains("finish")) {
+      [["count", "[data-testid=attendance]"], ["minutes", "#minutes"]].forEach(function (pair) {
+        var source = document.querySelector(pair[1]);
+        var target = form.elements.namedItem(pair[0]);
+        if (source && target) target.value = source.value;
+      });
     }
   });
 })();
