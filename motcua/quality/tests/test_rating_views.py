@@ -1,0 +1,162 @@
+"""The public rating pages (issue 10 §1): found by code + secret (a wrong secret is 404 like an
+unknown code), no personal data, the form without JavaScript, the source from ?nguon=, thanks
+then «đã được đánh giá», bad input as a Vietnamese message (never a 500), the POST limit."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from motcua.dossiers.models import State
+from motcua.quality.models import Rating
+from motcua.quality.tests.rating_setup import (
+    DOSSIER_ANSWERS,
+    TICKET_ANSWERS,
+    at,
+    counter_with_officer,
+    finished_dossier,
+    received,
+    served_ticket,
+)
+from motcua.testing import make_commune, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    return make_staff(make_commune())
+
+
+@pytest.fixture
+def dossier(staff):
+    return finished_dossier(staff, at("10/03/2026", "08:00"))
+
+
+def url(d, nguon=""):
+    path = reverse("ratings:dossier", args=[d.code or d.pk, d.secret])
+    return f"{path}?nguon={nguon}" if nguon else path
+
+
+def form(answers=DOSSIER_ANSWERS, overall="2", comment="", **extra):
+    return {**{f"q{k}": str(v) for k, v in answers.items()}, "overall": overall, "comment": comment, **extra}
+
+
+def test_the_form_shows_the_procedure_and_no_personal_data(client, dossier):
+    r = client.get(url(dossier, "bien-nhan"))
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert dossier.procedure.name in html and dossier.procedure.code in html and dossier.code in html
+    assert "Nguyễn Thị Lan" not in html and "0905123456" not in html and "048190001234" not in html
+    # A real form: 9 radio groups of 3 in fieldsets with legends, the overall on three levels.
+    assert html.count("<fieldset") == 10 and html.count("<legend>") == 10
+    assert html.count('type="radio"') == 9 * 3 + 3
+    assert 'name="nguon" value="bien-nhan"' in html
+    assert "Rất hài lòng" in html and "Không hài lòng" in html and "<script" not in html
+
+
+@pytest.mark.parametrize(("nguon", "source"), [("bien-nhan", "RECEIPT"), ("thong-bao", "NOTICE"),
+                                               ("tra-cuu", "TRACKING"), ("", "TRACKING"), ("lung-tung", "TRACKING")])  # fmt: skip
+def test_rating_from_each_link_records_its_source(client, dossier, nguon, source):
+    r = client.post(url(dossier), form(nguon=nguon, comment="Cán bộ hướng dẫn tận tình"))
+    assert r.status_code == 302 and r["Location"].endswith("?cam-on=1")
+    rating = Rating.objects.get(dossier=dossier)
+    assert rating.source == source and rating.overall == 2 and rating.comment == "Cán bộ hướng dẫn tận tình"
+    html = client.get(r["Location"]).content.decode()
+    assert "Cảm ơn ông/bà đã đánh giá" in html and "Cán bộ hướng dẫn tận tình" in html
+
+
+def test_second_visit_shows_it_was_rated_not_a_new_form(client, dossier):
+    client.post(url(dossier, "bien-nhan"), form(overall="0"))
+    html = client.get(url(dossier, "bien-nhan")).content.decode()
+    assert "Hồ sơ đã được đánh giá" in html and "Không hài lòng" in html
+    assert 'data-testid="rating-form"' not in html
+    r = client.post(url(dossier), form(overall="2"))
+    assert r.status_code == 409 and "đã được đánh giá" in r.content.decode()
+    assert Rating.objects.get(dossier=dossier).overall == 0
+
+
+@pytest.mark.parametrize("secret", ["wrong", "x" * 200, "%00"])
+def test_wrong_secret_is_404_like_an_unknown_code(client, dossier, secret):
+    r = client.get(reverse("ratings:dossier", args=[dossier.code, secret]))
+    unknown = client.get(reverse("ratings:dossier", args=["H48.20209-000000-0000", dossier.secret]))
+    assert r.status_code == unknown.status_code == 404
+    assert r.content.decode().count("Không tìm thấy hồ sơ") == 1
+    assert client.post(reverse("ratings:dossier", args=[dossier.code, secret]), form()).status_code == 404
+    assert not Rating.objects.exists()
+
+
+def test_unfinished_dossier_has_no_form_and_post_refused(client, staff):
+    d = received(staff, at("10/03/2026", "08:00"))
+    assert d.state == State.RECEIVED
+    html = client.get(url(d)).content.decode()
+    assert "Hồ sơ chưa có kết quả" in html and 'data-testid="rating-form"' not in html
+    r = client.post(url(d), form())
+    assert r.status_code == 409 and not Rating.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (form(comment="Tốt\x00"), "Ý kiến có ký tự không hợp lệ"),
+        (form(comment="x" * 5000), "Ý kiến dài quá 1000 ký tự"),
+        (form(overall=""), "mức độ hài lòng chung"),
+        (form(answers={"1": 2}), "trả lời đủ các câu hỏi"),
+        (form(answers={**DOSSIER_ANSWERS, "4": "\x00"}), "không hợp lệ"),
+    ],
+)
+def test_bad_input_is_a_message_not_a_500(client, dossier, data, words):
+    r = client.post(url(dossier, "bien-nhan"), data)
+    html = r.content.decode()
+    assert r.status_code == 422 and words in html and 'role="alert"' in html
+    assert 'data-testid="rating-form"' in html and not Rating.objects.exists()
+    assert "\x00" not in html
+
+
+def test_refused_form_keeps_the_choices(client, dossier):
+    html = client.post(url(dossier), form(answers={**DOSSIER_ANSWERS, "9": ""}, overall="1")).content.decode()
+    assert (
+        'name="q1" value="2" required checked' in html and 'name="overall" value="1" required checked' in html
+    )
+
+
+def test_posts_are_rate_limited_per_client(client, dossier, settings):
+    settings.MOTCUA_RATING_RATE = "2/600"
+    for _ in range(2):
+        assert client.post(url(dossier), form(overall="")).status_code == 422
+    r = client.post(url(dossier), form())
+    assert r.status_code == 429 and "quá nhiều lần" in r.content.decode()
+    assert not Rating.objects.exists()
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    assert other.post(url(dossier), form()).status_code == 302
+
+
+def test_codeless_dossier_by_id(client, dossier):
+    dossier.code = None
+    dossier.save(update_fields=["code"])
+    assert client.get(url(dossier)).status_code == 200
+
+
+def test_ticket_page_rates_a_served_ticket(client, staff):
+    counter = counter_with_officer(staff["counter"].commune)
+    t = served_ticket(counter, at("10/03/2026", "08:00"))
+    path = reverse("ratings:ticket", args=[t.pk, t.secret])
+    html = client.get(path).content.decode()
+    assert f"Lượt phục vụ số {t.number}" in html and html.count("<fieldset") == 4
+    r = client.post(path, {**{f"q{k}": str(v) for k, v in TICKET_ANSWERS.items()}, "overall": "1"})
+    assert r.status_code == 302
+    rating = Rating.objects.get(ticket=t)
+    assert (
+        rating.source == "TICKET_PAGE"
+        and rating.subject == "TICKET"
+        and rating.officer_id == counter.officer_id
+    )
+    assert "Lượt phục vụ đã được đánh giá" in client.get(path).content.decode()
+    assert client.get(reverse("ratings:ticket", args=[t.pk, "sai"])).status_code == 404
+    assert client.get(reverse("ratings:ticket", args=[t.pk + 1000, t.secret])).status_code == 404
+
+
+def test_ticket_not_finished_has_no_form(client, staff):
+    counter = counter_with_officer(staff["counter"].commune)
+    t = served_ticket(counter, at("10/03/2026", "08:00"), finish=False)
+    html = client.get(reverse("ratings:ticket", args=[t.pk, t.secret])).content.decode()
+    assert "Lượt phục vụ chưa hoàn thành" in html and 'data-testid="rating-form"' not in html
