@@ -26,9 +26,11 @@ from motcua.feedback.models import State as FState
 from motcua.geo.models import Commune
 
 from .definitions import qd766_v1
+from .models import Rating
 
 NOT_MEASURABLE = "chưa đo được"
 SATISFIED_RATING = 4  # feedback ratings are 1–5; 4 and 5 count as satisfied
+SATISFIED_OVERALL = 1  # residents' ratings: 1 hài lòng and 2 rất hài lòng count as satisfied
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,16 @@ def _feedback_satisfied(scope: Scope) -> Measure:
     return Measure(len(rows) - len(low), len(rows), low)
 
 
+def _dossier_satisfied(scope: Scope) -> Measure:
+    """Residents' ratings of the scope's dossiers (one each): satisfied = overall «hài lòng» or
+    «rất hài lòng»; pulled down by the dossiers rated «không hài lòng»."""
+    rows = list(
+        Rating.objects.filter(dossier__in=_dossiers(scope).values("id")).values_list("dossier_id", "overall")
+    )
+    low = sorted(pk for pk, overall in rows if overall < SATISFIED_OVERALL)
+    return Measure(len(rows) - len(low), len(rows), low)
+
+
 MEASURES: dict[str, Callable[[Scope], Measure]] = {
     "on_time": _on_time,
     "online": _online,
@@ -203,6 +215,7 @@ MEASURES: dict[str, Callable[[Scope], Measure]] = {
     "result_digitised": _result_digitised,
     "feedback_on_time": _feedback_on_time,
     "feedback_satisfied": _feedback_satisfied,
+    "dossier_satisfied": _dossier_satisfied,
 }
 
 

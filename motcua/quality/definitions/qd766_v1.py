@@ -52,9 +52,11 @@ INDICATORS: tuple[dict[str, Any], ...] = (
     {"code": "HL2", "group": "Mức độ hài lòng", "maximum": 6, "kind": "ratio", "measure": "feedback_satisfied",
      "when_empty": "full", "name": "Mức độ hài lòng về xử lý phản ánh, kiến nghị",
      "note": "Hài lòng: đánh giá từ 4/5 trở lên."},
-    {"code": "HL3", "group": "Mức độ hài lòng", "maximum": 6, "kind": "not_measurable", "threshold": 0.9,
+    {"code": "HL3", "group": "Mức độ hài lòng", "maximum": 6, "kind": "threshold", "threshold": 0.9,
+     "measure": "dossier_satisfied", "when_empty": "full",
      "name": "Mức độ hài lòng về giải quyết hồ sơ (đạt điểm tối đa ở 90 %)",
-     "note": "Chưa có dữ liệu đánh giá của người dân về hồ sơ (phiếu đánh giá làm ở đợt sau)."},
+     "note": "Đánh giá của người dân về hồ sơ tiếp nhận trong kỳ (phiếu theo Thông tư 01/2018): hài lòng "
+             "là «hài lòng» hoặc «rất hài lòng»; không có đánh giá nào thì đạt tối đa."},
     # Thanh toán trực tuyến (10)
     {"code": "TTTT", "group": "Thanh toán trực tuyến", "maximum": 10, "kind": "not_measurable",
      "name": "Hồ sơ thanh toán trực tuyến trên hồ sơ có phí, lệ phí",

@@ -10,6 +10,8 @@ from motcua.dossiers.models import Channel, DocumentKind, DossierDocument, State
 from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.quality.index766 import dossier_on_time, index_compute, score
+from motcua.quality.models import RatingSource, RatingSubject
+from motcua.quality.ratings import rating_record
 from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -86,6 +88,11 @@ def fixture_commune(db):
     f = receive(staff, land, at("02/03/2026"))
     d["F"] = act(f, Action.TRANSFER, staff["counter"], at("02/03/2026", "10:00"))
     assert d["F"].due_at < at("30/04/2026")
+    # Residents' ratings (HL3): A «rất hài lòng», B «không hài lòng», D «hài lòng»; the others
+    # were not rated (C and F have no result yet, E's resident did not rate).
+    for key, overall in (("A", 2), ("B", 0), ("D", 1)):
+        rating_record(subject=RatingSubject.DOSSIER, dossier=d[key], answers={str(c): 1 for c in range(1, 10)},
+                      overall=overall, source=RatingSource.RECEIPT, now=at("15/04/2026"))  # fmt: skip
     return ward, d
 
 
@@ -112,12 +119,39 @@ def test_hand_worked_index(fixture_commune):
     assert by["SH2"].points == pytest.approx(2.0, abs=0.01)
     # HL1, HL2: no feedback in the period: full marks, 6 + 6.
     assert by["HL1"].points == 6 and by["HL2"].points == 6 and by["HL1"].denominator == 0
+    # HL3: dossiers received in the period and rated: A, B, D = 3; satisfied (overall ≥ hài
+    # lòng) A, D = 2; ratio 2/3 = 0.6667 below the 90 % threshold: 6 × 0.6667 / 0.9 = 4.4444.
+    # Pulled down by B («không hài lòng»).
+    assert (by["HL3"].numerator, by["HL3"].denominator) == (2, 3)
+    assert by["HL3"].ratio == pytest.approx(0.6667, abs=0.0001)
+    assert by["HL3"].points == pytest.approx(4.4444, abs=0.01)
+    assert by["HL3"].pulled_down == [d["B"].pk]
+    assert by["HL3"].formula == "6 × min(1; tỷ lệ / 90 %)"
     # Not measurable: no points invented.
-    for code in ("CK1", "CK2", "CK3", "CK4", "SH3", "SH4", "SH5", "HL3", "TTTT"):
+    for code in ("CK1", "CK2", "CK3", "CK4", "SH3", "SH4", "SH5", "TTTT"):
         assert by[code].points is None and by[code].formula == "chưa đo được"
-    # Total: 13.3333 + 4 + 2 + 2 + 6 + 6 = 33.3333
-    assert r.total == pytest.approx(33.3333, abs=0.01)
-    assert r.measurable_maximum == 20 + 12 + 6 + 4 + 6 + 6
+    # Total: 13.3333 + 4 + 2 + 2 + 6 + 6 + 4.4444 = 37.7778
+    assert r.total == pytest.approx(37.7778, abs=0.01)
+    assert r.measurable_maximum == 20 + 12 + 6 + 4 + 6 + 6 + 6
+
+
+def test_hl3_only_counts_dossiers_of_the_scope(fixture_commune):
+    ward, d = fixture_commune
+    # The period 02/03–02/03: A, B, E, F received that day; of the rated, A and B: 1/2 = 0.5,
+    # 6 × 0.5 / 0.9 = 3.3333.
+    r = index_compute(commune=ward, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2))
+    hl3 = next(i for i in r.indicators if i.code == "HL3")
+    assert (hl3.numerator, hl3.denominator, hl3.pulled_down) == (1, 2, [d["B"].pk])
+    assert hl3.points == pytest.approx(3.3333, abs=0.01)
+    # One department (economic: B, D and the land dossiers): B and D rated, D satisfied.
+    r = index_compute(commune=ward, start=dt.date(2026, 3, 2), end=dt.date(2026, 4, 30),
+                      department_id=d["B"].department_id)  # fmt: skip
+    hl3 = next(i for i in r.indicators if i.code == "HL3")
+    assert (hl3.numerator, hl3.denominator) == (1, 2)
+    # Another commune's ratings never count: a period with no rated dossier gives full marks.
+    r = index_compute(commune=ward, start=dt.date(2026, 4, 20), end=dt.date(2026, 4, 30))
+    hl3 = next(i for i in r.indicators if i.code == "HL3")
+    assert (hl3.denominator, hl3.points, hl3.ratio) == (0, 6.0, None)
 
 
 def test_score_formula_kinds():
@@ -148,13 +182,16 @@ def test_command_text_and_json(fixture_commune):
     text = out.getvalue()
     assert "TD1" in text and "13.33 điểm" in text and "4/6" in text
     assert "CK1" in text and "chưa đo được" in text
-    assert "Tổng: 33.33 điểm" in text
+    assert "HL3" in text and "4.44 điểm — 2/3" in text
+    assert "Tổng: 37.78 điểm" in text
     out = StringIO()
     call_command(
         "quality", "index", str(ward.code), "--from", "2026-03-02", "--to", "2026-04-30", "--json", stdout=out
     )
     data = json.loads(out.getvalue())
-    assert data["total"] == 33.33
+    assert data["total"] == 37.78
+    hl3 = next(i for i in data["indicators"] if i["code"] == "HL3")
+    assert (hl3["points"], hl3["numerator"], hl3["denominator"], hl3["ratio"]) == (4.44, 2, 3, 0.6667)
     td1 = next(i for i in data["indicators"] if i["code"] == "TD1")
     assert td1 == {"code": "TD1", "name": td1["name"], "maximum": 20, "points": 13.33,
                    "numerator": 4, "denominator": 6, "ratio": 0.6667}  # fmt: skip
@@ -203,5 +240,6 @@ def test_feedback_indicators_on_time_and_satisfaction(db):
     # HL1: on time 1, 3 of 4 → 6 × 2/4 = 3.00; HL2: satisfied 1 of 2 rated → 6 × 1/2 = 3.00
     assert (by["HL1"].numerator, by["HL1"].denominator, by["HL1"].points) == (2, 4, 3.0)
     assert (by["HL2"].numerator, by["HL2"].denominator, by["HL2"].points) == (1, 2, 3.0)
-    # No dossier at all: the dossier indicators score 0 with no ratio.
+    # No dossier at all: the dossier indicators score 0 with no ratio; no dossier rated: HL3 full.
     assert by["TD1"].points == 0 and by["TD1"].ratio is None
+    assert by["HL3"].points == 6 and by["HL3"].denominator == 0
