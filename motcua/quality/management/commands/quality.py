@@ -30,8 +30,17 @@ class Command(BaseCommand):
         idx.add_argument("--from", dest="start", required=True, help="từ ngày YYYY-MM-DD")
         idx.add_argument("--to", dest="end", required=True, help="đến ngày YYYY-MM-DD")
         idx.add_argument("--json", action="store_true", help="in JSON")
+        tab = sub.add_parser(
+            "tablet-token", help="tạo máy đánh giá tại một quầy và in mã kích hoạt (một lần)"
+        )
+        tab.add_argument("commune", help="mã xã/phường")
+        tab.add_argument("--counter", required=True, help="số quầy")
+        tab.add_argument("--name", default="", help="tên máy (mặc định: Máy đánh giá quầy N)")
 
     def handle(self, *args: object, **options: Any) -> None:
+        if options["sub"] == "tablet-token":
+            self._tablet_token(options)
+            return
         start, end = _date(options["start"], "bắt đầu"), _date(options["end"], "kết thúc")
         if end < start:
             raise CommandError("Ngày kết thúc phải từ ngày bắt đầu trở đi.", returncode=2)
@@ -64,3 +73,28 @@ class Command(BaseCommand):
                 f" — {i.numerator}/{i.denominator} = {ratio}"
             )
         self.stdout.write(f"Tổng: {result.total:.2f} điểm (trên {result.measurable_maximum} điểm đo được)")
+
+    def _tablet_token(self, options: dict[str, Any]) -> None:
+        """`motcua quality tablet-token <commune> --counter N [--name …]`: prints the token once
+        (only its SHA-256 is stored); the tablet is activated at /danh-gia/may/kich-hoat/."""
+        from motcua.core import clock
+        from motcua.core.errors import DomainError
+        from motcua.quality.ratings import tablet_create
+
+        raw = str(options["commune"]).strip()
+        commune = Commune.objects.filter(code=int(raw)).first() if raw.isdigit() and len(raw) < 10 else None
+        if commune is None:
+            raise CommandError(f"Không có xã/phường mã {raw!r}.", returncode=2)
+        number = str(options["counter"]).strip()
+        if not (number.isascii() and number.isdigit() and len(number) <= 5):
+            raise CommandError(f"Số quầy phải là số nguyên dương: {number!r}.", returncode=2)
+        try:
+            tablet, token = tablet_create(
+                commune=commune, counter_number=int(number), now=clock.now(), name=options["name"]
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message, returncode=2) from None
+        self.stdout.write(
+            f"Đã tạo «{tablet.name}» (số {tablet.pk}) tại quầy số {tablet.counter.number}, {commune.name}.\n"
+            f"Mã kích hoạt (chỉ in một lần, nhập tại /danh-gia/may/kich-hoat/):\n{token}"
+        )
