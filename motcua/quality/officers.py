@@ -1,0 +1,631 @@
+"""An officer's own numbers over a period (issue 10 §4), and who may read them.
+
+What each number means (the officer's page, the list, the workbooks and
+`motcua quality officers` all read them from here):
+
+- **received** (`tiếp nhận`): dossiers whose `received_by` is the officer, first received in the
+  period.
+- **handled** (`được giao xử lý`): dossiers whose `assignee` is the officer, first received in
+  the period — the same dossiers as the officer's slice of the 766 index (`index_compute(
+  officer_id=…)`), so «đúng hạn» here and the TD1 indicator agree. Who acted on a dossier at
+  other steps (the desk's receipt, the head's transfer, the leader's approval) is counted apart
+  as **control_steps**: the officer's rows on the control sheets (`ControlEntry.actor`) dated in
+  the period.
+- **on_time / late**: the handled dossiers judged by `index766.dossier_on_time` at the period's
+  end (finished, stopped or refused by the deadline, or still within it; supplemented twice or
+  more counts as late).
+- **finished** and **average processing time**: the handled dossiers finished (`finished_at`)
+  before the period's end; the time from the first receipt to the finish in *working hours* of
+  the commune's calendar (office windows 07:30–11:30 and 13:30–17:00 on working days, 7.5 h a
+  day), less the time the dossier was in the resident's hands (waiting for supplementation or for
+  a fee). Also shown in working days (hours / 7.5).
+- **backlog / overdue**: now (not at the period's end): the officer's assigned dossiers still in
+  processing (`dossiers.selectors.BACKLOG_STATES`), and of those, the ones past their deadline.
+- **tickets served / average service time**: queue tickets finished in the period by the officer
+  (`TicketEvent` FINISHED with `officer`), the service from the (last) call to the finish, as
+  the queue's statistics measure it.
+- **ratings**: `quality.Rating` about the officer made in the period: count, share satisfied
+  (overall «hài lòng» or «rất hài lòng»), the average score of each question (0–2) over the
+  ratings that answered it, the latest comments — the text (phone numbers, e-mail addresses and
+  the applicant's name masked), its date and level, never who wrote it or about which dossier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from openpyxl import Workbook
+from unidecode import unidecode
+
+from motcua.calendar.selectors import calendar_for_province
+from motcua.calendar.workdays import WorkCalendar
+from motcua.core.dates import parse_date
+from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
+from motcua.core.excel import append_text_row
+from motcua.core.text import clean_text, mask_digits
+from motcua.dossiers.models import ControlEntry, Dossier, State
+from motcua.dossiers.selectors import BACKLOG_STATES
+from motcua.geo.models import Commune
+from motcua.org.models import Role, User
+from motcua.queueing.models import EventKind, TicketEvent
+
+from .definitions import tt01_2018_v1
+from .index766 import IndexResult, dossier_on_time, index_compute, period
+from .models import Rating
+
+MAX_PERIOD_DAYS = 400
+HOURS_PER_WORKING_DAY = 7.5
+LATEST_COMMENTS = 10
+# The 766 indicators that say something about one officer's work (their assigned dossiers and
+# feedback items); the others (disclosure, the channel a resident chose, payment) are the
+# commune's: «không áp dụng cho từng cán bộ».
+OFFICER_INDICATORS = frozenset({"TD1", "SH1", "SH2", "HL1", "HL2", "HL3"})
+NOT_APPLICABLE = "không áp dụng cho từng cán bộ"
+# The states in which the dossier is in the resident's hands: not the officer's time.
+RESIDENT_STATES = (State.SUPPLEMENT_REQUESTED, State.PENDING_FEE)
+# Who has an officer's page: any staff role of a commune (not residents, not province officers).
+STAFF_ROLES = (
+    Role.COUNTER_OFFICER,
+    Role.SPECIALIST,
+    Role.DEPARTMENT_HEAD,
+    Role.COMMUNE_LEADER,
+    Role.ADMIN,
+    Role.DATA_OFFICER,
+)
+
+
+# ---- the period -------------------------------------------------------------------------------
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """`?tu=` / `?den=` (dd/mm/yyyy or yyyy-mm-dd; empty: from the first of this month to
+    today); else a Vietnamese ValidationFailed. At most MAX_PERIOD_DAYS days."""
+    values = []
+    for raw, label, default in (
+        (raw_from, "từ ngày", today.replace(day=1)),
+        (raw_to, "đến ngày", today),
+    ):
+        text = (raw or "").strip()
+        if not text:
+            values.append(default)
+            continue
+        day = parse_date(clean_text(text)) if len(text) <= 20 and clean_text(text) == text else None
+        if day is None:
+            raise ValidationFailed(
+                f"Ô «{label}» phải là một ngày dạng ngày/tháng/năm, ví dụ 01/03/2026.", code="bad_period"
+            )
+        if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+            raise ValidationFailed(f"Ô «{label}» nằm ngoài khoảng có số liệu.", code="bad_period")
+        values.append(day)
+    start, end = values
+    if end < start:
+        raise ValidationFailed("Ngày kết thúc phải từ ngày bắt đầu trở đi.", code="bad_period")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationFailed(
+            f"Khoảng thời gian dài nhất là {MAX_PERIOD_DAYS} ngày; hãy chọn khoảng ngắn hơn.",
+            code="bad_period",
+        )
+    return start, end
+
+
+# ---- who may read whose numbers ---------------------------------------------------------------
+
+
+def _is_staff(user: Any) -> bool:
+    return (
+        isinstance(user, User)
+        and user.is_authenticated
+        and user.is_active
+        and user.commune_id is not None
+        and user.has_role(*STAFF_ROLES)
+    )
+
+
+def officer_self(user: Any) -> User:
+    """The acting officer, for their own page: any staff role with a commune."""
+    if not _is_staff(user):
+        raise NotAllowed("Trang này dành cho cán bộ của một xã/phường.")
+    assert isinstance(user, User)
+    return user
+
+
+def _leads(user: User, target: User) -> bool:
+    if target.commune_id is None or target.commune_id != user.commune_id:
+        return False
+    if user.has_role(Role.COMMUNE_LEADER):
+        return True
+    return (
+        user.has_role(Role.DEPARTMENT_HEAD)
+        and user.department_id is not None
+        and target.department_id == user.department_id
+    )
+
+
+def officer_get_for(*, user: Any, pk: int) -> User:
+    """One officer's numbers page: the officer themself, the head of their department, the leader
+    of their commune. Anybody else gets NotFound (the id's existence is not confirmed)."""
+    if not _is_staff(user):
+        raise NotFound("Không tìm thấy cán bộ.")
+    assert isinstance(user, User)
+    target = (
+        User.objects.select_related("department", "commune")
+        .filter(pk=pk, commune__isnull=False)
+        .exclude(role=Role.RESIDENT)
+        .first()
+    )
+    if target is None or not (target.pk == user.pk or _leads(user, target)):
+        raise NotFound("Không tìm thấy cán bộ.")
+    return target
+
+
+def officers_led_by(user: Any) -> QuerySet[User]:
+    """The officers the user leads (active staff): a commune leader, the commune's; a department
+    head, their department's. Anybody else: NotAllowed."""
+    if not _is_staff(user):
+        raise NotAllowed("Trang này dành cho lãnh đạo xã/phường và trưởng phòng.")
+    assert isinstance(user, User)
+    staff = (
+        User.objects.select_related("department")
+        .filter(commune=user.commune, is_active=True)
+        .exclude(role__in=[Role.RESIDENT, Role.PROVINCE_OFFICER])
+        .order_by("full_name", "username")
+    )
+    if user.has_role(Role.COMMUNE_LEADER):
+        return staff
+    if user.has_role(Role.DEPARTMENT_HEAD) and user.department_id is not None:
+        return staff.filter(department_id=user.department_id)
+    raise NotAllowed("Danh sách cán bộ dành cho lãnh đạo xã/phường và trưởng phòng.")
+
+
+# ---- the numbers ------------------------------------------------------------------------------
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass
+class QuestionAverage:
+    code: str
+    text: str
+    answered: int
+    average: float | None
+
+
+@dataclass
+class Comment:
+    at: dt.datetime
+    overall: int
+    overall_label: str
+    text: str
+
+
+@dataclass
+class OfficerNumbers:
+    officer: User
+    received: int = 0
+    handled: int = 0
+    on_time: int = 0
+    late: int = 0
+    late_ids: list[int] = field(default_factory=list)
+    finished: int = 0
+    processing_hours: list[float] = field(default_factory=list, repr=False)
+    backlog: int = 0
+    overdue: int = 0
+    control_steps: int = 0
+    tickets_served: int = 0
+    service_seconds: list[float] = field(default_factory=list, repr=False)
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def on_time_ratio(self) -> float | None:
+        return _ratio(self.on_time, self.handled)
+
+    @property
+    def on_time_percent(self) -> float | None:
+        ratio = self.on_time_ratio
+        return None if ratio is None else 100 * ratio
+
+    @property
+    def satisfied_percent(self) -> float | None:
+        ratio = self.satisfied_ratio
+        return None if ratio is None else 100 * ratio
+
+    @property
+    def avg_processing_hours(self) -> float | None:
+        return _mean(self.processing_hours)
+
+    @property
+    def avg_processing_days(self) -> float | None:
+        hours = self.avg_processing_hours
+        return None if hours is None else hours / HOURS_PER_WORKING_DAY
+
+    @property
+    def avg_service_minutes(self) -> float | None:
+        seconds = _mean(self.service_seconds)
+        return None if seconds is None else seconds / 60
+
+    @property
+    def satisfied_ratio(self) -> float | None:
+        return _ratio(self.satisfied, self.ratings)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `motcua quality officers --json` contract (one officer)."""
+
+        def r(value: float | None, digits: int) -> float | None:
+            return None if value is None else round(value, digits)
+
+        o = self.officer
+        return {
+            "id": o.pk,
+            "username": o.username,
+            "full_name": o.full_name,
+            "role": o.role,
+            "department": o.department.name if o.department_id and o.department else None,
+            "received": self.received,
+            "handled": self.handled,
+            "on_time": self.on_time,
+            "late": self.late,
+            "on_time_ratio": r(self.on_time_ratio, 4),
+            "finished": self.finished,
+            "avg_processing_hours": r(self.avg_processing_hours, 2),
+            "avg_processing_days": r(self.avg_processing_days, 2),
+            "backlog": self.backlog,
+            "overdue": self.overdue,
+            "control_steps": self.control_steps,
+            "tickets_served": self.tickets_served,
+            "avg_service_minutes": r(self.avg_service_minutes, 2),
+            "ratings": self.ratings,
+            "satisfied": self.satisfied,
+            "satisfied_ratio": r(self.satisfied_ratio, 4),
+        }
+
+
+def working_hours(calendar: WorkCalendar, start: dt.datetime, end: dt.datetime) -> float:
+    """Working hours between two moments: their overlap with the calendar's office windows on
+    working days."""
+    if end <= start:
+        return 0.0
+    tz = calendar.tz
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    total = 0.0
+    day = start.date()
+    while day <= end.date():
+        if calendar.is_working_day(day):
+            for opens, closes in calendar.office_windows:
+                w_start = max(start, dt.datetime.combine(day, opens, tzinfo=tz))
+                w_end = min(end, dt.datetime.combine(day, closes, tzinfo=tz))
+                if w_end > w_start:
+                    total += (w_end - w_start).total_seconds() / 3600
+        day += dt.timedelta(days=1)
+    return total
+
+
+def _resident_waits(ids: Iterable[int]) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Each dossier's spells in the resident's hands, from the control sheet."""
+    entries = (
+        ControlEntry.objects.filter(dossier_id__in=list(ids))
+        .filter(Q(to_state__in=RESIDENT_STATES) | Q(from_state__in=RESIDENT_STATES))
+        .order_by("dossier_id", "at", "id")
+        .values_list("dossier_id", "from_state", "to_state", "at")
+    )
+    waits: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    began: dict[int, dt.datetime] = {}
+    for dossier_id, from_state, to_state, at in entries:
+        if from_state in RESIDENT_STATES and dossier_id in began:
+            waits.setdefault(dossier_id, []).append((began.pop(dossier_id), at))
+        if to_state in RESIDENT_STATES and from_state != to_state:
+            began[dossier_id] = at
+    return waits
+
+
+def officers_numbers(
+    *, commune: Commune, officers: Sequence[User], start: dt.date, end: dt.date, now: dt.datetime
+) -> list[OfficerNumbers]:
+    """The numbers of each officer (in the order given) for the days [start, end] of `commune`.
+    A fixed number of queries, whatever the number of officers."""
+    since, until = period(start, end)
+    rows = {o.pk: OfficerNumbers(officer=o) for o in officers}
+    ids = list(rows)
+    dossiers = Dossier.objects.filter(commune=commune)
+    in_period = Q(first_received_at__gte=since, first_received_at__lt=until)
+
+    for officer_id in dossiers.filter(in_period, received_by_id__in=ids).values_list(
+        "received_by_id", flat=True
+    ):
+        rows[officer_id].received += 1
+
+    handled: list[dict[str, Any]] = [
+        dict(d)
+        for d in dossiers.filter(in_period, assignee_id__in=ids).values(
+            "id", "assignee_id", "state", "supplement_count", "due_at", "extended_due_at",
+            "finished_at", "paused_at", "first_received_at",
+        )
+    ]  # fmt: skip
+    finished = [d for d in handled if d["finished_at"] is not None and d["finished_at"] < until]
+    waits = _resident_waits(d["id"] for d in finished)
+    calendar = calendar_for_province(commune.province_id)
+    for d in handled:
+        row = rows[d["assignee_id"]]
+        row.handled += 1
+        if dossier_on_time(d, until):
+            row.on_time += 1
+        else:
+            row.late += 1
+            row.late_ids.append(d["id"])
+    for d in finished:
+        row = rows[d["assignee_id"]]
+        row.finished += 1
+        hours = working_hours(calendar, d["first_received_at"], d["finished_at"])
+        hours -= sum(working_hours(calendar, a, b) for a, b in waits.get(d["id"], []))
+        row.processing_hours.append(max(0.0, hours))
+
+    backlog = (
+        dossiers.filter(assignee_id__in=ids, state__in=BACKLOG_STATES, finished_at__isnull=True)
+        .annotate(eff_due=Coalesce(F("extended_due_at"), F("due_at")))
+        .values_list("assignee_id", "eff_due")
+    )
+    for officer_id, due in backlog:
+        rows[officer_id].backlog += 1
+        rows[officer_id].overdue += due is not None and due < now
+
+    steps = ControlEntry.objects.filter(
+        dossier__commune=commune, actor_id__in=ids, at__gte=since, at__lt=until
+    ).values_list("actor_id", flat=True)
+    for officer_id in steps:
+        if officer_id is not None:
+            rows[officer_id].control_steps += 1
+
+    served = TicketEvent.objects.filter(
+        ticket__commune=commune, kind=EventKind.FINISHED, officer_id__in=ids, at__gte=since, at__lt=until
+    ).values_list("officer_id", "at", "ticket__called_at")
+    for officer_id, at, called in served:
+        if officer_id is None:
+            continue
+        rows[officer_id].tickets_served += 1
+        if called is not None and called <= at:
+            rows[officer_id].service_seconds.append((at - called).total_seconds())
+
+    for officer_id, overall in _ratings(commune, ids, since, until).values_list("officer_id", "overall"):
+        if officer_id is not None:
+            rows[officer_id].ratings += 1
+            rows[officer_id].satisfied += overall >= 1
+    for row in rows.values():
+        row.late_ids.sort()
+    return [rows[o.pk] for o in officers]
+
+
+def _ratings(commune: Commune, ids: list[int], since: dt.datetime, until: dt.datetime) -> QuerySet[Rating]:
+    return Rating.objects.filter(
+        commune=commune, officer_id__in=ids, created_at__gte=since, created_at__lt=until
+    )
+
+
+_PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-()]*\d(?:[\s.\-()]*\d){7,10}(?!\d)")
+_EMAIL_LIKE = re.compile(r"[^\s@＠]+[@＠][^\s@＠]+\.[^\s@＠]+")
+_LONG_NUMBER = re.compile(r"\d{9,}")
+
+
+def _fold_char(char: str) -> str:
+    for folded in (unidecode(char).casefold(), char.casefold()):
+        if len(folded) == 1:
+            return folded
+    return char
+
+
+def _folded(text: str) -> str:
+    return "".join(_fold_char(c) for c in text)
+
+
+def comment_public(text: str, *, applicant_name: str = "") -> str:
+    """A resident's comment as shown to staff evaluating an officer: without phone numbers, e-mail
+    addresses, long numbers (a CCCD) or the applicant's name (in any case, with or without
+    diacritics)."""
+    text = unicodedata.normalize("NFC", clean_text(text))
+    words = _folded(unicodedata.normalize("NFC", applicant_name or "")).split()
+    if len("".join(words)) >= 3:
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+        for m in reversed(list(pattern.finditer(_folded(text)))):
+            text = text[: m.start()] + "***" + text[m.end() :]
+    text = _EMAIL_LIKE.sub("***", text)
+    text = _PHONE_LIKE.sub(lambda m: mask_digits(re.sub(r"\D", "", m.group(0))), text)
+    return _LONG_NUMBER.sub(lambda m: mask_digits(m.group(0)), text)
+
+
+@dataclass
+class OfficerPage:
+    numbers: OfficerNumbers
+    start: dt.date
+    end: dt.date
+    questions: list[QuestionAverage]
+    comments: list[Comment]
+    index: IndexResult
+    late: list[Dossier]
+
+    def index_rows(self) -> list[dict[str, Any]]:
+        """The 766 slice: every indicator, with «không áp dụng» for the commune's own ones."""
+        out = []
+        for i in self.index.indicators:
+            applicable = i.code in OFFICER_INDICATORS
+            out.append({"i": i, "applicable": applicable, "measurable": applicable and i.measurable})
+        return out
+
+    @property
+    def index_total(self) -> float:
+        return sum(i.points or 0.0 for i in self.index.indicators if i.code in OFFICER_INDICATORS)
+
+    @property
+    def index_maximum(self) -> float:
+        return sum(i.maximum for i in self.index.indicators if i.code in OFFICER_INDICATORS and i.measurable)
+
+
+def officer_page(*, officer: User, start: dt.date, end: dt.date, now: dt.datetime) -> OfficerPage:
+    """Everything the officer's page shows: the numbers, each question's average, the latest
+    comments, the 766 slice and the late dossiers."""
+    commune = officer.commune
+    assert commune is not None
+    numbers = officers_numbers(commune=commune, officers=[officer], start=start, end=end, now=now)[0]
+    since, until = period(start, end)
+    ratings = list(
+        _ratings(commune, [officer.pk], since, until)
+        .order_by("-created_at", "-id")
+        .values("answers", "overall", "comment", "created_at", "dossier__applicant_name")
+    )
+    questions = []
+    for q in tt01_2018_v1.QUESTIONS:
+        scores = [
+            r["answers"][q["code"]]
+            for r in ratings
+            if isinstance(r["answers"], dict) and isinstance(r["answers"].get(q["code"]), int)
+        ]
+        questions.append(QuestionAverage(q["code"], q["text"], len(scores), _mean(scores)))
+    labels = dict(tt01_2018_v1.OVERALL)
+    comments = [
+        Comment(
+            at=r["created_at"],
+            overall=r["overall"],
+            overall_label=labels.get(r["overall"], ""),
+            text=comment_public(r["comment"], applicant_name=r["dossier__applicant_name"] or ""),
+        )
+        for r in ratings
+        if r["comment"].strip()
+    ][:LATEST_COMMENTS]
+    index = index_compute(commune=commune, start=start, end=end, officer_id=officer.pk)
+    late = list(
+        Dossier.objects.filter(pk__in=numbers.late_ids[:200]).select_related("procedure").order_by("id")
+    )
+    return OfficerPage(numbers, start, end, questions, comments, index, late)
+
+
+# ---- presentation helpers (pages and workbooks) -----------------------------------------------
+
+
+SORT_KEYS: dict[str, Any] = {
+    "ten": lambda n: (n.officer.full_name or n.officer.username).casefold(),
+    "tiep-nhan": lambda n: n.received,
+    "xu-ly": lambda n: n.handled,
+    "dung-han": lambda n: n.on_time_ratio,
+    "thoi-gian": lambda n: n.avg_processing_hours,
+    "ton": lambda n: n.backlog,
+    "qua-han": lambda n: n.overdue,
+    "luot": lambda n: n.tickets_served,
+    "phuc-vu": lambda n: n.avg_service_minutes,
+    "danh-gia": lambda n: n.ratings,
+    "hai-long": lambda n: n.satisfied_ratio,
+}
+
+
+# The list's columns: its sort key and heading.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ten", "Cán bộ"), ("tiep-nhan", "Tiếp nhận"), ("xu-ly", "Được giao xử lý"), ("dung-han", "Đúng hạn"),
+    ("thoi-gian", "Xử lý trung bình (ngày làm việc)"), ("ton", "Đang giải quyết"), ("qua-han", "Quá hạn"),
+    ("luot", "Lượt tại quầy"), ("phuc-vu", "Phục vụ trung bình (phút)"), ("danh-gia", "Lượt đánh giá"),
+    ("hai-long", "Hài lòng"),
+)  # fmt: skip
+
+
+def sort_numbers(rows: list[OfficerNumbers], raw: str) -> tuple[list[OfficerNumbers], str]:
+    """Rows sorted by `?sx=<key>` or `?sx=-<key>` (descending); an unknown key sorts by name.
+    Empty values (no rating, nothing handled) always go last."""
+    raw = raw if len(raw) <= 20 else ""
+    desc = raw.startswith("-")
+    key = raw.lstrip("-")
+    if key not in SORT_KEYS:
+        key, desc = "ten", False
+    get = SORT_KEYS[key]
+    present = [r for r in rows if get(r) is not None]
+    empty = [r for r in rows if get(r) is None]
+    present.sort(key=get, reverse=desc)
+    return present + empty, ("-" if desc else "") + key
+
+
+LIST_HEADER = [
+    "Cán bộ", "Tên đăng nhập", "Vai trò", "Phòng", "Tiếp nhận", "Được giao xử lý", "Đúng hạn",
+    "Trễ hạn", "Tỷ lệ đúng hạn (%)", "Đã giải quyết xong", "Thời gian xử lý trung bình (giờ làm việc)",
+    "Đang giải quyết", "Quá hạn", "Bước trên phiếu kiểm soát", "Lượt phục vụ tại quầy",
+    "Phục vụ trung bình (phút)", "Lượt đánh giá", "Hài lòng (%)",
+]  # fmt: skip
+
+
+def _list_row(n: OfficerNumbers) -> list[Any]:
+    def num(value: float | None, digits: int) -> float | str:
+        return "" if value is None else round(value, digits)
+
+    o = n.officer
+    return [
+        o.display_name, o.username, o.get_role_display(), o.department.name if o.department else "",
+        n.received, n.handled, n.on_time, n.late,
+        num(n.on_time_percent, 1), n.finished,
+        num(n.avg_processing_hours, 1), n.backlog, n.overdue, n.control_steps, n.tickets_served,
+        num(n.avg_service_minutes, 1), n.ratings,
+        num(n.satisfied_percent, 1),
+    ]  # fmt: skip
+
+
+def _save(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def list_xlsx(*, commune: Commune, rows: list[OfficerNumbers], start: dt.date, end: dt.date) -> bytes:
+    """The list's workbook: one row per officer, text and number cells only (never a formula)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Cán bộ"
+    append_text_row(ws, [f"Kết quả của cán bộ — {commune.name} — {start:%d/%m/%Y}–{end:%d/%m/%Y}"])
+    append_text_row(ws, LIST_HEADER)
+    for n in rows:
+        append_text_row(ws, _list_row(n))
+    return _save(wb)
+
+
+def officer_xlsx(page: OfficerPage) -> bytes:
+    """One officer's workbook: the numbers, the 766 slice, the questions and the comments."""
+    n = page.numbers
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Tổng hợp"
+    append_text_row(ws, [f"Kết quả của {n.officer.display_name} — {page.start:%d/%m/%Y}–{page.end:%d/%m/%Y}"])
+    for label, value in zip(LIST_HEADER, _list_row(n), strict=True):
+        append_text_row(ws, [label, value])
+    append_text_row(ws, ["Hồ sơ trễ hạn", ", ".join(d.code or f"#{d.pk}" for d in page.late)])
+    wi = wb.create_sheet("Bộ chỉ số 766")
+    append_text_row(wi, ["Mã", "Chỉ số", "Tối đa", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Điểm", "Ghi chú"])
+    for row in page.index_rows():
+        i = row["i"]
+        if not row["applicable"]:
+            append_text_row(wi, [i.code, i.name, i.maximum, "", "", "", "", NOT_APPLICABLE])
+        elif not row["measurable"]:
+            append_text_row(wi, [i.code, i.name, i.maximum, "", "", "", "", i.formula])
+        else:
+            ratio = "" if i.ratio is None else round(i.ratio * 100, 2)
+            points = "" if i.points is None else round(i.points, 2)
+            append_text_row(
+                wi, [i.code, i.name, i.maximum, i.numerator, i.denominator, ratio, points, i.formula]
+            )
+    wq = wb.create_sheet("Đánh giá")
+    append_text_row(wq, ["Câu", "Nội dung", "Số lượt trả lời", "Điểm trung bình (0–2)"])
+    for q in page.questions:
+        append_text_row(wq, [q.code, q.text, q.answered, "" if q.average is None else round(q.average, 2)])
+    append_text_row(wq, [])
+    append_text_row(wq, ["Ngày", "Mức độ hài lòng", "Ý kiến"])
+    for c in page.comments:
+        append_text_row(wq, [timezone.localtime(c.at), c.overall_label, c.text])
+    return _save(wb)
