@@ -167,18 +167,23 @@ def officer_get_for(*, user: Any, pk: int) -> User:
     return target
 
 
+def commune_staff(commune: Commune) -> QuerySet[User]:
+    """A commune's active staff (every role but residents and province officers), by name."""
+    return (
+        User.objects.select_related("department")
+        .filter(commune=commune, is_active=True)
+        .exclude(role__in=[Role.RESIDENT, Role.PROVINCE_OFFICER])
+        .order_by("full_name", "username")
+    )
+
+
 def officers_led_by(user: Any) -> QuerySet[User]:
     """The officers the user leads (active staff): a commune leader, the commune's; a department
     head, their department's. Anybody else: NotAllowed."""
     if not _is_staff(user):
         raise NotAllowed("Trang này dành cho lãnh đạo xã/phường và trưởng phòng.")
-    assert isinstance(user, User)
-    staff = (
-        User.objects.select_related("department")
-        .filter(commune=user.commune, is_active=True)
-        .exclude(role__in=[Role.RESIDENT, Role.PROVINCE_OFFICER])
-        .order_by("full_name", "username")
-    )
+    assert isinstance(user, User) and user.commune is not None
+    staff = commune_staff(user.commune)
     if user.has_role(Role.COMMUNE_LEADER):
         return staff
     if user.has_role(Role.DEPARTMENT_HEAD) and user.department_id is not None:
