@@ -447,6 +447,14 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
         raise Http404
     url = status_url(dossier)
     qr_svg = segno.make(url, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
+    rating_qr_svg = ""
+    if form == "01":  # the receipt: a second QR to the rating page (issue 10 §1)
+        from motcua.quality.ratings import rating_url_of_dossier
+
+        rating_url = rating_url_of_dossier(dossier, source="bien-nhan")
+        rating_qr_svg = segno.make(rating_url, error="m").svg_inline(
+            scale=3, dark="#000", title="Mã QR đánh giá"
+        )
     steps = steps_of_form(form)
     entry = dossier.control_entries.filter(action__in=steps).last() if steps else None
     return render(
@@ -455,6 +463,7 @@ def printed_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
         {
             "d": dossier,
             "qr_svg": qr_svg,
+            "rating_qr_svg": rating_qr_svg,
             "status_url": url,
             "entry": entry,
             "entries": dossier.control_entries.select_related("actor", "handed_to"),

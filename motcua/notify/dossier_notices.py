@@ -43,6 +43,19 @@ def dossier_text(dossier: Dossier, action: str, to_state: str) -> tuple[str, str
     return None
 
 
+def result_ready_texts(dossier: Dossier) -> tuple[str, str]:
+    """(SMS, e-mail) of «result ready» with the rating link (issue 10 §1, `?nguon=thong-bao`):
+    the e-mail always carries it; the SMS only when the shorter wording with it fits one SMS
+    (a long public address leaves the SMS as it was: the receipt's QR still leads there)."""
+    from motcua.quality.ratings import rating_url_of_dossier
+
+    code = dossier.code or "của ông/bà"
+    url = rating_url_of_dossier(dossier, source="thong-bao")
+    email = f"{texts.dossier_result_ready(code)} Mời ông/bà đánh giá sự hài lòng: {url}"
+    short = f"Hồ sơ {code} đã có kết quả, mời đến nhận. Đánh giá: {url}"
+    return (short if texts.sms_fits(short) else texts.dossier_result_ready(code)), email
+
+
 def notify_dossier_event(dossier: Dossier, entry: ControlEntry, now: dt.datetime) -> None:
     notice = dossier_text(dossier, str(entry.action), str(entry.to_state))
     phone = dossier.notify_phone or dossier.applicant_phone
@@ -50,8 +63,16 @@ def notify_dossier_event(dossier: Dossier, entry: ControlEntry, now: dt.datetime
     if notice is None or not (phone or email):
         return
     kind, text = notice
-    notify(
-        topic=f"dossier.{kind}", subject_ref=f"dossiers.dossier:{dossier.pk}", commune=dossier.commune,
-        text=text, now=now, dedupe_key=f"dossier:{dossier.pk}:{entry.action}:{entry.pk}",
-        phone=phone, email=email, email_subject=f"{_SUBJECTS[kind]}: {dossier.code or ''}".rstrip(": "),
-    )  # fmt: skip
+    sends = [(text, phone, email)]
+    if kind == "result_ready":
+        sms, mail = result_ready_texts(dossier)
+        sends = [(sms, phone, ""), (mail, "", email)]
+    for body, to_phone, to_email in sends:
+        if not (to_phone or to_email):
+            continue
+        notify(
+            topic=f"dossier.{kind}", subject_ref=f"dossiers.dossier:{dossier.pk}", commune=dossier.commune,
+            text=body, now=now, dedupe_key=f"dossier:{dossier.pk}:{entry.action}:{entry.pk}",
+            phone=to_phone, email=to_email,
+            email_subject=f"{_SUBJECTS[kind]}: {dossier.code or ''}".rstrip(": "),
+        )  # fmt: skip

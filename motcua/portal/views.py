@@ -75,7 +75,11 @@ def status(request: HttpRequest, code: str, secret: str) -> HttpResponse:
             dossier = public_status(code=code, secret=secret)
     except (NotFound, RateLimited) as exc:
         return render(request, "portal/lookup.html", {"error": exc.message}, status=exc.status)
-    return render(request, "portal/status.html", _status_context(dossier))
+    from motcua.quality.ratings import rating_status_by_code  # issue 10 §1: «Đánh giá sự hài lòng»
+
+    context = _status_context(dossier)
+    context["rating"] = rating_status_by_code(dossier.code) if dossier.code else None
+    return render(request, "portal/status.html", context)
 
 
 @require_GET

@@ -48,7 +48,8 @@ def test_received_then_result_ready_on_the_spot():
     )
     assert bodies(d) == [
         ("dossier.receive", "Hồ sơ H48.20209-260210-0001 đã được tiếp nhận. Ngày hẹn trả kết quả: 10/02/2026."),
-        ("dossier.result_ready", "Hồ sơ H48.20209-260210-0001 đã có kết quả. Mời ông/bà đến bộ phận một cửa nhận kết quả."),
+        ("dossier.result_ready", "Hồ sơ H48.20209-260210-0001 đã có kết quả, mời đến nhận. Đánh giá: http://127.0.0.1:8000"
+                                 f"/danh-gia/ho-so/H48.20209-260210-0001/{d.secret}/?nguon=thong-bao"),
     ]  # fmt: skip
     messages = list(Message.objects.order_by("id"))
     assert {m.recipient for m in messages} == {"0905123456"}

@@ -160,3 +160,70 @@ def test_ticket_not_finished_has_no_form(client, staff):
     t = served_ticket(counter, at("10/03/2026", "08:00"), finish=False)
     html = client.get(reverse("ratings:ticket", args=[t.pk, t.secret])).content.decode()
     assert "Lượt phục vụ chưa hoàn thành" in html and 'data-testid="rating-form"' not in html
+
+
+# ---- the links to the rating pages ---------------------------------------------------------------
+
+
+def test_receipt_mau01_has_a_second_qr_to_the_rating_page(client, staff, dossier):
+    client.force_login(staff["counter"])
+    html = client.get(reverse("dossiers:form", args=[dossier.pk, "01"])).content.decode()
+    assert 'data-testid="rating-qr"' in html and "Quét mã để đánh giá sự hài lòng" in html
+    assert "Quét mã để tra cứu hồ sơ" in html and html.count("<svg") == 2
+
+
+def test_tracking_page_offers_the_rating_then_says_it_was_rated(client, staff, dossier):
+    status = reverse("portal:status", args=[dossier.code, dossier.secret])
+    html = client.get(status).content.decode()
+    link = f"/danh-gia/ho-so/{dossier.code}/{dossier.secret}/?nguon=tra-cuu"
+    assert "Đánh giá sự hài lòng" in html and link in html
+    client.post(link, form())
+    assert Rating.objects.get(dossier=dossier).source == "TRACKING"
+    html = client.get(status).content.decode()
+    assert "Hồ sơ đã được đánh giá" in html and 'class="button primary" href="/danh-gia' not in html
+    open_one = received(staff, at("11/03/2026", "08:00"))
+    html = client.get(reverse("portal:status", args=[open_one.code, open_one.secret])).content.decode()
+    assert 'data-testid="rating-link"' not in html
+
+
+def test_result_ready_notice_carries_the_rating_link(staff, settings):
+    from motcua.notify.models import Message
+    from motcua.notify.texts import sms_fits
+
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8000"
+    d = received(staff, at("10/03/2026", "08:00"))
+    d.notify_email = "lan@example.com"
+    d.save(update_fields=["notify_email"])
+    from motcua.dossiers.workflow import Action, dossier_apply
+
+    dossier_apply(
+        dossier=d, action=Action.RESOLVE_ON_SPOT, actor=staff["counter"], now=at("10/03/2026", "08:10")
+    )
+    link = f"/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=thong-bao"
+    sms = Message.objects.get(topic="dossier.result_ready", recipient="0905123456")
+    mail = Message.objects.get(topic="dossier.result_ready", recipient="lan@example.com")
+    assert link in sms.body and sms_fits(sms.body.split(" Từ chối")[0])
+    assert link in mail.body and "Mời ông/bà đến bộ phận một cửa nhận kết quả" in mail.body
+
+
+def test_a_long_public_address_leaves_the_sms_without_the_link(staff, settings):
+    from motcua.notify.dossier_notices import result_ready_texts
+    from motcua.notify.texts import sms_fits
+
+    settings.MOTCUA_PUBLIC_URL = "https://dichvucong.phuongthanhkhe.danang.gov.vn"
+    d = finished_dossier(staff, at("10/03/2026", "08:00"))
+    sms, mail = result_ready_texts(d)
+    assert sms_fits(sms) and "danh-gia" not in sms and "đã có kết quả" in sms
+    assert f"{settings.MOTCUA_PUBLIC_URL}/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=thong-bao" in mail
+
+
+def test_phone_ticket_page_offers_the_rating_once_finished(client, staff):
+    counter = counter_with_officer(staff["counter"].commune)
+    t = served_ticket(counter, at("10/03/2026", "08:00"), finish=False)
+    page = reverse("queueing:ticket", args=[t.pk, t.secret])
+    assert "Đánh giá lượt phục vụ" not in client.get(page).content.decode()
+    from motcua.queueing.services import ticket_finish
+
+    ticket_finish(actor=counter.officer, counter=counter, ticket=t, now=at("10/03/2026", "08:10"))
+    html = client.get(page).content.decode()
+    assert "Đánh giá lượt phục vụ" in html and reverse("ratings:ticket", args=[t.pk, t.secret]) in html
