@@ -327,3 +327,16 @@ def test_the_nav_links_to_my_results(client, office, pinned_now):
     client.force_login(staff["specialist_econ"])
     html = client.get(reverse("dossiers:inbox")).content.decode()
     assert reverse("quality_officers:me") in html and "Kết quả của tôi" in html
+
+
+def test_users_without_a_commune_have_no_officer_page(client, office, pinned_now):
+    ward, staff, _, _ = office
+    province = make_user(None, Role.PROVINCE_OFFICER, "tinh_dn")
+    province.province = ward.province
+    province.save()
+    assert get(client, province, "me").status_code == 403
+    assert get(client, province, "list").status_code == 403
+    assert get(client, province, "officer", staff["specialist_econ"].pk).status_code == 404
+    client.logout()
+    r = client.get(reverse("quality_officers:officer", args=[staff["specialist_econ"].pk]))
+    assert r.status_code == 302 and "/dang-nhap/" in r["Location"]
