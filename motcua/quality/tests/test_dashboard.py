@@ -409,3 +409,20 @@ def test_another_communes_leader_sees_nothing_of_it(client, fixture_commune):
     assert client.get(f"{URL}tinh/{ward.pk}/chi-so/TD1/").status_code == 404
     # their own commune through the province's pages: 403 (not a province officer)
     assert client.get(f"{URL}tinh/{other.pk}/").status_code == 403
+
+
+def test_staff_navigation_links_the_dashboards(client, fixture_commune):
+    ward, _ = fixture_commune
+    from motcua.org.models import User
+
+    client.force_login(leader_of(ward))
+    assert 'href="/chat-luong/">Chất lượng phục vụ</a>' in client.get(URL).content.decode()
+    client.force_login(User.objects.get(commune=ward, role=Role.COUNTER_OFFICER))
+    assert "Chất lượng phục vụ</a>" not in client.get("/ho-so/tim-kiem/").content.decode()
+    officer = make_user(None, Role.PROVINCE_OFFICER, "canbo_tinh_nav")
+    officer.province = ward.province
+    officer.save(update_fields=["province"])
+    client.force_login(officer)
+    assert (
+        'href="/chat-luong/tinh/">Chất lượng các xã</a>' in client.get("/chat-luong/tinh/").content.decode()
+    )
