@@ -30,6 +30,7 @@ from motcua.queueing.models import Counter, ServiceGroup
 from . import ward as W
 from .feedback_day import feedback_load
 from .queue_day import queue_load_today
+from .ratings_day import ratings_load
 from .selectors import demo_is_loaded
 from .stories import DRAFT_MIX, PROCEDURE_MIX, Teller, Ward, plan_dossiers, tell
 from .timeline import Timeline
@@ -51,6 +52,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         _setup_queue_hall()
         queue_load_today(now=now)
         feedback_load(now=now)
+        ratings_load(now=now)
         if not reset:
             return False
         _wipe_dossiers()
@@ -65,6 +67,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         _load_merge_job(now=now)
         feedback_load(now=now)
     _load_dossiers(now=now)
+    ratings_load(now=now)
     return True
 
 
