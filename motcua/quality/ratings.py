@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -85,9 +86,9 @@ def _score(raw: object, label: str) -> int:
     return int(text)
 
 
-def clean_answers(subject: str, answers: dict[str, object]) -> dict[str, int]:
+def clean_answers(subject: str, answers: Mapping[str, object]) -> dict[str, int]:
     """Every question of the subject answered 2 / 1 / 0; nothing else."""
-    if not isinstance(answers, dict):
+    if not isinstance(answers, Mapping):
         raise ValidationFailed("Phiếu đánh giá không hợp lệ.", code="bad_answers")
     asked = questions_of(subject)
     codes = {q["code"] for q in asked}
@@ -165,7 +166,7 @@ def rating_record(
     subject: str,
     dossier: Dossier | None = None,
     ticket: Ticket | None = None,
-    answers: dict[str, object],
+    answers: Mapping[str, object],
     overall: object,
     comment: object = "",
     source: str,
