@@ -147,7 +147,7 @@ def line_chart(
     *, chart_id: str, title: str, points: Sequence[Bar], maximum: float | None = None
 ) -> SafeString:
     """A line through the points (left to right), each point marked and its value written."""
-    height, top, bottom, left, right = 240.0, 24.0, 40.0, 20.0, 20.0
+    height, top, bottom, left, right = 240.0, 24.0, 40.0, 34.0, 34.0
     peak = max([maximum or 0.0, *(p.value for p in points), 1e-9])
     n = len(points)
     step = (WIDTH - left - right) / max(n - 1, 1)
