@@ -119,9 +119,12 @@ def test_aggregate_index_equals_the_engine(fixture_commune, start, end):
         assert got.total == pytest.approx(expected.total)
 
 
-def test_aggregate_index_feedback_measures_equal_the_engine(fixture_commune):
+@pytest.fixture
+def feedback(fixture_commune):
+    """Five feedback items of the ward (see the comments)."""
     ward, _ = fixture_commune
     category = next(iter(make_feedback_setup(ward)["categories"].values()))
+    items = []
     for n, (received, due, resolved, rating) in enumerate([
         (at("02/03/2026"), at("10/03/2026"), at("09/03/2026"), 5),  # on time, satisfied
         (at("02/03/2026"), at("10/03/2026"), at("12/03/2026"), 2),  # late, not satisfied
@@ -129,11 +132,16 @@ def test_aggregate_index_feedback_measures_equal_the_engine(fixture_commune):
         (at("01/04/2026"), at("10/04/2026"), None, None),  # open past its deadline
         (at("01/04/2026"), at("10/04/2026"), at("05/05/2026"), 4),  # resolved after the period
     ]):  # fmt: skip
-        FeedbackItem.objects.create(
+        items.append(FeedbackItem.objects.create(
             commune=ward, code=f"PA-{n}", channel="ONLINE", category=category, title=f"Phản ánh {n}",
             received_at=received, due_at=due, resolved_at=resolved, rating=rating,
             state="RESOLVED" if resolved else "NEW",
-        )  # fmt: skip
+        ))  # fmt: skip
+    return items
+
+
+def test_aggregate_index_feedback_measures_equal_the_engine(fixture_commune, feedback):
+    ward, _ = fixture_commune
     for start, end in [
         (dt.date(2026, 3, 2), dt.date(2026, 4, 30)),
         (dt.date(2026, 3, 1), dt.date(2026, 3, 9)),
@@ -320,6 +328,22 @@ def test_drill_down_is_paginated(client, fixture_commune, monkeypatch):
         d[k].pk for k in "BCDEF"
     }
     assert "Trang 1/2" in first.content.decode()
+
+
+def test_drill_down_of_feedback_and_ratings(client, fixture_commune, feedback):
+    ward, d = fixture_commune
+    client.force_login(leader_of(ward))
+    r = client.get(f"{URL}chi-so/HL1/?{PERIOD}")
+    rows = {row.code: row for row in r.context["rows"]}
+    # late: PA-1 (resolved 12/03 after 10/03), PA-3 (open past 10/04), PA-4 (resolved after the period)
+    assert set(rows) == {"PA-1", "PA-3", "PA-4"}
+    assert rows["PA-1"].reason == "Xử lý xong sau hạn"
+    assert rows["PA-3"].reason == rows["PA-4"].reason == "Chưa xử lý xong, đã quá hạn"
+    assert reverse("feedback:detail", args=[rows["PA-1"].pk]) in r.content.decode()
+    rows = client.get(f"{URL}chi-so/HL2/?{PERIOD}").context["rows"]
+    assert [(row.code, row.reason) for row in rows] == [("PA-1", "Người phản ánh đánh giá 2/5")]
+    rows = client.get(f"{URL}chi-so/HL3/?{PERIOD}").context["rows"]
+    assert [(row.pk, row.reason) for row in rows] == [(d["B"].pk, "Người dân đánh giá «Không hài lòng»")]
 
 
 def test_unknown_or_not_measurable_indicator(client, fixture_commune):
