@@ -223,8 +223,9 @@ def _formula(spec: dict[str, Any]) -> str:
     m = spec["maximum"]
     if spec["kind"] == "threshold":
         pct = round(spec["threshold"] * 100)
-        return f"{m} × min(1; tỷ lệ / {pct} %)"
-    base = f"{m} × tỷ lệ"
+        base = f"{m} × min(1; tỷ lệ / {pct} %)"
+    else:
+        base = f"{m} × tỷ lệ"
     return base + ("; không phát sinh: đạt tối đa" if spec.get("when_empty") == "full" else "")
 
 

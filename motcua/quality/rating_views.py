@@ -47,7 +47,7 @@ TABLET_THANKS_SECONDS = 6
 
 
 def _rate() -> str:
-    return str(getattr(settings, "MOTCUA_RATING_RATE", "20/600"))
+    return str(settings.MOTCUA_RATING_RATE)
 
 
 def _secure(request: HttpRequest) -> bool:

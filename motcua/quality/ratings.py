@@ -364,7 +364,7 @@ def tablet_touch(tablet: RatingTablet, *, now: dt.datetime) -> None:
 
 
 def window() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "MOTCUA_RATING_TABLET_WINDOW_MINUTES", 15)))
+    return dt.timedelta(minutes=int(settings.MOTCUA_RATING_TABLET_WINDOW_MINUTES))
 
 
 def tablet_pending_ticket(*, tablet: RatingTablet, now: dt.datetime) -> Ticket | None:

@@ -363,3 +363,8 @@ MOTCUA_NOTIFY_OPT_OUT_MAX_AGE_DAYS = int(os.environ.get("MOTCUA_NOTIFY_OPT_OUT_M
 # «Nhắn tin khi sắp đến lượt»: phone numbers set per client, and queue notices per number a day.
 MOTCUA_QUEUE_NOTIFY_PHONE_RATE = os.environ.get("MOTCUA_QUEUE_NOTIFY_PHONE_RATE", "5/600")
 MOTCUA_NOTIFY_QUEUE_DAILY_CAP = int(os.environ.get("MOTCUA_NOTIFY_QUEUE_DAILY_CAP", "3"))
+
+# Residents' ratings (issue 10): a counter tablet offers the service finished at its counter
+# within this many minutes; rating pages take at most MOTCUA_RATING_RATE posts per client address.
+MOTCUA_RATING_TABLET_WINDOW_MINUTES = int(os.environ.get("MOTCUA_RATING_TABLET_WINDOW_MINUTES", "15"))
+MOTCUA_RATING_RATE = os.environ.get("MOTCUA_RATING_RATE", "20/600")

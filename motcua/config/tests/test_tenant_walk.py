@@ -275,6 +275,51 @@ URLS: dict[str, Scoped | Own | Public] = {
     "feedback_public:import": Own(
         "Excel import into the staff member's own commune (a staged file by its SHA-256)"
     ),
+    # service quality (issue 10): the dashboards, the officers' pages, residents' ratings
+    "quality:dashboard": Own("the numbers of the user's own commune (a department head: their department)"),
+    "quality:indicator": Own(
+        "the drill-down of an indicator of the user's own commune",
+        lambda w: [{"code": c} for c in ("TD1", "HL3")],
+    ),
+    "quality:export": Own("the workbook of the user's own commune's dashboard"),
+    "quality:province": Own("the communes of the province officer's own province"),
+    "quality:province_export": Own("the workbook of the province officer's own province"),
+    "quality:province_commune": Scoped(lambda w: [{"commune": w["commune"].code}]),
+    "quality:province_indicator": Scoped(
+        lambda w: [{"commune": w["commune"].code, "code": c} for c in ("TD1", "SH2")]
+    ),
+    "quality_officers:me": Own("the acting officer's own numbers"),
+    "quality_officers:list": Own("the officers the acting user leads (their department, or their commune)"),
+    "quality_officers:list_export": Own("the workbook of the officers the acting user leads"),
+    "quality_officers:officer": Scoped(
+        lambda w: [{"pk": w["staff"][r].pk} for r in ("counter", "specialist_econ", "leader")]
+    ),
+    "quality_officers:export": Scoped(
+        lambda w: [{"pk": w["staff"][r].pk} for r in ("counter", "specialist_econ")]
+    ),
+    "ratings:dossier": Scoped(
+        lambda w: [
+            *({"code": d.code, "secret": "0" * 16} for d in w["dossiers"] if d.code),
+            *({"code": d.code, "secret": d.secret + "x"} for d in w["dossiers"] if d.code),
+            {"code": str(w["draft"].pk), "secret": "0" * 16},
+        ],
+        post=lambda w: {"overall": "0", "comment": "x", **{f"q{i}": "0" for i in range(1, 10)}},
+    ),
+    "ratings:ticket": Scoped(
+        lambda w: [{"pk": t.pk, "secret": s} for t in w["tickets"] for s in ("0" * 22, t.secret[:-1])],
+        post=lambda w: {"overall": "0", "comment": "x", **{f"q{i}": "0" for i in range(1, 10)}},
+    ),
+    "ratings:tablet": Own(
+        "the tablet's own counter only, from its signed device cookie; else the activation form"
+    ),
+    "ratings:tablet_activate": Own("activating a tablet with a token (the token's own counter)"),
+    "ratings:tablet_state": Own(
+        "the tablet's own counter's last finished service; without a cookie: activation"
+    ),
+    "ratings:tablet_submit": Own(
+        "rates a ticket of the tablet's own counter only (another counter's or commune's: 404)",
+        post=lambda w: {"ticket": w["tickets"][0].pk, "overall": "0", **{f"q{i}": "0" for i in range(1, 10)}},
+    ),
     # dialogue sessions (issue 9 §3)
     "feedback_sessions:list": Own("the sessions of the user's own commune"),
     "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
