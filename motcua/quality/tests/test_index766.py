@@ -126,7 +126,7 @@ def test_hand_worked_index(fixture_commune):
     assert by["HL3"].ratio == pytest.approx(0.6667, abs=0.0001)
     assert by["HL3"].points == pytest.approx(4.4444, abs=0.01)
     assert by["HL3"].pulled_down == [d["B"].pk]
-    assert by["HL3"].formula == "6 × min(1; tỷ lệ / 90 %)"
+    assert by["HL3"].formula == "6 × min(1; tỷ lệ / 90 %); không phát sinh: đạt tối đa"
     # Not measurable: no points invented.
     for code in ("CK1", "CK2", "CK3", "CK4", "SH3", "SH4", "SH5", "TTTT"):
         assert by[code].points is None and by[code].formula == "chưa đo được"
