@@ -91,12 +91,12 @@ URLS: tuple[tuple[str, str, str], ...] = (
 
 # Indexes proposed for the dashboards (docs/performance.md); `--indexes` creates them here only.
 PROPOSED_INDEXES: tuple[tuple[str, str], ...] = (
+    # Every period filter of the engine and the dashboards: commune = … AND first_received_at in […).
     ("dossiers_dossier", "(commune_id, first_received_at)"),
-    ("queueing_ticket", "(commune_id, day)"),
-    ("dossiers_dossierdocument", "(dossier_id, kind)"),
-    ("quality_rating", "(commune_id, subject, created_at)"),
+    # The officers' numbers: FINISHED events of a period (the only index on events is `at`).
+    ("queueing_ticketevent", "(kind, at)"),
+    # Feedback of a period (the existing ones lead with state or neighbourhood).
     ("feedback_feedbackitem", "(commune_id, received_at)"),
-    ("queueing_ticketevent", "(ticket_id)"),
 )
 
 FAMILY = [
@@ -1043,9 +1043,7 @@ def time_pages(gen: Generated, runs: int) -> list[Timing]:
         clients[username] = c
     out = []
     for label, pattern, username in URLS:
-        path = pattern.format(
-            ward=gen.ward.pk, year_start=gen.start.isoformat(), yesterday=gen.end.isoformat()
-        )
+        path = pattern.format(ward=gen.ward.pk, year=f"tu={gen.start.isoformat()}&den={gen.end.isoformat()}")
         c = clients[username]
         t = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
@@ -1120,6 +1118,44 @@ def explain(timings: list[Timing], n: int) -> None:
                     connection.rollback()
 
 
+def jit_off() -> None:
+    """`jit = off` for this (throwaway) database: new connections get it."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_database()")
+        name = cur.fetchone()[0]
+        cur.execute(f'ALTER DATABASE "{name}" SET jit = off')
+    connection.close()
+
+
+def profile(gen: Generated, timings: list[Timing], top: int) -> None:
+    """cProfile of one warm request of each page slower than 1 s: where the Python time goes."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from motcua.org.models import User
+
+    for t in timings:
+        if t.status != 200 or not t.median_ms > 1000:
+            continue
+        c = Client(raise_request_exception=False)
+        c.force_login(User.objects.get(username=PROVINCE_OFFICER if "/tinh/" in t.path else LEADER))
+        prof = cProfile.Profile()
+        prof.enable()
+        c.get(t.path)
+        prof.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
+        stats.print_stats(r"motcua/|psycopg/cursor|django/db/models/query.py", top)
+        print(f"\n-- profile of {t.label} ({t.path})")
+        for line in out.getvalue().splitlines():
+            if line.strip() and ("/" in line or "ncalls" in line or "function calls" in line):
+                print("   " + line.replace(str(ROOT) + "/", "").replace(sys.prefix, "venv"))
+
+
 def create_indexes() -> float:
     from django.db import connection
 
@@ -1162,6 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--explain", type=int, default=0, help="EXPLAIN ANALYZE the N slowest queries per page"
     )
+    parser.add_argument("--jit-off", action="store_true", help="then set jit = off and time again")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile: top N functions of pages over 1 s")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
@@ -1222,6 +1260,8 @@ def main(argv: list[str] | None = None) -> int:
                 time_command(gen))  # fmt: skip
     if args.explain:
         explain(timings, args.explain)
+    if args.profile:
+        profile(gen, timings, args.profile)
     if args.indexes:
         took = create_indexes()
         print(
@@ -1232,6 +1272,15 @@ def main(argv: list[str] | None = None) -> int:
         print_table("Pages with the proposed indexes:", after, time_command(gen))
         if args.explain:
             explain(after, args.explain)
+    if args.jit_off:
+        jit_off()
+        after = time_pages(gen, args.runs)
+        with_indexes = " and the proposed indexes" if args.indexes else ""
+        print_table(f"Pages with jit = off{with_indexes}:", after, time_command(gen))
+        if args.explain:
+            explain(after, args.explain)
+        if args.profile:
+            profile(gen, after, args.profile)
     print(f"\nquality_year: whole run {time.monotonic() - t_all:.0f} s")
     return 0
 
