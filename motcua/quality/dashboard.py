@@ -24,17 +24,21 @@ import io
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
+    Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
+    Func,
+    IntegerField,
     Q,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -239,44 +243,55 @@ def aggregate_measures(
     definitions: Any = qd766_v1,
 ) -> dict[tuple[int, str], Counts]:
     """Every measure the definitions use, for each commune and window: one grouped query on
-    dossiers and one on feedback items for all of them (a measure this module does not know —
-    added to the engine later — is read through the engine, commune by commune)."""
+    dossiers, one on their documents and one on feedback items for all of them together (a
+    measure this module does not know — added to the engine later — is read through the
+    engine, commune by commune). Only the rows received within the windows are read."""
     ids = [c.pk for c in communes]
     out: dict[tuple[int, str], Counts] = {(c, w.key): {} for c in ids for w in windows}
     used = {spec["measure"] for spec in definitions.INDICATORS if spec["kind"] != "not_measurable"}
     if not ids or not windows:
         return out
+    first, last = min(w.start for w in windows), max(w.end for w in windows)
 
-    dossiers = Dossier.objects.filter(commune_id__in=ids)
-    feedback = FeedbackItem.objects.filter(commune_id__in=ids).exclude(
-        state__in=[FState.DUPLICATE, FState.REJECTED]
+    dossiers = Dossier.objects.filter(
+        commune_id__in=ids, first_received_at__gte=first, first_received_at__lt=last
     )
+    feedback = FeedbackItem.objects.filter(
+        commune_id__in=ids, received_at__gte=first, received_at__lt=last
+    ).exclude(state__in=[FState.DUPLICATE, FState.REJECTED])
     if department_id is not None:
         dossiers = dossiers.filter(department_id=department_id)
         feedback = feedback.filter(department_id=department_id)
-    dossiers = dossiers.annotate(
-        eff_due=Coalesce(F("extended_due_at"), F("due_at")),
-        has_input=Exists(DossierDocument.objects.filter(dossier=OuterRef("pk"), kind=DocumentKind.INPUT)),
-        has_result=Exists(DossierDocument.objects.filter(dossier=OuterRef("pk"), kind=DocumentKind.RESULT)),
+    documents = DossierDocument.objects.filter(
+        dossier__in=dossiers.values("id"), kind__in=[DocumentKind.INPUT, DocumentKind.RESULT]
     )
+    dossiers = dossiers.annotate(eff_due=Coalesce(F("extended_due_at"), F("due_at")))
     d_aggs: dict[str, Any] = {}
+    doc_aggs: dict[str, Any] = {}
     f_aggs: dict[str, Any] = {}
     for i, w in enumerate(windows):
         inside = Q(first_received_at__gte=w.start, first_received_at__lt=w.end)
         d_aggs[f"n{i}"] = Count("id", filter=inside)
         d_aggs[f"ontime{i}"] = Count("id", filter=inside & _dossier_on_time_q(w.end))
         d_aggs[f"online{i}"] = Count("id", filter=inside & Q(channel=Channel.ONLINE))
-        d_aggs[f"input{i}"] = Count("id", filter=inside & Q(has_input=True))
         d_aggs[f"res{i}"] = Count("id", filter=inside & Q(state__in=WITH_RESULT))
-        d_aggs[f"resdoc{i}"] = Count("id", filter=inside & Q(state__in=WITH_RESULT, has_result=True))
         d_aggs[f"rated{i}"] = Count("id", filter=inside & Q(rating__isnull=False))
         d_aggs[f"sat{i}"] = Count("id", filter=inside & Q(rating__overall__gte=index766.SATISFIED_OVERALL))
+        doc_in = Q(dossier__first_received_at__gte=w.start, dossier__first_received_at__lt=w.end)
+        doc_aggs[f"input{i}"] = Count("dossier_id", distinct=True, filter=doc_in & Q(kind=DocumentKind.INPUT))
+        doc_aggs[f"resdoc{i}"] = Count(
+            "dossier_id",
+            distinct=True,
+            filter=doc_in & Q(kind=DocumentKind.RESULT, dossier__state__in=WITH_RESULT),
+        )
         f_in = Q(received_at__gte=w.start, received_at__lt=w.end)
         f_aggs[f"n{i}"] = Count("id", filter=f_in)
         f_aggs[f"ontime{i}"] = Count("id", filter=f_in & _feedback_on_time_q(w.end))
         f_aggs[f"rated{i}"] = Count("id", filter=f_in & Q(rating__isnull=False))
         f_aggs[f"sat{i}"] = Count("id", filter=f_in & Q(rating__gte=index766.SATISFIED_RATING))
     d_rows = {r["commune_id"]: r for r in dossiers.order_by().values("commune_id").annotate(**d_aggs)}
+    for r in documents.order_by().values("dossier__commune_id").annotate(**doc_aggs):
+        d_rows.setdefault(r["dossier__commune_id"], {}).update(r)
     f_rows = {r["commune_id"]: r for r in feedback.order_by().values("commune_id").annotate(**f_aggs)}
     for c in communes:
         d, f = d_rows.get(c.pk, {}), f_rows.get(c.pk, {})
@@ -427,20 +442,9 @@ class QueueRow:
     name: str
     issued: int = 0
     served: int = 0
-    waits: list[float] = field(default_factory=list, repr=False)
-    services: list[float] = field(default_factory=list, repr=False)
-
-    @property
-    def wait_mean(self) -> float | None:
-        return _mean(self.waits)
-
-    @property
-    def wait_p80(self) -> float | None:
-        return _p80(self.waits)
-
-    @property
-    def service_mean(self) -> float | None:
-        return _mean(self.services)
+    wait_mean: float | None = None  # seconds
+    wait_p80: float | None = None
+    service_mean: float | None = None
 
     @property
     def wait_mean_min(self) -> str:
@@ -453,6 +457,33 @@ class QueueRow:
     @property
     def service_mean_min(self) -> str:
         return minutes(self.service_mean)
+
+
+class Percentile80(Aggregate):
+    """PostgreSQL's nearest-rank 80th percentile (the value 80 % of the rows do not exceed)."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(0.8) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+class AnswerValue(Func):
+    """One question's answer in `answers` as 0, 1 or 2 — NULL when missing or anything else
+    (PostgreSQL; a key such as "1" is an object key, not an array index). A JSON number equal to
+    0, 1 or 2 counts, a string "2" or true does not: as the SQLite path reads them."""
+
+    template = (
+        "CASE jsonb_extract_path(%(expressions)s)"
+        " WHEN '0'::jsonb THEN 0 WHEN '1'::jsonb THEN 1 WHEN '2'::jsonb THEN 2 END"
+    )
+    output_field = IntegerField()
+
+    def __init__(self, code: str) -> None:
+        super().__init__(F("answers"), Value(code))
+
+
+def _seconds(value: dt.timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
 
 
 @dataclass(frozen=True)
@@ -522,36 +553,55 @@ def _local_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
 def queue_for(*, commune: Commune, period: Period) -> tuple[list[QueueRow], QueueRow]:
     """Per service group (the line the ticket ended in): numbers issued in the period, served,
     average and 80th-percentile wait (taking the number → the call), average service (the call →
-    the finish, served tickets). Two queries: the counts grouped, then the measured durations
-    (a percentile needs the values; SQLite has no percentile aggregate)."""
+    the finish, served tickets). On PostgreSQL two aggregate queries (per group, and the whole
+    center); SQLite has no percentile aggregate: there the durations are read and computed here
+    (the tests run both and expect the same numbers)."""
     names = dict(ServiceGroup.objects.filter(commune=commune).values_list("letter", "name"))
     groups = {x: QueueRow(x, n) for x, n in sorted(names.items())}
     total = QueueRow("", "Cả trung tâm")
-    tickets = Ticket.objects.filter(commune=commune, day__gte=period.start, day__lte=period.end)
+    tickets = Ticket.objects.filter(commune=commune, day__gte=period.start, day__lte=period.end).order_by()
     wait = ExpressionWrapper(F("called_at") - F("issued_at"), output_field=DurationField())
     service = ExpressionWrapper(F("finished_at") - F("called_at"), output_field=DurationField())
-    rows = (
-        tickets.order_by()
-        .values("queue_group__letter")
-        .annotate(issued=Count("id"), served=Count("id", filter=Q(state=TicketState.DONE)))
-    )
-    for r in rows:
+    counts = {"issued": Count("id"), "served": Count("id", filter=Q(state=TicketState.DONE))}
+    if connection.vendor == "postgresql":
+        measures = {
+            "wait_mean": Avg(wait),
+            "wait_p80": Percentile80(wait),
+            "service_mean": Avg(service, filter=Q(state=TicketState.DONE)),
+        }
+        rows = [
+            (r.pop("queue_group__letter"), r)
+            for r in tickets.values("queue_group__letter").annotate(**counts, **measures)
+        ]
+        rows.append(("", tickets.aggregate(**counts, **measures)))
+        for letter, r in rows:
+            row = total if letter == "" else groups.setdefault(letter, QueueRow(letter, letter))
+            row.issued, row.served = r["issued"], r["served"]
+            row.wait_mean, row.wait_p80 = _seconds(r["wait_mean"]), _seconds(r["wait_p80"])
+            row.service_mean = _seconds(r["service_mean"])
+        return list(groups.values()), total
+    for r in tickets.values("queue_group__letter").annotate(**counts):
         g = groups.setdefault(
             r["queue_group__letter"], QueueRow(r["queue_group__letter"], r["queue_group__letter"])
         )
         g.issued, g.served = r["issued"], r["served"]
         total.issued += r["issued"]
         total.served += r["served"]
+    waits: dict[str, list[float]] = {}
+    services: dict[str, list[float]] = {}
     measured = (
         tickets.filter(called_at__isnull=False)
         .annotate(wait=wait, service=service)
         .values_list("queue_group__letter", "state", "wait", "service")
     )
-    for letter, state, w, s in measured:
-        for row in (groups[letter], total):
-            row.waits.append(w.total_seconds())
-            if state == TicketState.DONE and s is not None:
-                row.services.append(s.total_seconds())
+    for letter, state, w, sv in measured:
+        for key in (letter, ""):
+            waits.setdefault(key, []).append(w.total_seconds())
+            if state == TicketState.DONE and sv is not None:
+                services.setdefault(key, []).append(sv.total_seconds())
+    for key, row in [*groups.items(), ("", total)]:
+        row.wait_mean, row.wait_p80 = _mean(waits.get(key, [])), _p80(waits.get(key, []))
+        row.service_mean = _mean(services.get(key, []))
     return list(groups.values()), total
 
 
@@ -566,18 +616,31 @@ def ratings_for(*, commune: Commune, period: Period, department_id: int | None =
     by_level = dict(qs.order_by().values_list("overall").annotate(n=Count("id")))
     count = sum(by_level.values())
     distribution = [(level, label, by_level.get(level, 0)) for level, label in tt01_2018_v1.OVERALL]
-    sums: dict[str, list[int]] = {q["code"]: [] for q in tt01_2018_v1.QUESTIONS}
-    for answers in qs.filter(questionnaire=tt01_2018_v1.VERSION).values_list("answers", flat=True):
-        if not isinstance(answers, dict):
-            continue
-        for code, values in sums.items():
-            v = answers.get(code)
-            if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2:
-                values.append(v)
-    questions = [
-        QuestionRow(q["code"], q["text"], len(sums[q["code"]]), _mean(sums[q["code"]]))
-        for q in tt01_2018_v1.QUESTIONS
-    ]
+    current = qs.filter(questionnaire=tt01_2018_v1.VERSION).order_by()
+    if connection.vendor == "postgresql":  # one aggregate query
+        aggs: dict[str, Any] = {}
+        for q in tt01_2018_v1.QUESTIONS:
+            aggs[f"n{q['code']}"] = Count(AnswerValue(q["code"]))
+            aggs[f"a{q['code']}"] = Avg(AnswerValue(q["code"]))
+        got = current.aggregate(**aggs)
+        questions = [
+            QuestionRow(q["code"], q["text"], got[f"n{q['code']}"],
+                        None if got[f"a{q['code']}"] is None else float(got[f"a{q['code']}"]))
+            for q in tt01_2018_v1.QUESTIONS
+        ]  # fmt: skip
+    else:  # SQLite: the answers are read and averaged here (the tests run both)
+        sums: dict[str, list[int]] = {q["code"]: [] for q in tt01_2018_v1.QUESTIONS}
+        for answers in current.values_list("answers", flat=True):
+            if not isinstance(answers, dict):
+                continue
+            for code, values in sums.items():
+                v = answers.get(code)
+                if isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1, 2):
+                    values.append(int(v))
+        questions = [
+            QuestionRow(q["code"], q["text"], len(sums[q["code"]]), _mean(sums[q["code"]]))
+            for q in tt01_2018_v1.QUESTIONS
+        ]
     latest = list(qs.exclude(comment="").order_by("-created_at", "-id")[:LATEST_COMMENTS])
     return RatingStats(
         count=count,
@@ -665,10 +728,9 @@ def indicator_for(*, user: User, code: str, period: Period, commune_code: int | 
         raise NotFound("Không có chỉ số này.")
     spec = _spec(code)
     access = dashboard_scope_for(user=user, commune_code=commune_code)
-    index = index766.index_compute(
-        commune=access.commune, start=period.start, end=period.end, department_id=access.department_id
-    )
-    result = next(i for i in index.indicators if i.code == spec["code"])
+    since, until = index766.period(period.start, period.end)
+    scope = Scope(access.commune, since, until, access.department_id, None)
+    result = index766.compute_indicator(spec, scope)  # this indicator only, as index_compute does
     return Drill(access=access, period=period, indicator=result, spec=spec, ids=list(result.pulled_down))
 
 

@@ -80,7 +80,7 @@ def ratings(fixture_commune, queue):
     for key, overall, answers, comment, when in [
         ("A", 2, {"1": 2, "7": 2}, "Cán bộ nhiệt tình", at("03/03/2026")),
         ("B", 0, {"1": 0, "7": 2, "3": 0}, "Phải đi lại nhiều lần", at("06/03/2026")),
-        ("D", 1, {"1": 1, "7": 1}, "", at("11/03/2026")),
+        ("D", 1, {"1": 1, "7": 1, "2": True, "9": "2", "4": 2.0, "5": 7}, "", at("11/03/2026")),
     ]:
         Rating.objects.filter(dossier=d[key]).update(
             overall=overall, answers=answers, comment=comment, created_at=when
@@ -199,6 +199,8 @@ def test_dashboard_numbers_by_hand(client, fixture_commune, queue, ratings):
     assert (q["1"].answered, q["1"].average) == (3, 1.0)
     assert (q["7"].answered, round(q["7"].average, 2)) == (3, 1.67)
     assert (q["3"].answered, q["3"].average, q["2"].answered, q["2"].average) == (1, 0.0, 0, None)
+    # answers that are not 0, 1 or 2 as numbers (true, "2", 7) are left out; 2.0 is 2
+    assert (q["9"].answered, q["5"].answered, q["4"].answered, q["4"].average) == (0, 0, 1, 2.0)
     assert [x.comment for x in rs.latest] == ["Phải đi lại nhiều lần", "Cán bộ nhiệt tình"]
     html = r.content.decode()
     assert 'data-testid="score">37,78' in html
