@@ -32,6 +32,13 @@ def _n(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
+def _fit(label: str, width: float) -> str:
+    """The label cut to what `width` pixels hold at FONT (8 px a character, capitals and
+    diacritics included), with an ellipsis; the full name is in the bar's title and the table."""
+    room = int(width // 8)
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
 def _defs(chart_id: str) -> str:
     return (
         "<defs>"
@@ -104,7 +111,7 @@ def hbar_chart(
 ) -> SafeString:
     """Horizontal bars: a row per item with one bar per series (each series its own pattern,
     named in the legend), the value written after each bar."""
-    label_w, row_gap, bar_h = 220.0, 10.0, 16.0
+    label_w, row_gap, bar_h = 260.0, 10.0, 16.0
     legend_h = 26.0
     per_row = bar_h * len(series) + row_gap
     height = legend_h + per_row * max(len(rows), 1) + 6
@@ -127,7 +134,7 @@ def hbar_chart(
         y0 = legend_h + r_i * per_row
         parts.append(
             f'<text x="{_n(label_w - 6)}" y="{_n(y0 + per_row / 2)}" text-anchor="end" font-size="{FONT}" '
-            f'fill="#000">{escape(row.label[:32])}</text>'
+            f'fill="#000">{escape(_fit(row.label, label_w - 6))}</text>'
         )
         for s_i, v in enumerate(row.values):
             w = plot * max(v.value, 0) / peak

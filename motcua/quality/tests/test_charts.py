@@ -3,6 +3,7 @@ patterns for black-and-white printing, text escaped, no inline style (CSP)."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from motcua.quality.charts import Bar, HRow, bar_chart, describe, hbar_chart, line_chart
@@ -77,3 +78,15 @@ def test_empty_charts_say_so():
     assert root.find(f"{SVG}desc").text == "Không có số liệu."
     parse(line_chart(chart_id="f", title="Trống", points=[]))
     parse(hbar_chart(chart_id="g", title="Trống", series=["A"], rows=[]))
+
+
+def test_a_long_row_label_is_cut_to_the_label_area_with_an_ellipsis():
+    long = "Bộ phận Một cửa (chưa chuyển phòng)"
+    svg = str(
+        hbar_chart(
+            chart_id="c", title="t", series=["Đang giải quyết"], rows=[HRow(long, (Bar(long, 4, "4"),))]
+        )
+    )
+    shown = re.search(r'text-anchor="end"[^>]*>([^<]*)</text>', svg).group(1)
+    assert shown.endswith("…") and len(shown) <= 254 // 8
+    assert long in svg  # the full name stays in the bar's title
