@@ -1,6 +1,7 @@
 """A year of one ward's data on PostgreSQL, and the speed of the quality dashboards (issue 10).
 
-    bash tools/pg.sh .venv/bin/python bench/quality_year.py [--runs 5] [--days 365] [--indexes]
+    bash tools/pg.sh .venv/bin/python bench/quality_year.py [--runs 5] [--days 365] [--others 10]
+        [--alternatives] [--indexes] [--jit-off] [--explain N] [--profile N]
 
 1. Migrates the (throwaway) database, loads the starter catalogue and makes ONE ward (Phường
    Thanh Khê, Đà Nẵng) with a year of data ending yesterday, written in bulk — not through the
@@ -27,9 +28,12 @@
    pages), each URL of URLS that exists: one cold request, then --runs warm ones: median and max
    ms and the number of queries (a 404 is reported as "not built", a 403/500 as such). Then
    `motcua quality index` over the year.
-3. `--indexes`: creates the indexes proposed in docs/performance.md with raw SQL (in this
-   throwaway database only), ANALYZE, and times everything again — before/after in one run.
-   `--explain N`: EXPLAIN (ANALYZE, BUFFERS) of the N slowest queries of each page.
+3. Analysis (each optional): `--explain N` EXPLAIN (ANALYZE, BUFFERS) of each page's N slowest
+   queries; `--profile N` cProfile's top N functions of one request of each page over 1 s;
+   `--alternatives` times the slow reads as the code writes them and written in SQL, checking
+   both give the same numbers; `--indexes` creates the indexes proposed in docs/performance.md
+   with raw SQL (in this throwaway database only), ANALYZE, and times the pages again;
+   `--jit-off` sets `jit = off` for the database and times them again.
 
 Refuses to run on anything but PostgreSQL. Everything is seeded (`--seed`), so two runs make the
 same rows. `generate()` is also what `motcua/quality/tests/test_bench_year.py` runs at a week.
@@ -1080,8 +1084,23 @@ def time_command(gen: Generated) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def print_table(title: str, timings: list[Timing], command_ms: float) -> None:
-    print(f"\n{title}")
+def machine_busy() -> str:
+    """The share of the cores busy over 2 s while this process sleeps (other programs: the
+    figures of a busy machine are slower), and the load average."""
+
+    def busy() -> tuple[int, int]:
+        t = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(t) - t[3] - t[4], sum(t)
+
+    b0, a0 = busy()
+    time.sleep(2)
+    b1, a1 = busy()
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return f"machine busy {(b1 - b0) / max(1, a1 - a0):.2f} of the cores before timing, load {' '.join(load)}"
+
+
+def print_table(title: str, timings: list[Timing], command_ms: float, busy: str = "") -> None:
+    print(f"\n{title}" + (f" ({busy})" if busy else ""))
     print("| page | URL | status | cold ms | median ms | max ms | queries | KB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for t in timings:
@@ -1341,9 +1360,10 @@ def main(argv: list[str] | None = None) -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     override_settings(STORAGES=plain).enable()
+    busy = machine_busy()
     timings = time_pages(gen, args.runs)
-    print_table(f"Pages, {args.runs} warm runs each after one cold (test Client, one process):", timings,
-                time_command(gen))  # fmt: skip
+    print_table(f"Pages, {args.runs} warm runs each after one cold (test Client, one process)", timings,
+                time_command(gen), busy)  # fmt: skip
     if args.explain:
         explain(timings, args.explain)
     if args.profile:
@@ -1356,15 +1376,17 @@ def main(argv: list[str] | None = None) -> int:
             f"\nproposed indexes created in {took:.1f} s: "
             + "; ".join(f"{t} {c}" for t, c in PROPOSED_INDEXES)
         )
+        busy = machine_busy()
         after = time_pages(gen, args.runs)
-        print_table("Pages with the proposed indexes:", after, time_command(gen))
+        print_table("Pages with the proposed indexes", after, time_command(gen), busy)
         if args.explain:
             explain(after, args.explain)
     if args.jit_off:
         jit_off()
+        busy = machine_busy()
         after = time_pages(gen, args.runs)
         with_indexes = " and the proposed indexes" if args.indexes else ""
-        print_table(f"Pages with jit = off{with_indexes}:", after, time_command(gen))
+        print_table(f"Pages with jit = off{with_indexes}", after, time_command(gen), busy)
         if args.explain:
             explain(after, args.explain)
         if args.profile:
