@@ -22,7 +22,7 @@
      events), a few rejected, duplicated or still open, ratings 1–5 for a share of the resolved;
    - ratings (Circular 01/2018, `TT01-2018-v1`) for ~30 % of the dossiers returned and ~20 % of
      the tickets served, about the officer and department who did the work;
-   plus OTHER_COMMUNES other wards of the same province with a smaller month each (the
+   plus --others (10) other wards of the same province with a smaller month each (the
    province's ranking). Then ANALYZE. Sizes and generation time are printed.
 2. Times, with Django's test Client (the ward's leader; a province officer for the province
    pages), each URL of URLS that exists: one cold request, then --runs warm ones: median and max
@@ -35,8 +35,8 @@
    with raw SQL (in this throwaway database only), ANALYZE, and times the pages again;
    `--jit-off` sets `jit = off` for the database and times them again.
 
-Refuses to run on anything but PostgreSQL. Everything is seeded (`--seed`), so two runs make the
-same rows. `generate()` is also what `motcua/quality/tests/test_bench_year.py` runs at a week.
+Refuses to run on anything but PostgreSQL. The choices are seeded (`--seed`): two runs on the same
+day make the same rows but for their random secrets. `generate()` is also what `motcua/quality/tests/test_bench_year.py` runs at a week.
 """
 
 from __future__ import annotations
