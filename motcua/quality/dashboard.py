@@ -58,6 +58,7 @@ from . import index766
 from .definitions import qd766_v1, tt01_2018_v1
 from .index766 import NOT_MEASURABLE, IndexResult, IndicatorResult, Scope, score
 from .models import Rating
+from .officers import comment_public
 
 MAX_PERIOD_DAYS = 400
 FIRST_DAY = dt.date(2020, 1, 1)
@@ -641,7 +642,15 @@ def ratings_for(*, commune: Commune, period: Period, department_id: int | None =
             QuestionRow(q["code"], q["text"], len(sums[q["code"]]), _mean(sums[q["code"]]))
             for q in tt01_2018_v1.QUESTIONS
         ]
-    latest = list(qs.exclude(comment="").order_by("-created_at", "-id")[:LATEST_COMMENTS])
+    # Residents write phone numbers, e-mails, ID numbers and names into comments: the dashboard
+    # (read by the province too) shows them masked, as the officer's page does.
+    latest = list(
+        qs.exclude(comment="")
+        .annotate(applicant=F("dossier__applicant_name"))
+        .order_by("-created_at", "-id")[:LATEST_COMMENTS]
+    )
+    for r in latest:
+        r.public_comment = comment_public(r.comment, applicant_name=r.applicant or "")  # type: ignore[attr-defined]
     return RatingStats(
         count=count,
         satisfied=sum(n for level, n in by_level.items() if level >= 1),
