@@ -1084,19 +1084,25 @@ def time_command(gen: Generated) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def machine_busy() -> str:
+def machine_busy(wait_s: float = 0.0) -> str:
     """The share of the cores busy over 2 s while this process sleeps (other programs: the
-    figures of a busy machine are slower), and the load average."""
+    figures of a busy machine are slower), and the load average; waits up to `wait_s` for a
+    quiet moment (< 0.10 of the cores busy) first."""
 
     def busy() -> tuple[int, int]:
         t = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
         return sum(t) - t[3] - t[4], sum(t)
 
-    b0, a0 = busy()
-    time.sleep(2)
-    b1, a1 = busy()
+    deadline = time.monotonic() + wait_s
+    while True:
+        b0, a0 = busy()
+        time.sleep(2)
+        b1, a1 = busy()
+        share = (b1 - b0) / max(1, a1 - a0)
+        if share < 0.10 or time.monotonic() >= deadline:
+            break
     load = Path("/proc/loadavg").read_text().split()[:3]
-    return f"machine busy {(b1 - b0) / max(1, a1 - a0):.2f} of the cores before timing, load {' '.join(load)}"
+    return f"machine busy {share:.2f} of the cores before timing, load {' '.join(load)}"
 
 
 def print_table(title: str, timings: list[Timing], command_ms: float, busy: str = "") -> None:
@@ -1302,6 +1308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--explain", type=int, default=0, help="EXPLAIN ANALYZE the N slowest queries per page"
     )
+    parser.add_argument("--quiet-wait", type=float, default=60, help="wait up to N s for an idle machine")
     parser.add_argument("--alternatives", action="store_true", help="time the slow reads written another way")
     parser.add_argument("--jit-off", action="store_true", help="then set jit = off and time again")
     parser.add_argument("--profile", type=int, default=0, help="cProfile: top N functions of pages over 1 s")
@@ -1360,7 +1367,7 @@ def main(argv: list[str] | None = None) -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     override_settings(STORAGES=plain).enable()
-    busy = machine_busy()
+    busy = machine_busy(args.quiet_wait)
     timings = time_pages(gen, args.runs)
     print_table(f"Pages, {args.runs} warm runs each after one cold (test Client, one process)", timings,
                 time_command(gen), busy)  # fmt: skip
@@ -1376,14 +1383,14 @@ def main(argv: list[str] | None = None) -> int:
             f"\nproposed indexes created in {took:.1f} s: "
             + "; ".join(f"{t} {c}" for t, c in PROPOSED_INDEXES)
         )
-        busy = machine_busy()
+        busy = machine_busy(args.quiet_wait)
         after = time_pages(gen, args.runs)
         print_table("Pages with the proposed indexes", after, time_command(gen), busy)
         if args.explain:
             explain(after, args.explain)
     if args.jit_off:
         jit_off()
-        busy = machine_busy()
+        busy = machine_busy(args.quiet_wait)
         after = time_pages(gen, args.runs)
         with_indexes = " and the proposed indexes" if args.indexes else ""
         print_table(f"Pages with jit = off{with_indexes}", after, time_command(gen), busy)
