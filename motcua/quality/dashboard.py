@@ -529,12 +529,20 @@ class Dashboard:
         return self.access.commune
 
 
+def overdue_now_q(now: dt.datetime) -> Q:
+    """An open dossier past its deadline at `now` (on a queryset annotated with `eff_due`). A
+    dossier waiting for the resident's fee since before its deadline is not late: its clock
+    stopped (the deadline moves on when the fee is paid), as in the 766 on-time rule."""
+    fee_wait = Q(state=State.PENDING_FEE, paused_at__isnull=False, paused_at__lte=F("eff_due"))
+    return Q(eff_due__lt=now) & ~fee_wait
+
+
 def backlog_for(*, commune: Commune, now: dt.datetime, department_id: int | None = None) -> list[BacklogRow]:
     """Open dossiers per department now, and how many are past their deadline (one query)."""
     qs = Dossier.objects.filter(commune=commune, state__in=BACKLOG_STATES, finished_at__isnull=True)
     if department_id is not None:
         qs = qs.filter(department_id=department_id)
-    late = Q(eff_due__lt=now)
+    late = overdue_now_q(now)
     rows = (
         qs.annotate(eff_due=Coalesce(F("extended_due_at"), F("due_at")))
         .values("department__name")

@@ -382,11 +382,16 @@ def officers_numbers(
     backlog = (
         dossiers.filter(assignee_id__in=ids, state__in=BACKLOG_STATES, finished_at__isnull=True)
         .annotate(eff_due=Coalesce(F("extended_due_at"), F("due_at")))
-        .values_list("assignee_id", "eff_due")
+        .values_list("assignee_id", "eff_due", "state", "paused_at")
     )
-    for officer_id, due in backlog:
+    for officer_id, due, state, paused_at in backlog:
         rows[officer_id].backlog += 1
-        rows[officer_id].overdue += due is not None and due < now
+        # Waiting for the resident's fee since before the deadline: the clock stopped (as in
+        # dashboard.overdue_now_q and the 766 on-time rule).
+        fee_wait = (
+            state == State.PENDING_FEE and paused_at is not None and due is not None and paused_at <= due
+        )
+        rows[officer_id].overdue += due is not None and due < now and not fee_wait
 
     steps = ControlEntry.objects.filter(
         dossier__commune=commune, actor_id__in=ids, at__gte=since, at__lt=until

@@ -38,7 +38,7 @@ from motcua.org.models import Role, User
 from motcua.queueing.models import Ticket
 
 from . import index766
-from .dashboard import Period, aggregate_index, minutes, percent
+from .dashboard import Period, aggregate_index, minutes, overdue_now_q, percent
 from .models import Rating
 
 
@@ -188,7 +188,7 @@ def province_rows(*, communes: list[Commune], period: Period, now: dt.datetime) 
     overdue = (
         Dossier.objects.filter(commune_id__in=ids, state__in=BACKLOG_STATES, finished_at__isnull=True)
         .annotate(eff_due=Coalesce(F("extended_due_at"), F("due_at")))
-        .filter(eff_due__lt=now)
+        .filter(overdue_now_q(now))
         .order_by()
         .values("commune_id")
         .annotate(n=Count("id"))
