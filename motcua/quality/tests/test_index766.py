@@ -207,6 +207,8 @@ def test_command_text_and_json(fixture_commune):
         ["20209", "--from", "2026-03-02", "--to", "2026-02-30"],
         ["20209", "--from", "2026-03-02", "--to", "2026-03-01"],
         ["abc\x00", "--from", "2026-03-02", "--to", "2026-04-30"],
+        ["²", "--from", "2026-03-02", "--to", "2026-04-30"],  # a Unicode digit, not a code
+        ["٢٠٢٠٩", "--from", "2026-03-02", "--to", "2026-04-30"],
     ],
 )
 def test_command_refuses_bad_input_with_exit_2(db, args):
