@@ -1,9 +1,10 @@
 """The quality dashboards (issue 10 §3): thin views over `dashboard.py` and `province.py`.
 
 `/chat-luong/` (quality:dashboard) the commune leader's (a department head: their department's),
-`chi-so/<code>/` the drill-down of one 766 indicator, `xuat-excel/` the workbook;
-`tinh/` the province's ranking, `tinh/<commune>/` and `tinh/<commune>/chi-so/<code>/` a commune
-of the province read-only, `tinh/xuat-excel/` the ranking's workbook. Every page takes
+`chi-so/<code>/` the drill-down of one 766 indicator, `xuat-excel/` and `chi-so/<code>/xuat-excel/`
+their workbooks; `tinh/` the province's ranking, `tinh/<commune>/` and `tinh/<commune>/chi-so/<code>/`
+a commune of the province read-only (each with its `xuat-excel/`), `tinh/xuat-excel/` the
+ranking's workbook. Every page takes
 `?ky=` (thang-nay, thang-truoc, quy-nay, nam-nay) or `?tu=`/`?den=` (YYYY-MM-DD).
 """
 
@@ -22,7 +23,7 @@ from motcua.core import clock
 from motcua.core.errors import NotAllowed, ValidationFailed
 from motcua.org.models import Role, User
 
-from . import charts
+from . import charts, exports
 from .dashboard import (
     DRILL_PAGE,
     PRESETS,
@@ -170,6 +171,7 @@ def _indicator(request: HttpRequest, code: str, commune_code: int | None) -> Htt
         "i": drill.indicator,
         "page": page,
         "rows": drill_rows(drill, page.object_list),
+        "export_max_rows": exports.EXPORT_MAX_ROWS,
     }
     return render(request, "quality/indicator.html", context)
 
@@ -192,24 +194,57 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def _export(request: HttpRequest, commune_code: int | None) -> HttpResponse:
     user = _user(request)
-    dashboard_scope_for(user=user)  # 403 before a bad period's 422
+    access = dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before a bad period's 422
     try:
         period = _period(request)
     except ValidationFailed as exc:
-        return render(
-            request,
-            "quality/dashboard.html",
-            _base_context(request, None) | {"error": exc.message},
-            status=422,
-        )
-    d = dashboard_for(user=user, period=period, now=clock.now())
+        context = _base_context(request, None) | {"error": exc.message, "access": access}
+        return render(request, "quality/dashboard.html", context, status=422)
+    d = dashboard_for(user=user, period=period, now=clock.now(), commune_code=commune_code)
     return _xlsx(
         dashboard_xlsx(d), f"chat-luong-{d.commune.pk}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
     )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    return _export(request, None)
+
+
+@login_required
+@require_GET
+def province_commune_export(request: HttpRequest, commune: int) -> HttpResponse:
+    return _export(request, commune)
+
+
+def _indicator_export(request: HttpRequest, code: str, commune_code: int | None) -> HttpResponse:
+    user = _user(request)
+    try:
+        period = _period(request)
+    except ValidationFailed as exc:
+        access = dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before 422
+        context = _base_context(request, None) | {"error": exc.message, "access": access}
+        return render(request, "quality/indicator.html", context, status=422)
+    drill = indicator_for(user=user, code=code, period=period, commune_code=commune_code)
+    name = f"chi-so-{drill.indicator.code}-{drill.access.commune.pk}"
+    if drill.access.department is not None:
+        name += f"-phong-{drill.access.department.pk}"
+    return _xlsx(exports.indicator_xlsx(drill), f"{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def indicator_export(request: HttpRequest, code: str) -> HttpResponse:
+    return _indicator_export(request, code, None)
+
+
+@login_required
+@require_GET
+def province_indicator_export(request: HttpRequest, commune: int, code: str) -> HttpResponse:
+    return _indicator_export(request, code, commune)
 
 
 def _province_request(request: HttpRequest) -> tuple[User, Period, str]:

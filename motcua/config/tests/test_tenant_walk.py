@@ -282,10 +282,18 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [{"code": c} for c in ("TD1", "HL3")],
     ),
     "quality:export": Own("the workbook of the user's own commune's dashboard"),
+    "quality:indicator_export": Own(
+        "the drill-down's workbook of an indicator of the user's own commune",
+        lambda w: [{"code": c} for c in ("TD1", "HL3")],
+    ),
     "quality:province": Own("the communes of the province officer's own province"),
     "quality:province_export": Own("the workbook of the province officer's own province"),
     "quality:province_commune": Scoped(lambda w: [{"commune": w["commune"].code}]),
     "quality:province_indicator": Scoped(
+        lambda w: [{"commune": w["commune"].code, "code": c} for c in ("TD1", "SH2")]
+    ),
+    "quality:province_commune_export": Scoped(lambda w: [{"commune": w["commune"].code}]),
+    "quality:province_indicator_export": Scoped(
         lambda w: [{"commune": w["commune"].code, "code": c} for c in ("TD1", "SH2")]
     ),
     "quality_officers:me": Own("the acting officer's own numbers"),

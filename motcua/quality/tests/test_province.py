@@ -167,7 +167,8 @@ def test_drill_into_a_commune_read_only_with_a_back_link(client, province):
     assert dash.commune == p["ward"] and dash.access.province
     assert (dash.on_time.numerator, dash.on_time.denominator) == (4, 6)
     html = r.content.decode()
-    assert 'data-testid="back-province"' in html and 'data-testid="export"' not in html
+    assert 'data-testid="back-province"' in html
+    assert f'href="/chat-luong/tinh/{p["ward"].pk}/xuat-excel/?' in html  # the commune's workbook
     assert f"/chat-luong/tinh/{p['ward'].pk}/chi-so/TD1/?" in html
     r = client.get(f"{URL}{p['ward'].pk}/chi-so/TD1/?{PERIOD}")
     assert r.status_code == 200
