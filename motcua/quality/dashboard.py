@@ -652,7 +652,7 @@ def ratings_for(*, commune: Commune, period: Period, department_id: int | None =
         ]
     # Residents write phone numbers, e-mails, ID numbers and names into comments: the dashboard
     # (read by the province too) shows them masked, as the officer's page does.
-    latest = list(
+    latest: list[Rating] = list(
         qs.exclude(comment="")
         .annotate(applicant=F("dossier__applicant_name"))
         .order_by("-created_at", "-id")[:LATEST_COMMENTS]
