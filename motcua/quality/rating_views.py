@@ -2,10 +2,13 @@
 "result ready" notice, the tracking page) and a queue ticket's (the phone's ticket page), and the
 counter tablet (activated once with its token, like the queue's kiosk).
 
-A link is the code (or the id of a code-less dossier / the ticket's id) and the secret of its
-QR; a wrong secret is 404 like an unknown code. The pages show the procedure, never personal
-data. The form works without JavaScript (radio groups in fieldsets); POSTs are counted per client
-address (MOTCUA_RATING_RATE, "attempts/seconds"). The tablet's token lives in a signed HttpOnly
+A dossier's link is its code (or the id of a code-less dossier) and its rating key
+(`ratings.rating_key`, never the tracking page's secret); a ticket's is its id and the secret of
+its QR; a wrong key is 404 like an unknown code. The pages show the procedure, never personal
+data. The form works without JavaScript (radio groups in fieldsets); the public pages' POSTs are
+counted per client address (MOTCUA_RATING_RATE, "attempts/seconds"), the counter tablet's per
+tablet (MOTCUA_RATING_TABLET_RATE: an office behind one NAT must not lose the tablet's ratings to
+the residents' phones). The tablet's token lives in a signed HttpOnly
 SameSite=Strict cookie, checked against its SHA-256 on every request, so revoking it or closing
 the counter sends the screen back to activation.
 """
@@ -48,6 +51,10 @@ TABLET_THANKS_SECONDS = 6
 
 def _rate() -> str:
     return str(settings.MOTCUA_RATING_RATE)
+
+
+def _tablet_rate() -> str:
+    return str(settings.MOTCUA_RATING_TABLET_RATE)
 
 
 def _secure(request: HttpRequest) -> bool:
@@ -300,7 +307,7 @@ def tablet_submit(request: HttpRequest) -> HttpResponse:
         return _to_activation(request, reason)
     now = clock.now()
     try:
-        hit(purpose="rating", key=client_key(request), rate=_rate(), now=now)
+        hit(purpose="rating", key=f"tablet:{device.pk}", rate=_tablet_rate(), now=now)
         t = R.tablet_ticket(tablet=device, raw_id=request.POST.get("ticket"), now=now)
         _record(request, subject=RatingSubject.TICKET, ticket=t, source=RatingSource.TABLET, tablet=device)
     except NotFound as exc:

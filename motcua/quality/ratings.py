@@ -23,6 +23,7 @@ of its own counter finished within MOTCUA_RATING_TABLET_WINDOW_MINUTES.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -33,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
 
 from motcua.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from motcua.core.text import clean_text
@@ -49,6 +51,8 @@ RATEABLE_STATES = frozenset({State.RESULT_READY, State.RETURNED, State.REFUSED, 
 _SUBJECT_KEY = {RatingSubject.DOSSIER: "dossier", RatingSubject.TICKET: "ticket"}
 _MAX_ID = 2**63 - 1
 _MAX_SECRET = 64
+_RATING_KEY_SALT = "motcua.quality.rating"
+RATING_KEY_BYTES = 12  # 16 characters: the SMS «result ready» has room for no more (see notify)
 _MAX_TOKEN = 200
 TABLET_DEFAULT_NAME = "Máy đánh giá"
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -243,9 +247,40 @@ def _secret_ok(stored: str, given: str) -> bool:
     return hmac.compare_digest(stored.encode(), given.encode("utf-8", "replace"))
 
 
+def _rating_key_with(pk: int, secret: str, server_key: str) -> str:
+    digest = salted_hmac(_RATING_KEY_SALT, f"{pk}:{secret}", secret=server_key, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest[:RATING_KEY_BYTES]).decode()
+
+
+def rating_key_of(pk: int, secret: str) -> str:
+    """The rating key of the dossier with this id and tracking secret (see `rating_key`)."""
+    return _rating_key_with(pk, secret, settings.SECRET_KEY)
+
+
+def rating_key(dossier: Dossier) -> str:
+    """The key of the dossier's rating link: an HMAC of its id and tracking secret under the
+    server's SECRET_KEY (salt "motcua.quality.rating"), 96 bits in 16 URL-safe characters.
+    It is not the tracking secret, so the rating link (in SMS, e-mails, notify.Message.text,
+    shared by residents) never opens the tracking page, and the tracking secret does not open
+    the rating page; nor can the secret be worked back from the key."""
+    return rating_key_of(dossier.pk, dossier.secret)
+
+
+def _rating_key_ok(dossier: Dossier, given: str) -> bool:
+    """The given key against the one under SECRET_KEY and under each SECRET_KEY_FALLBACKS (a
+    receipt printed before a key rotation keeps a working QR while the old key is a fallback)."""
+    given_b = given.encode("utf-8", "replace")
+    server_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    ok = False
+    for server_key in server_keys:
+        ok |= hmac.compare_digest(_rating_key_with(dossier.pk, dossier.secret, server_key).encode(), given_b)
+    return ok
+
+
 def dossier_for_rating(*, code: str, secret: str) -> Dossier:
-    """The dossier of a rating link: by its code (or its id for a dossier without a code) and the
-    secret of its receipt's QR; a wrong secret is 'not found', like an unknown code."""
+    """The dossier of a rating link: by its code (or its id for a dossier without a code) and its
+    rating key (`rating_key`, not the tracking secret); a wrong key is 'not found', like an
+    unknown code."""
     dossier = None
     if code and secret and len(code) <= 60 and len(secret) <= _MAX_SECRET and code.isprintable():
         qs = Dossier.objects.select_related("procedure", "commune")
@@ -253,7 +288,7 @@ def dossier_for_rating(*, code: str, secret: str) -> Dossier:
             dossier = qs.filter(pk=int(code), code__isnull=True).first() if int(code) <= _MAX_ID else None
         else:
             dossier = qs.filter(code=code).first()
-    if dossier is None or not _secret_ok(dossier.secret, secret):
+    if dossier is None or not _rating_key_ok(dossier, secret):
         raise NotFound(NOT_FOUND_DOSSIER, code="dossier_not_found")
     return dossier
 
@@ -279,7 +314,7 @@ def rating_path_of_dossier(dossier: Dossier, *, source: str = "") -> str:
     """The rating page of the dossier (relative), with `?nguon=` for the given source key."""
     from django.urls import reverse
 
-    path = reverse("ratings:dossier", args=[dossier.code or str(dossier.pk), dossier.secret])
+    path = reverse("ratings:dossier", args=[dossier.code or str(dossier.pk), rating_key(dossier)])
     return f"{path}?nguon={source}" if source else path
 
 
@@ -299,7 +334,10 @@ def rating_status_by_code(code: str) -> tuple[str, bool] | None:
         return None
     from django.urls import reverse
 
-    path = reverse("ratings:dossier", args=[row["code"], row["secret"]]) + "?nguon=tra-cuu"
+    path = (
+        reverse("ratings:dossier", args=[row["code"], rating_key_of(row["pk"], row["secret"])])
+        + "?nguon=tra-cuu"
+    )
     return path, row["rating__id"] is not None
 
 

@@ -365,6 +365,8 @@ MOTCUA_QUEUE_NOTIFY_PHONE_RATE = os.environ.get("MOTCUA_QUEUE_NOTIFY_PHONE_RATE"
 MOTCUA_NOTIFY_QUEUE_DAILY_CAP = int(os.environ.get("MOTCUA_NOTIFY_QUEUE_DAILY_CAP", "3"))
 
 # Residents' ratings (issue 10): a counter tablet offers the service finished at its counter
-# within this many minutes; rating pages take at most MOTCUA_RATING_RATE posts per client address.
+# within this many minutes; rating pages take at most MOTCUA_RATING_RATE posts per client address,
+# a counter tablet MOTCUA_RATING_TABLET_RATE per tablet (not per address: the office's one NAT).
 MOTCUA_RATING_TABLET_WINDOW_MINUTES = int(os.environ.get("MOTCUA_RATING_TABLET_WINDOW_MINUTES", "15"))
 MOTCUA_RATING_RATE = os.environ.get("MOTCUA_RATING_RATE", "20/600")
+MOTCUA_RATING_TABLET_RATE = os.environ.get("MOTCUA_RATING_TABLET_RATE", "120/600")

@@ -9,6 +9,7 @@ from motcua.dossiers.services import Applicant, dossier_intake
 from motcua.dossiers.workflow import Action, dossier_apply
 from motcua.notify.models import Channel, Message
 from motcua.notify.texts import sms_fits
+from motcua.quality.ratings import rating_key
 from motcua.testing import land_procedure, make_commune, make_procedure, make_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,7 +50,7 @@ def test_received_then_result_ready_on_the_spot():
     assert bodies(d) == [
         ("dossier.receive", "Hồ sơ H48.20209-260210-0001 đã được tiếp nhận. Ngày hẹn trả kết quả: 10/02/2026."),
         ("dossier.result_ready", "Hồ sơ H48.20209-260210-0001 đã có kết quả, mời đến nhận. Đánh giá: http://127.0.0.1:8000"
-                                 f"/danh-gia/ho-so/H48.20209-260210-0001/{d.secret}/?nguon=thong-bao"),
+                                 f"/danh-gia/ho-so/H48.20209-260210-0001/{rating_key(d)}/?nguon=thong-bao"),
     ]  # fmt: skip
     messages = list(Message.objects.order_by("id"))
     assert {m.recipient for m in messages} == {"0905123456"}

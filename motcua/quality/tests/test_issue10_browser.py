@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from motcua.core import clock
 from motcua.org.models import Role, User
 from motcua.quality.models import Rating
+from motcua.quality.ratings import rating_key
 from motcua.quality.tests.rating_setup import finished_dossier
 from motcua.testing import make_commune, make_staff, make_user
 
@@ -71,7 +72,7 @@ def test_a_rating_from_the_receipt_reaches_the_leader_and_the_province(live_serv
     desk.goto(f"{base}/ho-so/{dossier.pk}/mau/01/")
     qr = desk.get_by_test_id("rating-qr")
     expect(qr).to_contain_text("Quét mã để đánh giá sự hài lòng")
-    rating_url = f"{base}/danh-gia/ho-so/{dossier.code}/{dossier.secret}/?nguon=bien-nhan"
+    rating_url = f"{base}/danh-gia/ho-so/{dossier.code}/{rating_key(dossier)}/?nguon=bien-nhan"
     expected_svg = segno.make(rating_url, error="m").svg_inline(scale=3, dark="#000", title="Mã QR đánh giá")
     path_of = re.compile(r'd="([^"]+)"')
     assert path_of.findall(qr.inner_html()) == path_of.findall(expected_svg)  # the QR is this URL

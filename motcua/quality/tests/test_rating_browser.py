@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from motcua.core import clock
 from motcua.quality.models import Rating
-from motcua.quality.ratings import tablet_create
+from motcua.quality.ratings import rating_key, tablet_create
 from motcua.quality.tests.rating_setup import counter_with_officer, finished_dossier, served_ticket
 from motcua.testing import make_commune, make_staff
 
@@ -25,7 +25,7 @@ def test_resident_rates_from_the_receipt_qr_on_a_phone(live_server, page, axe_sc
     staff = make_staff(make_commune())
     d = finished_dossier(staff, clock.now() - dt.timedelta(hours=2))
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(f"{live_server.url}/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=bien-nhan")
+    page.goto(f"{live_server.url}/danh-gia/ho-so/{d.code}/{rating_key(d)}/?nguon=bien-nhan")
     violations = axe_scan(page)
     assert not violations, axe_report(violations)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

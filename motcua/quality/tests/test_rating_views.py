@@ -1,13 +1,18 @@
-"""The public rating pages (issue 10 §1): found by code + secret (a wrong secret is 404 like an
-unknown code), no personal data, the form without JavaScript, the source from ?nguon=, thanks
+"""The public rating pages (issue 10 §1): found by code + rating key (a wrong key, or the
+tracking page's secret, is 404 like an unknown code; the rating key does not open the tracking
+page), no personal data, the form without JavaScript, the source from ?nguon=, thanks
 then «đã được đánh giá», bad input as a Vietnamese message (never a 500), the POST limit."""
 
+import re
+
 import pytest
+import segno
 from django.test import Client
 from django.urls import reverse
 
 from motcua.dossiers.models import State
 from motcua.quality.models import Rating
+from motcua.quality.ratings import rating_key
 from motcua.quality.tests.rating_setup import (
     DOSSIER_ANSWERS,
     TICKET_ANSWERS,
@@ -33,7 +38,7 @@ def dossier(staff):
 
 
 def url(d, nguon=""):
-    path = reverse("ratings:dossier", args=[d.code or d.pk, d.secret])
+    path = reverse("ratings:dossier", args=[d.code or d.pk, rating_key(d)])
     return f"{path}?nguon={nguon}" if nguon else path
 
 
@@ -78,11 +83,22 @@ def test_second_visit_shows_it_was_rated_not_a_new_form(client, dossier):
 @pytest.mark.parametrize("secret", ["wrong", "x" * 200, "%00"])
 def test_wrong_secret_is_404_like_an_unknown_code(client, dossier, secret):
     r = client.get(reverse("ratings:dossier", args=[dossier.code, secret]))
-    unknown = client.get(reverse("ratings:dossier", args=["H48.20209-000000-0000", dossier.secret]))
+    unknown = client.get(reverse("ratings:dossier", args=["H48.20209-000000-0000", rating_key(dossier)]))
     assert r.status_code == unknown.status_code == 404
     assert r.content.decode().count("Không tìm thấy hồ sơ") == 1
     assert client.post(reverse("ratings:dossier", args=[dossier.code, secret]), form()).status_code == 404
     assert not Rating.objects.exists()
+
+
+def test_the_tracking_secret_does_not_open_the_rating_page_nor_the_key_the_tracking_page(client, dossier):
+    assert client.get(url(dossier)).status_code == 200
+    r = client.get(reverse("ratings:dossier", args=[dossier.code, dossier.secret]))
+    assert r.status_code == 404 and "Không tìm thấy hồ sơ" in r.content.decode()
+    r = client.post(reverse("ratings:dossier", args=[dossier.code, dossier.secret]), form())
+    assert r.status_code == 404 and not Rating.objects.exists()
+    assert client.get(reverse("portal:status", args=[dossier.code, dossier.secret])).status_code == 200
+    tracking = client.get(reverse("portal:status", args=[dossier.code, rating_key(dossier)]))
+    assert tracking.status_code == 404 and "Nguyễn Thị Lan" not in tracking.content.decode()
 
 
 def test_unfinished_dossier_has_no_form_and_post_refused(client, staff):
@@ -165,17 +181,22 @@ def test_ticket_not_finished_has_no_form(client, staff):
 # ---- the links to the rating pages ---------------------------------------------------------------
 
 
-def test_receipt_mau01_has_a_second_qr_to_the_rating_page(client, staff, dossier):
+def test_receipt_mau01_has_a_second_qr_to_the_rating_page(client, staff, dossier, settings):
     client.force_login(staff["counter"])
     html = client.get(reverse("dossiers:form", args=[dossier.pk, "01"])).content.decode()
     assert 'data-testid="rating-qr"' in html and "Quét mã để đánh giá sự hài lòng" in html
     assert "Quét mã để tra cứu hồ sơ" in html and html.count("<svg") == 2
+    rating_url = (
+        f"{settings.MOTCUA_PUBLIC_URL}/danh-gia/ho-so/{dossier.code}/{rating_key(dossier)}/?nguon=bien-nhan"
+    )
+    qr_path = re.findall(r'd="([^"]+)"', segno.make(rating_url, error="m").svg_inline(scale=3))
+    assert qr_path and qr_path[0] in html  # the second QR is the rating key's link
 
 
 def test_tracking_page_offers_the_rating_then_says_it_was_rated(client, staff, dossier):
     status = reverse("portal:status", args=[dossier.code, dossier.secret])
     html = client.get(status).content.decode()
-    link = f"/danh-gia/ho-so/{dossier.code}/{dossier.secret}/?nguon=tra-cuu"
+    link = f"/danh-gia/ho-so/{dossier.code}/{rating_key(dossier)}/?nguon=tra-cuu"
     assert "Đánh giá sự hài lòng" in html and link in html
     client.post(link, form())
     assert Rating.objects.get(dossier=dossier).source == "TRACKING"
@@ -199,10 +220,11 @@ def test_result_ready_notice_carries_the_rating_link(staff, settings):
     dossier_apply(
         dossier=d, action=Action.RESOLVE_ON_SPOT, actor=staff["counter"], now=at("10/03/2026", "08:10")
     )
-    link = f"/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=thong-bao"
+    link = f"/danh-gia/ho-so/{d.code}/{rating_key(d)}/?nguon=thong-bao"
     sms = Message.objects.get(topic="dossier.result_ready", recipient="0905123456")
     mail = Message.objects.get(topic="dossier.result_ready", recipient="lan@example.com")
     assert link in sms.body and sms_fits(sms.body.split(" Từ chối")[0])
+    assert d.secret not in sms.body and d.secret not in mail.body  # the tracking key never travels
     assert link in mail.body and "Mời ông/bà đến bộ phận một cửa nhận kết quả" in mail.body
 
 
@@ -214,7 +236,7 @@ def test_a_long_public_address_leaves_the_sms_without_the_link(staff, settings):
     d = finished_dossier(staff, at("10/03/2026", "08:00"))
     sms, mail = result_ready_texts(d)
     assert sms_fits(sms) and "danh-gia" not in sms and "đã có kết quả" in sms
-    assert f"{settings.MOTCUA_PUBLIC_URL}/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=thong-bao" in mail
+    assert f"{settings.MOTCUA_PUBLIC_URL}/danh-gia/ho-so/{d.code}/{rating_key(d)}/?nguon=thong-bao" in mail
 
 
 def test_phone_ticket_page_offers_the_rating_once_finished(client, staff):

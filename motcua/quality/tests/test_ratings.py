@@ -10,6 +10,8 @@ from motcua.quality.definitions import tt01_2018_v1
 from motcua.quality.models import Rating, RatingSource, RatingSubject
 from motcua.quality.ratings import (
     dossier_for_rating,
+    rating_key,
+    rating_key_of,
     rating_of_dossier,
     rating_record,
     rating_status_by_code,
@@ -219,11 +221,13 @@ def test_subject_must_match_what_is_rated(staff):
                       source="SOMEWHERE", now=NOW)  # fmt: skip
 
 
-def test_lookups_by_code_and_secret(staff):
+def test_lookups_by_code_and_rating_key(staff):
     d = finished_dossier(staff, at("10/03/2026", "08:00"))
-    assert dossier_for_rating(code=d.code, secret=d.secret) == d
-    for code, secret in [(d.code, d.secret + "x"), (d.code, ""), ("H48.NOPE", d.secret), (str(d.pk), d.secret),
-                         (d.code, "x" * 100), ("9" * 19, d.secret), ("a\x00", d.secret)]:  # fmt: skip
+    key = rating_key(d)
+    assert dossier_for_rating(code=d.code, secret=key) == d
+    for code, secret in [(d.code, key + "x"), (d.code, key[:-1]), (d.code, ""), ("H48.NOPE", key), (str(d.pk), key),
+                         (d.code, "x" * 100), ("9" * 19, key), ("a\x00", key),
+                         (d.code, d.secret)]:  # fmt: skip  # the tracking secret is not the rating key
         with pytest.raises(NotFound):
             dossier_for_rating(code=code, secret=secret)
     counter = counter_with_officer(staff["counter"].commune)
@@ -233,11 +237,39 @@ def test_lookups_by_code_and_secret(staff):
         ticket_for_rating(pk=t.pk, secret=t.secret[:-1])
 
 
+def test_the_rating_key_is_not_the_tracking_secret(staff, settings):
+    """16 URL-safe characters, an HMAC of the dossier's id and tracking secret: another dossier,
+    another secret or another SECRET_KEY gives another key; the key does not contain the secret."""
+    d = finished_dossier(staff, at("10/03/2026", "08:00"))
+    other = finished_dossier(staff, at("10/03/2026", "09:00"))
+    key = rating_key(d)
+    assert len(key) == 16 and all(c.isalnum() or c in "-_" for c in key)
+    assert key != d.secret and d.secret not in key and key != rating_key(other)
+    assert rating_key_of(d.pk, d.secret) == key and rating_key_of(d.pk, d.secret + "x") != key
+    settings.SECRET_KEY = "another-server-key-for-this-test"
+    assert rating_key(d) != key
+
+
+def test_a_key_made_before_a_secret_key_rotation_works_while_the_old_key_is_a_fallback(staff, settings):
+    d = finished_dossier(staff, at("10/03/2026", "08:00"))
+    printed = rating_key(d)  # the receipt's QR, printed under the old SECRET_KEY
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "the-new-server-key-after-rotation"
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert dossier_for_rating(code=d.code, secret=printed) == d
+    assert dossier_for_rating(code=d.code, secret=rating_key(d)) == d
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(NotFound):
+        dossier_for_rating(code=d.code, secret=printed)
+
+
 def test_codeless_dossier_found_by_its_id(staff):
     d = finished_dossier(staff, at("10/03/2026", "08:00"))
     d.code = None
     d.save(update_fields=["code"])
-    assert dossier_for_rating(code=str(d.pk), secret=d.secret) == d
+    assert dossier_for_rating(code=str(d.pk), secret=rating_key(d)) == d
+    with pytest.raises(NotFound):
+        dossier_for_rating(code=str(d.pk), secret=d.secret)
 
 
 def test_tracking_status_of_the_rating(staff):
@@ -245,7 +277,7 @@ def test_tracking_status_of_the_rating(staff):
     assert rating_status_by_code(d.code) is None
     d = finished_dossier(staff, at("11/03/2026", "08:00"))
     path, rated = rating_status_by_code(d.code)
-    assert path == f"/danh-gia/ho-so/{d.code}/{d.secret}/?nguon=tra-cuu" and not rated
+    assert path == f"/danh-gia/ho-so/{d.code}/{rating_key(d)}/?nguon=tra-cuu" and not rated
     rate_dossier(d)
     assert rating_status_by_code(d.code)[1] is True
     assert rating_status_by_code("") is None

@@ -170,3 +170,43 @@ def test_revoked_token_or_closed_counter_goes_back_to_activation(hall):
     c1.active = False
     c1.save(update_fields=["active"])
     assert "Kích hoạt máy đánh giá" in client2.get(reverse("ratings:tablet")).content.decode()
+
+
+def test_the_tablet_is_limited_per_tablet_not_per_client_address(hall, settings):
+    """An office behind one NAT: the counter tablet's ratings do not count against the address's
+    public limit (MOTCUA_RATING_RATE), only against the tablet's own (MOTCUA_RATING_TABLET_RATE)."""
+    settings.MOTCUA_RATING_RATE = "20/600"
+    settings.MOTCUA_RATING_TABLET_RATE = "120/600"
+    settings.MOTCUA_RATING_TABLET_WINDOW_MINUTES = 24 * 60
+    ward, c1, c2 = hall
+    client, tablet = activated(ward)
+    tickets = [served_ticket(c1, START - dt.timedelta(minutes=6 * (22 - i))) for i in range(22)]
+    for t in tickets:  # 22 services in 10 minutes, all from 127.0.0.1
+        assert client.post(reverse("ratings:tablet_submit"), answers(t)).status_code == 302
+    assert Rating.objects.filter(tablet=tablet).count() == 22
+    # The residents' page from the same address still has its own 20 and is refused after them.
+    served = served_ticket(c2, START)
+    page = reverse("ratings:ticket", args=[served.pk, served.secret])
+    phone = Client()
+    for _ in range(20):
+        assert phone.post(page, {"overall": ""}).status_code == 422
+    r = phone.post(page, {**answers(served), "overall": "2"})
+    assert r.status_code == 429 and "quá nhiều lần" in r.content.decode()
+    assert not Rating.objects.filter(ticket=served).exists()
+
+
+def test_the_tablets_own_limit_is_per_tablet(hall, settings):
+    settings.MOTCUA_RATING_TABLET_RATE = "2/600"
+    settings.MOTCUA_RATING_TABLET_WINDOW_MINUTES = 24 * 60
+    ward, c1, c2 = hall
+    client, _ = activated(ward, 1)
+    tickets = [served_ticket(c1, START - dt.timedelta(minutes=6 * (3 - i))) for i in range(3)]
+    for t in tickets[:2]:
+        assert client.post(reverse("ratings:tablet_submit"), answers(t)).status_code == 302
+    r = client.post(reverse("ratings:tablet_submit"), answers(tickets[2]))
+    assert r.status_code == 429 and "quá nhiều lần" in r.content.decode()
+    assert not Rating.objects.filter(ticket=tickets[2]).exists()
+    # The tablet of counter 2, from the same address, has its own count.
+    other, _ = activated(ward, 2)
+    t2 = served_ticket(c2, START)
+    assert other.post(reverse("ratings:tablet_submit"), answers(t2)).status_code == 302
