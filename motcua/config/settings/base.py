@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.feedback",
     "motcua.notify",
     "motcua.quality",
+    "motcua.staffing",
     "motcua.demo",
 ]
 

@@ -328,6 +328,14 @@ URLS: dict[str, Scoped | Own | Public] = {
         "rates a ticket of the tablet's own counter only (another counter's or commune's: 404)",
         post=lambda w: {"ticket": w["tickets"][0].pk, "overall": "0", **{f"q{i}": "0" for i in range(1, 10)}},
     ),
+    # staffing (issue 11): each part registers its own URL names under its line
+    "staffing:hub": Own("links to the staffing pages of the user's own commune"),
+    # S2 positions, skills, moves
+    # S3 day plan, workload
+    # S4 advisor
+    # S5 alerts
+    # S6 skill gaps, province
+    # S7 volunteers
     # dialogue sessions (issue 9 §3)
     "feedback_sessions:list": Own("the sessions of the user's own commune"),
     "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
