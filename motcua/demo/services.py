@@ -32,6 +32,7 @@ from .feedback_day import feedback_load
 from .queue_day import queue_load_today
 from .ratings_day import ratings_load
 from .selectors import demo_is_loaded
+from .staffing_day import staffing_load
 from .stories import DRAFT_MIX, PROCEDURE_MIX, Teller, Ward, plan_dossiers, tell
 from .timeline import Timeline
 
@@ -53,6 +54,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         queue_load_today(now=now)
         feedback_load(now=now)
         ratings_load(now=now)
+        staffing_load(now=now)
         if not reset:
             return False
         _wipe_dossiers()
@@ -68,6 +70,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         feedback_load(now=now)
     _load_dossiers(now=now)
     ratings_load(now=now)
+    staffing_load(now=now)
     return True
 
 

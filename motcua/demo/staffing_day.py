@@ -1,0 +1,22 @@
+"""The demo ward's staffing (issue 11): each part's demo data, in order. Every loader is
+idempotent (a second `motcua demo` adds nothing but what a new day needs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from motcua.geo.models import Commune
+
+from . import ward as W
+
+
+def staffing_load(*, now: dt.datetime) -> None:
+    commune = Commune.objects.filter(code=W.COMMUNE_CODE).first()
+    if commune is None:
+        return
+    # Each part adds its call here (positions and skills first: the others use them).
+    # S2 positions, skills, moves
+    # S4 queue history
+    # S3 day plan
+    # S7 volunteers
+    # S5 alerts
