@@ -309,6 +309,8 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [
             *({"code": d.code, "secret": "0" * 16} for d in w["dossiers"] if d.code),
             *({"code": d.code, "secret": d.secret + "x"} for d in w["dossiers"] if d.code),
+            # the tracking secret is not the rating key: it opens no rating page
+            *({"code": d.code, "secret": d.secret} for d in w["dossiers"] if d.code),
             {"code": str(w["draft"].pk), "secret": "0" * 16},
         ],
         post=lambda w: {"overall": "0", "comment": "x", **{f"q{i}": "0" for i in range(1, 10)}},
