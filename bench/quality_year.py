@@ -195,6 +195,10 @@ class Sizes:
     ratings_dossier: int = 0
     ratings_ticket: int = 0
     feedback_rated: int = 0
+    online: int = 0
+    finished_late: int = 0  # a result after the (extended) deadline
+    supplemented_once: int = 0
+    supplemented_twice: int = 0
     dossier_states: Tally[str] = field(default_factory=Tally)
 
     def add(self, other: Sizes) -> None:
@@ -210,6 +214,8 @@ class Sizes:
         return [
             f"communes {self.communes}, working days {self.working_days:,}, staff {self.users:,}",
             f"dossiers {self.dossiers:,} ({states})",
+            f"  online {self.online:,}, result after the deadline {self.finished_late:,},"
+            f" supplemented once {self.supplemented_once:,}, twice {self.supplemented_twice:,}",
             f"control entries {self.control_entries:,}, documents {self.documents:,}",
             f"tickets {self.tickets:,}, ticket events {self.ticket_events:,}",
             f"feedback items {self.feedback_items:,} (rated {self.feedback_rated:,}),"
@@ -781,6 +787,13 @@ def _fill(
                             "content_type", "size", "sha256", "uploaded_by_id", "uploaded_at"], docs)  # fmt: skip
     sizes.dossiers, sizes.control_entries, sizes.documents = len(lives), len(entries), len(docs)
     sizes.dossier_states = Tally(life.d.state for life in lives)
+    sizes.online = sum(life.d.channel == "ONLINE" for life in lives)
+    sizes.finished_late = sum(
+        life.d.state in (S.RESULT_READY, S.RETURNED) and life.d.finished_at > life.d.effective_due_at
+        for life in lives
+    )
+    sizes.supplemented_once = sum(life.d.supplement_count == 1 for life in lives)
+    sizes.supplemented_twice = sum(life.d.supplement_count >= 2 for life in lives)
 
     # ---- ratings -----------------------------------------------------------------------------
     dq = [q["code"] for q in tt01.questions_for("dossier")]
@@ -1328,6 +1341,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         print(
@@ -1353,10 +1367,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in gen.ward_sizes.lines():
         print("  " + line)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        db_size = cur.fetchone()[0]
     print(f"and {len(gen.others)} other wards of the province, {gen.others_sizes.working_days // max(1, len(gen.others))}"
           " working days each:")  # fmt: skip
     for line in gen.others_sizes.lines():
         print("  " + line)
+    print(f"database size (all communes, with indexes): {db_size}")
 
     from django.test.utils import override_settings
 

@@ -56,6 +56,15 @@ def test_sizes_printed_are_the_rows_written(gen) -> None:  # type: ignore[no-unt
         assert sizes.feedback_events == FeedbackEvent.objects.filter(item__commune=commune).count()
         assert sizes.ratings_dossier == Rating.objects.filter(commune=commune, subject="DOSSIER").count() > 0
         assert sizes.ratings_ticket == Rating.objects.filter(commune=commune, subject="TICKET").count() > 0
+        mine = Dossier.objects.filter(commune=commune)
+        assert sizes.online == mine.filter(channel="ONLINE").count()
+        assert sizes.supplemented_once == mine.filter(supplement_count=1).count()
+        assert sizes.supplemented_twice == mine.filter(supplement_count__gte=2).count()
+        late = mine.filter(state__in=[State.RESULT_READY, State.RETURNED]).filter(
+            Q(extended_due_at__isnull=True, finished_at__gt=F("due_at"))
+            | Q(finished_at__gt=F("extended_due_at"))
+        )
+        assert sizes.finished_late == late.count()
         assert sizes.dossier_states == Counter(
             dict(Dossier.objects.filter(commune=commune).values_list("state").annotate(n=Count("id")))
         )
