@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from motcua.catalog.models import ProcedureField
 from motcua.core.errors import NotAllowed, NotFound
@@ -132,6 +132,12 @@ def reader(user: object) -> User:
     raise NotAllowed("Trang này dành cho quản trị, lãnh đạo xã, phường và trưởng phòng.")
 
 
+def _cid(acting: User) -> int:
+    """The acting user's commune (manager/reader have checked there is one)."""
+    assert acting.commune_id is not None
+    return acting.commune_id
+
+
 def can_manage(user: User) -> bool:
     return user.has_role(Role.ADMIN, Role.COMMUNE_LEADER)
 
@@ -144,7 +150,7 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
     (headcount − holders; negative: more people than planned), open ones first."""
     acting = manager(user)
     positions = (
-        JobPosition.objects.filter(commune_id=acting.commune_id)
+        JobPosition.objects.filter(commune_id=_cid(acting))
         .select_related("department")
         .prefetch_related("fields")
         .annotate(
@@ -152,7 +158,7 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
                 "profiles",
                 filter=Q(
                     profiles__user__is_active=True,
-                    profiles__user__commune_id=acting.commune_id,
+                    profiles__user__commune_id=_cid(acting),
                 ),
             )
         )
@@ -163,7 +169,7 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
 
 def position_get_for(*, user: User, pk: int) -> JobPosition:
     acting = manager(user)
-    position = JobPosition.objects.filter(pk=pk, commune_id=acting.commune_id).first()
+    position = JobPosition.objects.filter(pk=pk, commune_id=_cid(acting)).first()
     if position is None:
         raise NotFound("Không tìm thấy vị trí việc làm này.")
     return position
@@ -173,9 +179,9 @@ def departments_of(*, user: User) -> QuerySet[Department]:
     """The departments the user may filter people by: all the commune's (a manager) or their own
     (a department head)."""
     acting = reader(user)
-    departments = Department.objects.filter(commune_id=acting.commune_id)
+    departments = Department.objects.filter(commune_id=_cid(acting))
     if not can_manage(acting):
-        departments = departments.filter(pk=acting.department_id)
+        departments = departments.filter(pk=acting.department_id or 0)
     return departments.order_by("closed_at", "name")
 
 
@@ -183,9 +189,9 @@ def people_for(*, user: User, department_id: int | None = None) -> QuerySet[User
     """The staff the user may read (a department head: their department's only), with their
     position, by name."""
     acting = reader(user)
-    people = commune_staff(acting.commune_id or 0)
+    people = commune_staff(_cid(acting))
     if not can_manage(acting):
-        people = people.filter(department_id=acting.department_id)
+        people = people.filter(department_id=acting.department_id or 0)
     if department_id is not None:
         people = people.filter(department_id=department_id)
     return people.select_related("department", "staff_profile__position").order_by("full_name", "username")
@@ -196,7 +202,7 @@ def person_get_for(*, user: User, pk: int) -> User:
     acting = reader(user)
     person = (
         User.objects.filter(
-            pk=pk, commune_id=acting.commune_id, is_superuser=False, is_staff=False, role__in=STAFF_ROLES
+            pk=pk, commune_id=_cid(acting), is_superuser=False, is_staff=False, role__in=STAFF_ROLES
         )
         .select_related("department", "staff_profile__position")
         .first()
@@ -223,7 +229,7 @@ def person_file_for(*, user: User, pk: int) -> PersonFile:
         skills=list(Skill.objects.filter(user=person).select_related("field").order_by("field__name")),
         trainings=list(Training.objects.filter(user=person).select_related("field")),
         moves=list(
-            StaffMove.objects.filter(user=person, commune_id=person.commune_id).select_related(
+            StaffMove.objects.filter(user=person, commune_id=_cid(person)).select_related(
                 "from_department", "to_department", "recorded_by"
             )
         ),
@@ -240,12 +246,13 @@ def skills_matrix_for(*, user: User, department_id: int | None = None) -> Matrix
     """Staff × procedure fields with their levels. The columns: every field someone of the
     commune has a skill in, and every field a position or department of the commune covers."""
     acting = reader(user)
-    people = list(
-        people_for(user=acting, department_id=department_id).prefetch_related(
-            Prefetch("skills", queryset=Skill.objects.only("user_id", "field_id", "level"))
-        )
-    )
-    commune_id = acting.commune_id
+    people = list(people_for(user=acting, department_id=department_id))
+    levels: dict[int, dict[int, str]] = {}
+    for user_id, field_id, level in Skill.objects.filter(user__in=[p.pk for p in people]).values_list(
+        "user_id", "field_id", "level"
+    ):
+        levels.setdefault(user_id, {})[field_id] = level
+    commune_id = _cid(acting)
     field_ids = (
         set(Skill.objects.filter(user__commune_id=commune_id).values_list("field_id", flat=True))
         | set(
@@ -258,15 +265,15 @@ def skills_matrix_for(*, user: User, department_id: int | None = None) -> Matrix
     fields = list(ProcedureField.objects.filter(pk__in=[f for f in field_ids if f is not None]))
     rows = []
     for person in people:
-        levels = {skill.field_id: skill.level for skill in person.skills.all()}
-        rows.append((person, [levels.get(f.pk) for f in fields]))
+        own = levels.get(person.pk, {})
+        rows.append((person, [own.get(f.pk) for f in fields]))
     return Matrix(fields=fields, rows=rows)
 
 
 def groups_with_fields_for(*, user: User) -> list[tuple[ServiceGroup, set[int]]]:
     """The commune's queue groups, each with the ids of the fields it serves."""
     acting = manager(user)
-    groups = list(ServiceGroup.objects.filter(commune_id=acting.commune_id).order_by("letter"))
+    groups = list(ServiceGroup.objects.filter(commune_id=_cid(acting)).order_by("letter"))
     links: dict[int, set[int]] = {g.pk: set() for g in groups}
     for group_id, field_id in GroupField.objects.filter(group__in=groups).values_list("group_id", "field_id"):
         links[group_id].add(field_id)
