@@ -305,6 +305,9 @@ class VolunteerShift(models.Model):
     ends = models.TimeField()
     members = models.ManyToManyField(VolunteerMember, blank=True, related_name="shifts")
     note = models.CharField(max_length=300, blank=True)
+    # The recording link's token (S7): only its SHA-256; a new one replaces the old one.
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["day", "starts"]
