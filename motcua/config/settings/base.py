@@ -371,3 +371,20 @@ MOTCUA_NOTIFY_QUEUE_DAILY_CAP = int(os.environ.get("MOTCUA_NOTIFY_QUEUE_DAILY_CA
 MOTCUA_RATING_TABLET_WINDOW_MINUTES = int(os.environ.get("MOTCUA_RATING_TABLET_WINDOW_MINUTES", "15"))
 MOTCUA_RATING_RATE = os.environ.get("MOTCUA_RATING_RATE", "20/600")
 MOTCUA_RATING_TABLET_RATE = os.environ.get("MOTCUA_RATING_TABLET_RATE", "120/600")
+
+# Live imbalance alerts (issue 11 §5, staffing.alerts): a group's line is "building" beyond this
+# many people waiting or this oldest wait; a counter is idle after this many minutes without a
+# call; a line of at most MOTCUA_STAFFING_ALERT_SHORT_LINE is short; a department's backlog beyond
+# MOTCUA_STAFFING_ALERT_BACKLOG open dossiers (0: 1.5× its 8-week average); a move lasts this long.
+MOTCUA_STAFFING_ALERT_WAITING = int(os.environ.get("MOTCUA_STAFFING_ALERT_WAITING", "10"))
+MOTCUA_STAFFING_ALERT_OLDEST_MINUTES = int(os.environ.get("MOTCUA_STAFFING_ALERT_OLDEST_MINUTES", "20"))
+MOTCUA_STAFFING_ALERT_IDLE_MINUTES = int(os.environ.get("MOTCUA_STAFFING_ALERT_IDLE_MINUTES", "10"))
+MOTCUA_STAFFING_ALERT_SHORT_LINE = int(os.environ.get("MOTCUA_STAFFING_ALERT_SHORT_LINE", "2"))
+MOTCUA_STAFFING_ALERT_BACKLOG = int(os.environ.get("MOTCUA_STAFFING_ALERT_BACKLOG", "0"))
+MOTCUA_STAFFING_ALERT_SMALL_BACKLOG = int(os.environ.get("MOTCUA_STAFFING_ALERT_SMALL_BACKLOG", "5"))
+MOTCUA_STAFFING_ALERT_MOVE_MINUTES = int(os.environ.get("MOTCUA_STAFFING_ALERT_MOVE_MINUTES", "60"))
+
+# The staffing advisor (issue 11 §4): counters are recommended so that this share of residents is
+# called within this wait.
+MOTCUA_STAFFING_TARGET_WAIT_SECONDS = int(os.environ.get("MOTCUA_STAFFING_TARGET_WAIT_SECONDS", "900"))
+MOTCUA_STAFFING_SERVICE_LEVEL = float(os.environ.get("MOTCUA_STAFFING_SERVICE_LEVEL", "0.8"))
