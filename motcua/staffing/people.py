@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 
 from motcua.catalog.models import ProcedureField
 from motcua.core.errors import NotAllowed, NotFound
@@ -132,7 +132,7 @@ def reader(user: object) -> User:
     raise NotAllowed("Trang này dành cho quản trị, lãnh đạo xã, phường và trưởng phòng.")
 
 
-def _cid(acting: User) -> int:
+def commune_code(acting: User) -> int:
     """The acting user's commune (manager/reader have checked there is one)."""
     assert acting.commune_id is not None
     return acting.commune_id
@@ -150,7 +150,7 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
     (headcount − holders; negative: more people than planned), open ones first."""
     acting = manager(user)
     positions = (
-        JobPosition.objects.filter(commune_id=_cid(acting))
+        JobPosition.objects.filter(commune_id=commune_code(acting))
         .select_related("department")
         .prefetch_related("fields")
         .annotate(
@@ -158,9 +158,13 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
                 "profiles",
                 filter=Q(
                     profiles__user__is_active=True,
-                    profiles__user__commune_id=_cid(acting),
+                    profiles__user__commune_id=commune_code(acting),
                 ),
             )
+        )
+        .annotate(
+            gap=ExpressionWrapper(F("headcount") - F("holders"), output_field=IntegerField()),
+            surplus=ExpressionWrapper(F("holders") - F("headcount"), output_field=IntegerField()),
         )
         .order_by("closed_at", "name")
     )
@@ -169,7 +173,7 @@ def positions_for(*, user: User, include_closed: bool = False) -> QuerySet[JobPo
 
 def position_get_for(*, user: User, pk: int) -> JobPosition:
     acting = manager(user)
-    position = JobPosition.objects.filter(pk=pk, commune_id=_cid(acting)).first()
+    position = JobPosition.objects.filter(pk=pk, commune_id=commune_code(acting)).first()
     if position is None:
         raise NotFound("Không tìm thấy vị trí việc làm này.")
     return position
@@ -179,7 +183,7 @@ def departments_of(*, user: User) -> QuerySet[Department]:
     """The departments the user may filter people by: all the commune's (a manager) or their own
     (a department head)."""
     acting = reader(user)
-    departments = Department.objects.filter(commune_id=_cid(acting))
+    departments = Department.objects.filter(commune_id=commune_code(acting))
     if not can_manage(acting):
         departments = departments.filter(pk=acting.department_id or 0)
     return departments.order_by("closed_at", "name")
@@ -189,7 +193,7 @@ def people_for(*, user: User, department_id: int | None = None) -> QuerySet[User
     """The staff the user may read (a department head: their department's only), with their
     position, by name."""
     acting = reader(user)
-    people = commune_staff(_cid(acting))
+    people = commune_staff(commune_code(acting))
     if not can_manage(acting):
         people = people.filter(department_id=acting.department_id or 0)
     if department_id is not None:
@@ -202,7 +206,7 @@ def person_get_for(*, user: User, pk: int) -> User:
     acting = reader(user)
     person = (
         User.objects.filter(
-            pk=pk, commune_id=_cid(acting), is_superuser=False, is_staff=False, role__in=STAFF_ROLES
+            pk=pk, commune_id=commune_code(acting), is_superuser=False, is_staff=False, role__in=STAFF_ROLES
         )
         .select_related("department", "staff_profile__position")
         .first()
@@ -229,7 +233,7 @@ def person_file_for(*, user: User, pk: int) -> PersonFile:
         skills=list(Skill.objects.filter(user=person).select_related("field").order_by("field__name")),
         trainings=list(Training.objects.filter(user=person).select_related("field")),
         moves=list(
-            StaffMove.objects.filter(user=person, commune_id=_cid(person)).select_related(
+            StaffMove.objects.filter(user=person, commune_id=commune_code(person)).select_related(
                 "from_department", "to_department", "recorded_by"
             )
         ),
@@ -252,7 +256,7 @@ def skills_matrix_for(*, user: User, department_id: int | None = None) -> Matrix
         "user_id", "field_id", "level"
     ):
         levels.setdefault(user_id, {})[field_id] = level
-    commune_id = _cid(acting)
+    commune_id = commune_code(acting)
     field_ids = (
         set(Skill.objects.filter(user__commune_id=commune_id).values_list("field_id", flat=True))
         | set(
@@ -273,7 +277,7 @@ def skills_matrix_for(*, user: User, department_id: int | None = None) -> Matrix
 def groups_with_fields_for(*, user: User) -> list[tuple[ServiceGroup, set[int]]]:
     """The commune's queue groups, each with the ids of the fields it serves."""
     acting = manager(user)
-    groups = list(ServiceGroup.objects.filter(commune_id=_cid(acting)).order_by("letter"))
+    groups = list(ServiceGroup.objects.filter(commune_id=commune_code(acting)).order_by("letter"))
     links: dict[int, set[int]] = {g.pk: set() for g in groups}
     for group_id, field_id in GroupField.objects.filter(group__in=groups).values_list("group_id", "field_id"):
         links[group_id].add(field_id)
