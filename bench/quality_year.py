@@ -887,9 +887,9 @@ def _fill(
             at = received + dt.timedelta(hours=rng.uniform(0.5, 6))
             if r < 0.03:
                 go("reject", FS.REJECTED, head, at, "Không thuộc thẩm quyền của phường")
-            elif r < 0.06 and items:
+            elif r < 0.06 and (earlier := [i for i in items[-20:] if i.received_at < received]):
                 if go("duplicate", FS.DUPLICATE, head, at, "Trùng phản ánh đã tiếp nhận"):
-                    dups.append((item, rng.choice(items[-20:])))
+                    dups.append((item, rng.choice(earlier)))  # an item received before this one
             elif go("assign", FS.ASSIGNED, head, at):
                 item.assignee = handler
                 at += dt.timedelta(hours=rng.uniform(1, 20))
