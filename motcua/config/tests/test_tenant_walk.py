@@ -222,20 +222,6 @@ def _a_name(w: World) -> dict[str, Any]:
     return {"q": "huynh thi bi mat"}
 
 
-def _volunteers(w: World) -> dict[str, Any]:
-    """A's volunteer team (created once) with a member named like A's secret and a shift today."""
-    if "volunteers" not in w:
-        from motcua.staffing.models import VolunteerMember, VolunteerShift, VolunteerTeam
-
-        team = VolunteerTeam.objects.create(commune=w["commune"], name="Đội A", leader_name=SECRET_NAME)
-        member = VolunteerMember.objects.create(team=team, full_name=SECRET_NAME, phone="0905999888")
-        shift = VolunteerShift.objects.create(team=team, day=clock.now().date(), starts=dt.time(7, 30),
-                                              ends=dt.time(11, 30))  # fmt: skip
-        shift.members.add(member)
-        w["volunteers"] = {"team": team, "member": member, "shift": shift}
-    return w["volunteers"]
-
-
 URLS: dict[str, Scoped | Own | Public] = {
     # core
     "core:login": Public("the login page"),
@@ -347,27 +333,44 @@ URLS: dict[str, Scoped | Own | Public] = {
     # staffing (issue 11): each part registers its own URL names under its line
     "staffing:hub": Own("links to the staffing pages of the user's own commune"),
     # S2 positions, skills, moves
+    "staffing_setup:people": Own("the staff of the user's own commune (a department head: their department)"),
+    "staffing_setup:positions": Own(
+        "the job positions of the manager's own commune (POST creates one)",
+        post=lambda w: {"name": "Vị trí X", "headcount": "1"},
+    ),
+    "staffing_setup:matrix": Own("the skills matrix of the user's own commune"),
+    "staffing_setup:matrix_xlsx": Own("the skills matrix workbook of the user's own commune"),
+    "staffing_setup:groups": Own("the queue groups' fields of the manager's own commune"),
+    "staffing_setup:person": Scoped(_staff),
+    "staffing_setup:person_position": Scoped(_staff, post=lambda w: {"position": ""}),
+    "staffing_setup:skill_set": Scoped(_staff, post=lambda w: {"field": w["land"].field_id, "level": "CAN"}),
+    "staffing_setup:skill_remove": Scoped(_staff, post=lambda w: {"field": w["land"].field_id}),
+    "staffing_setup:training_add": Scoped(
+        _staff, post=lambda w: {"kind": "COURSE", "name": "Khóa X", "on": "2025-07-01"}
+    ),
+    "staffing_setup:move": Scoped(
+        _staff, post=lambda w: {"on": "2025-07-01", "department": w["commune"].departments.first().pk}
+    ),
+    "staffing_setup:training_remove": Scoped(
+        lambda w: [{"pk": w["staff"]["counter"].pk, "training_pk": (w.get("s2_training") or w.setdefault(
+            "s2_training", __import__("motcua.staffing.models", fromlist=["Training"]).Training.objects.create(
+                user=w["staff"]["counter"], kind="COURSE", name=SECRET_NAME, on=dt.date(2025, 7, 1)))).pk}]
+    ),  # fmt: skip
+    **{
+        f"staffing_setup:{name}": Scoped(
+            lambda w: [{"pk": (w.get("s2_position") or w.setdefault(
+                "s2_position", __import__("motcua.staffing.models", fromlist=["JobPosition"]).JobPosition.objects.create(
+                    commune=w["commune"], name=SECRET_NAME, headcount=3))).pk}],
+            post=lambda w: {"name": "Vị trí Y", "headcount": "2"},
+        )  # fmt: skip
+        for name in ("position_update", "position_close")
+    },
+    "staffing_setup:group_fields": Scoped(_queue_groups, post=lambda w: {"fields": []}),
     # S3 day plan, workload
     # S4 advisor
     # S5 alerts
     # S6 skill gaps, province
     # S7 volunteers
-    "volunteers:index": Own("the volunteer teams and shifts of the user's own commune"),
-    "volunteers:team_create": Own("creates a team in the manager's own commune", post=lambda w: {"name": "Đội X"}),
-    "volunteers:team": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"name": "Đội Bị Đổi"}),
-    "volunteers:team_active": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"active": "0"}),
-    "volunteers:member_add": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"full_name": "X"}),
-    "volunteers:member_active": Scoped(lambda w: [{"pk": _volunteers(w)["member"].pk}], post=lambda w: {"active": "0"}),
-    "volunteers:shift_create": Own("a shift of a team of the manager's own commune (another's team: refused)"),
-    **{
-        f"volunteers:{name}": Scoped(lambda w: [{"pk": _volunteers(w)["shift"].pk}], post=lambda w: {"day": "x"})
-        for name in ("shift", "shift_delete", "shift_token")
-    },
-    "volunteers:record": Scoped(
-        lambda w: [{"pk": _volunteers(w)["shift"].pk, "token": "0" * 32}], post=lambda w: {"kind": "GUIDANCE"}
-    ),
-    "volunteers:counts": Own("the volunteers' numbers of the user's own commune"),
-    "volunteers:counts_export": Own("the workbook of the user's own commune's volunteers' numbers"),
     # dialogue sessions (issue 9 §3)
     "feedback_sessions:list": Own("the sessions of the user's own commune"),
     "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
