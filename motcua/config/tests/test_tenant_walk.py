@@ -222,6 +222,20 @@ def _a_name(w: World) -> dict[str, Any]:
     return {"q": "huynh thi bi mat"}
 
 
+def _volunteers(w: World) -> dict[str, Any]:
+    """A's volunteer team (created once) with a member named like A's secret and a shift today."""
+    if "volunteers" not in w:
+        from motcua.staffing.models import VolunteerMember, VolunteerShift, VolunteerTeam
+
+        team = VolunteerTeam.objects.create(commune=w["commune"], name="Đội A", leader_name=SECRET_NAME)
+        member = VolunteerMember.objects.create(team=team, full_name=SECRET_NAME, phone="0905999888")
+        shift = VolunteerShift.objects.create(team=team, day=clock.now().date(), starts=dt.time(7, 30),
+                                              ends=dt.time(11, 30))  # fmt: skip
+        shift.members.add(member)
+        w["volunteers"] = {"team": team, "member": member, "shift": shift}
+    return w["volunteers"]
+
+
 URLS: dict[str, Scoped | Own | Public] = {
     # core
     "core:login": Public("the login page"),
@@ -371,6 +385,22 @@ URLS: dict[str, Scoped | Own | Public] = {
     # S5 alerts
     # S6 skill gaps, province
     # S7 volunteers
+    "volunteers:index": Own("the volunteer teams and shifts of the user's own commune"),
+    "volunteers:team_create": Own("creates a team in the manager's own commune", post=lambda w: {"name": "Đội X"}),
+    "volunteers:team": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"name": "Đội Bị Đổi"}),
+    "volunteers:team_active": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"active": "0"}),
+    "volunteers:member_add": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"full_name": "X"}),
+    "volunteers:member_active": Scoped(lambda w: [{"pk": _volunteers(w)["member"].pk}], post=lambda w: {"active": "0"}),
+    "volunteers:shift_create": Own("a shift of a team of the manager's own commune (another's team: refused)"),
+    **{
+        f"volunteers:{name}": Scoped(lambda w: [{"pk": _volunteers(w)["shift"].pk}], post=lambda w: {"day": "x"})
+        for name in ("shift", "shift_delete", "shift_token")
+    },
+    "volunteers:record": Scoped(
+        lambda w: [{"pk": _volunteers(w)["shift"].pk, "token": "0" * 32}], post=lambda w: {"kind": "GUIDANCE"}
+    ),
+    "volunteers:counts": Own("the volunteers' numbers of the user's own commune"),
+    "volunteers:counts_export": Own("the workbook of the user's own commune's volunteers' numbers"),
     # dialogue sessions (issue 9 §3)
     "feedback_sessions:list": Own("the sessions of the user's own commune"),
     "feedback_sessions:create": Own("plans a session in the planner's own commune (a neighbourhood of it)"),
