@@ -8,6 +8,7 @@ import datetime as dt
 from motcua.geo.models import Commune
 
 from . import ward as W
+from .staffing_setup import setup_load
 
 
 def staffing_load(*, now: dt.datetime) -> None:
@@ -16,6 +17,7 @@ def staffing_load(*, now: dt.datetime) -> None:
         return
     # Each part adds its call here (positions and skills first: the others use them).
     # S2 positions, skills, moves
+    setup_load(now=now)
     # S4 queue history
     # S3 day plan
     # S7 volunteers
