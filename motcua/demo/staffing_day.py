@@ -8,6 +8,7 @@ import datetime as dt
 from motcua.geo.models import Commune
 
 from . import ward as W
+from .staffing_history import history_load
 from .staffing_setup import setup_load
 
 
@@ -19,6 +20,7 @@ def staffing_load(*, now: dt.datetime) -> None:
     # S2 positions, skills, moves
     setup_load(now=now)
     # S4 queue history
+    history_load(now=now)
     # S3 day plan
     # S7 volunteers
     # S5 alerts

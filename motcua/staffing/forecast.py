@@ -266,9 +266,9 @@ def forecast_day(*, commune: Commune, day: dt.date, today: dt.date, weeks: int =
         if not own:
             continue
         guess = weighted_average(counts, days=own, groups=ids, slots=slots)
-        for g in ids:
+        for gid in ids:
             for s in slots:
-                errors[g].append(abs(guess[(g, s)] - counts.get((h, g, s), 0)))
+                errors[gid].append(abs(guess[(gid, s)] - counts.get((h, gid, s), 0)))
     times = _times(commune, used)
     out: list[GroupForecast] = []
     for g in groups:

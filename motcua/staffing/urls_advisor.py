@@ -1,3 +1,11 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list[URLPattern] = []
+from . import advisor_views as v
+
+DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
+
+urlpatterns = [
+    path("", v.advisor_view, name="tomorrow"),
+    re_path(rf"^{DAY}/$", v.advisor_view, name="day"),
+    re_path(rf"^ap-dung/{DAY}/$", v.apply_view, name="apply"),
+]

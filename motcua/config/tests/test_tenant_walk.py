@@ -382,6 +382,15 @@ URLS: dict[str, Scoped | Own | Public] = {
     "staffing_setup:group_fields": Scoped(_queue_groups, post=lambda w: {"fields": []}),
     # S3 day plan, workload
     # S4 advisor
+    "staffing_advisor:tomorrow": Own("the forecast and plan of the user's own commune"),
+    "staffing_advisor:day": Own(
+        "the forecast and plan of a day of the user's own commune",
+        lambda w: [{"day": (clock.now().date() + dt.timedelta(days=k)).isoformat()} for k in (1, -7)],
+    ),
+    "staffing_advisor:apply": Own(
+        "applies the advisor's plan to a day of the user's own commune",
+        lambda w: [{"day": (clock.now().date() + dt.timedelta(days=1)).isoformat()}],
+    ),
     # S5 alerts
     # S6 skill gaps, province
     # S7 volunteers
