@@ -415,3 +415,13 @@ def test_matrix_excel_has_no_formula_cells(world):
         for c in row[:1]
     }
     assert names == {s["specialist_econ"].display_name, s["head_econ"].display_name}
+
+
+def test_hub_links_by_role(world):
+    s = world["staff"]
+    url = reverse("staffing:hub")
+    assert reverse("staffing_setup:positions") in _client(s["admin"]).get(url).content.decode()
+    assert reverse("staffing_setup:positions") in _client(s["leader"]).get(url).content.decode()
+    head = _client(s["head_econ"]).get(url).content.decode()
+    assert reverse("staffing_setup:people") in head and reverse("staffing_setup:positions") not in head
+    assert reverse("staffing_setup:people") not in _client(s["specialist_econ"]).get(url).content.decode()
