@@ -279,8 +279,8 @@ def record(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     if request.GET.get("ok") in HelpKind.values:
         done = HelpKind(request.GET["ok"]).label
     counts = {k: 0 for k in HelpKind.values}
-    for h in s.helps.values_list("kind", flat=True):
-        counts[h] += 1
+    for kind in s.helps.values_list("kind", flat=True):
+        counts[kind] += 1
     ctx = {
         "shift": s,
         "members": members,

@@ -78,9 +78,11 @@ def can_manage_shifts(user: User) -> bool:
     )
 
 
-def require_reader(user: User) -> None:
-    if not _staff_of_commune(user):
+def require_reader(user: User) -> int:
+    """The acting user's commune (its id), or NotAllowed for anyone not on a commune's staff."""
+    if not _staff_of_commune(user) or user.commune_id is None:
         raise NotAllowed("Trang này dành cho cán bộ của xã, phường.")
+    return user.commune_id
 
 
 def require_team_manager(user: User) -> None:
@@ -99,32 +101,32 @@ def require_shift_manager(user: User) -> None:
 
 
 def teams_for(*, user: User) -> QuerySet[VolunteerTeam]:
-    require_reader(user)
-    return VolunteerTeam.objects.filter(commune_id=user.commune_id).annotate(
+    commune_id = require_reader(user)
+    return VolunteerTeam.objects.filter(commune_id=commune_id).annotate(
         active_members=Count("members", filter=Q(members__active=True))
     )
 
 
 def team_get_for(*, user: User, pk: int) -> VolunteerTeam:
-    require_reader(user)
+    commune_id = require_reader(user)
     try:
-        return VolunteerTeam.objects.get(pk=pk, commune_id=user.commune_id)
+        return VolunteerTeam.objects.get(pk=pk, commune_id=commune_id)
     except (VolunteerTeam.DoesNotExist, ValueError) as exc:
         raise NotFound("Không tìm thấy đội tình nguyện.") from exc
 
 
 def member_get_for(*, user: User, pk: int) -> VolunteerMember:
-    require_reader(user)
+    commune_id = require_reader(user)
     try:
-        return VolunteerMember.objects.select_related("team").get(pk=pk, team__commune_id=user.commune_id)
+        return VolunteerMember.objects.select_related("team").get(pk=pk, team__commune_id=commune_id)
     except (VolunteerMember.DoesNotExist, ValueError) as exc:
         raise NotFound("Không tìm thấy thành viên.") from exc
 
 
 def shifts_for(*, user: User, start: dt.date, end: dt.date) -> QuerySet[VolunteerShift]:
-    require_reader(user)
+    commune_id = require_reader(user)
     return (
-        VolunteerShift.objects.filter(team__commune_id=user.commune_id, day__range=(start, end))
+        VolunteerShift.objects.filter(team__commune_id=commune_id, day__range=(start, end))
         .select_related("team")
         .prefetch_related("members")
         .annotate(help_count=Count("helps", distinct=True))
@@ -133,9 +135,9 @@ def shifts_for(*, user: User, start: dt.date, end: dt.date) -> QuerySet[Voluntee
 
 
 def shift_get_for(*, user: User, pk: int) -> VolunteerShift:
-    require_reader(user)
+    commune_id = require_reader(user)
     try:
-        return VolunteerShift.objects.select_related("team").get(pk=pk, team__commune_id=user.commune_id)
+        return VolunteerShift.objects.select_related("team").get(pk=pk, team__commune_id=commune_id)
     except (VolunteerShift.DoesNotExist, ValueError) as exc:
         raise NotFound("Không tìm thấy ca trực.") from exc
 
@@ -275,7 +277,7 @@ def shift_save(*, actor: User, data: ShiftInput, shift: VolunteerShift | None = 
     """Create a shift or change one: hours within the center's opening, members of the team
     (active ones), no member on two overlapping shifts of one day (any team)."""
     require_shift_manager(actor)
-    commune_id = actor.commune_id
+    commune_id = require_reader(actor)
     if shift is not None and shift.team.commune_id != commune_id:
         raise NotFound("Không tìm thấy ca trực.")
     try:
@@ -309,12 +311,10 @@ def shift_save(*, actor: User, data: ShiftInput, shift: VolunteerShift | None = 
         )
         if len(members) != len(wanted):
             raise ValidationFailed("Có thành viên không thuộc đội hoặc đã ngừng tham gia.", code="members")
-        clash = (
-            VolunteerShift.objects.filter(members__in=members, day=day, starts__lt=ends, ends__gt=starts)
-            .exclude(pk=shift.pk if shift else None)
-            .select_related("team")
-            .first()
-        )
+        others = VolunteerShift.objects.filter(members__in=members, day=day, starts__lt=ends, ends__gt=starts)
+        if shift is not None:
+            others = others.exclude(pk=shift.pk)
+        clash = others.select_related("team").first()
         if clash is not None:
             busy = sorted(m.full_name for m in members if clash.members.filter(pk=m.pk).exists())
             raise ValidationFailed(
@@ -507,8 +507,7 @@ def _dossier_time(d: Dossier) -> dt.datetime:
 
 
 def volunteer_counts(*, user: User, period: Period) -> Counts:
-    require_reader(user)
-    commune_id = user.commune_id
+    commune_id = require_reader(user)
     shifts = list(
         VolunteerShift.objects.filter(team__commune_id=commune_id, day__range=(period.start, period.end))
         .select_related("team")
@@ -560,11 +559,11 @@ def volunteer_counts(*, user: User, period: Period) -> Counts:
         ) or next(
             (s for s in on for name in team_members[s.team_id] if name_matches(d.volunteer_name, name)), None
         )
-        row = shift_rows[chosen.pk] if chosen else unknown
+        tally = shift_rows[chosen.pk] if chosen else unknown
         if d.channel == Channel.ONLINE:
-            row.online += 1
+            tally.online += 1
         else:
-            row.dossiers += 1
+            tally.dossiers += 1
     for srow in shift_rows.values():
         trow = team_rows[srow.team_id]  # type: ignore[index]
         for k, v in srow.helps.items():
