@@ -393,6 +393,11 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     # S5 alerts
     # S6 skill gaps, province
+    "staffing_gaps:commune": Own("the skill gaps of the user's own commune"),
+    "staffing_gaps:commune_export": Own("the workbook of the user's own commune's skill gaps"),
+    "staffing_gaps:province": Own("the communes of the province officer's own province"),
+    "staffing_gaps:province_export": Own("the workbook of the province officer's own province"),
+    "staffing_gaps:province_commune": Scoped(lambda w: [{"commune": w["commune"].code}]),
     # S7 volunteers
     "volunteers:index": Own("the volunteer teams and shifts of the user's own commune"),
     "volunteers:team_create": Own("creates a team in the manager's own commune", post=lambda w: {"name": "Đội X"}),
