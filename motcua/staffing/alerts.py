@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import heapq
+import math
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -327,7 +330,7 @@ def _upsert(
     *, commune: Commune, kind: str, group: ServiceGroup | None, department: Department | None,
     message: str, facts: dict[str, Any], now: dt.datetime,
 ) -> Alert:  # fmt: skip
-    where = {"group": group} if group is not None else {"department": department}
+    where: dict[str, Any] = {"group": group} if group is not None else {"department": department}
     current = Alert.objects.filter(commune=commune, kind=kind, state=AlertState.OPEN, **where).first()
     if current is None:
         try:
@@ -501,16 +504,18 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
     if not officer.is_active or officer.commune_id != alert.commune_id:
         raise NotFound("Không tìm thấy cán bộ này.")
     helper = _helper(alert, officer)
+    simulation: dict[str, Any] = {}
     until = now + dt.timedelta(minutes=_setting("MOTCUA_STAFFING_ALERT_MOVE_MINUTES", 60))
     starts, ends = _stretch(now, until)
     until = _local(now).replace(hour=ends.hour, minute=ends.minute, second=0, microsecond=0)
     until_txt = ends.strftime("%H:%M")
+    target: Counter | None = None
     if alert.kind == AlertKind.QUEUE:
         group = alert.group
         assert group is not None
         target = counter
         if target is None:
-            target = Counter.objects.filter(pk=helper.get("counter"), commune=alert.commune).first()
+            target = Counter.objects.filter(pk=int(helper.get("counter") or 0), commune=alert.commune).first()
         if target is None or target.commune_id != alert.commune_id or not target.active:
             raise ValidationFailed("Quầy được chọn không còn hoạt động.", code="bad_counter")
         if helper["kind"] == "counter" and target.pk != helper["counter"]:
@@ -519,6 +524,14 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
             )
         if helper["kind"] == "department" and target.officer_id not in (None, officer.pk):
             raise Conflict(f"Quầy số {target.number} đã có cán bộ khác ngồi.", code="counter_taken")
+        seconds = (until - now).total_seconds()
+        simulation = {
+            "before": [vars(f) for f in rest_of_day(commune=alert.commune, now=now)],
+            "after": [
+                vars(f)
+                for f in rest_of_day(commune=alert.commune, now=now, extra=(target.pk, group.pk, seconds))
+            ],
+        }
         _serve_group_for_now(counter=target, group=group, now=now, until=until)
         what = f"{_name(officer)} hỗ trợ nhóm {group.letter} — {group.name} tại quầy {target.number} đến {until_txt}"
         plan_move(actor=actor, officer=officer, day=local_day(now), starts=starts, ends=ends,
@@ -530,10 +543,12 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
         plan_move(actor=actor, officer=officer, day=local_day(now), starts=starts, ends=ends,
                   department=department, reason=f"Cảnh báo hồ sơ tồn: {what}"[:300], now=now, alert=alert)  # fmt: skip
     facts = dict(alert.facts)
+    if alert.kind == AlertKind.QUEUE:
+        facts["simulation"] = simulation
     facts["moved"] = {
         "officer": officer.pk, "name": _name(officer), "until": until.isoformat(),
-        "counter": (target.pk if alert.kind == AlertKind.QUEUE else None),
-        "counter_number": (target.number if alert.kind == AlertKind.QUEUE else None),
+        "counter": target.pk if target is not None else None,
+        "counter_number": target.number if target is not None else None,
     }  # fmt: skip
     alert.facts = facts
     return (what + (f". {note}" if note else ""))[:500]
@@ -604,7 +619,7 @@ def actor_for_alerts(user: object) -> User:
 def alert_get_for(*, user: User, pk: int) -> Alert:
     acting = actor_for_alerts(user)
     alert = (
-        Alert.objects.filter(pk=pk, commune_id=acting.commune_id)
+        Alert.objects.filter(pk=pk, commune_id=acting.commune_id or 0)
         .select_related("group", "department")
         .first()
     )
@@ -617,7 +632,9 @@ def alerts_of_day(*, user: User, now: dt.datetime) -> tuple[list[Alert], list[Al
     """The OPEN alerts and the day's closed ones (newest first) of the acting user's commune."""
     acting = actor_for_alerts(user)
     day = _local(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    qs = Alert.objects.filter(commune_id=acting.commune_id).select_related("group", "department", "closed_by")
+    qs = Alert.objects.filter(commune_id=acting.commune_id or 0).select_related(
+        "group", "department", "closed_by"
+    )
     open_ = list(qs.filter(state=AlertState.OPEN).order_by("-raised_at"))
     closed = list(qs.exclude(state=AlertState.OPEN).filter(raised_at__gte=day).order_by("-closed_at", "-id"))
     return open_, closed
@@ -672,3 +689,155 @@ def notices_for(*, user: User, now: dt.datetime) -> list[Notice]:
 
 def helper_choices(alert: Alert) -> list[dict[str, Any]]:
     return list(alert.facts.get("helpers", []))
+
+
+# ------------------------------------------------------------------ the rest of the day, simulated
+
+# Median minutes at the counter when the day has no finished ticket of a group yet (the demo
+# day's, queueing/simulate.py), and 6 minutes for any other letter.
+_DEFAULT_SERVICE_MIN = {"A": 5.0, "B": 12.0, "C": 3.0, "D": 6.0}
+SIM_RUNS = 30
+
+
+@dataclass(frozen=True)
+class GroupForecast:
+    letter: str
+    name: str
+    waiting: int
+    mean_wait_min: float
+    max_wait_min: float
+
+
+@dataclass(frozen=True)
+class _SimInput:
+    waiting: list[tuple[float, int]]  # (seconds issued before now, negative, group id)
+    rates: dict[int, float]  # arrivals per second per group until `arrive_until`
+    arrive_until: float
+    service_s: dict[int, float]  # median per group
+    counters: list[tuple[float, list[tuple[int, float]]]]  # (free at, [(group id, serves until)])
+
+
+def _session_end(now: dt.datetime) -> float:
+    at = _local(now).time()
+    secs = at.hour * 3600 + at.minute * 60 + at.second
+    for start, end in DEFAULT_SESSIONS:
+        if start <= at < end:
+            return end.hour * 3600 + end.minute * 60 - secs
+    return 3600.0
+
+
+def _sim_input(commune: Commune, now: dt.datetime, extra: tuple[int, int, float] | None) -> _SimInput:
+    """The hall at `now`: who waits, the last hour's arrivals per group (continuing until a
+    quarter of an hour before the session ends), the day's median service per group, and each
+    counter with an officer, the groups it serves at this hour (plus `extra`: counter id, group
+    id, serving it for so many seconds)."""
+    day = local_day(now)
+    groups = {g.pk: g for g in ServiceGroup.objects.filter(commune=commune, active=True)}
+    waiting = [
+        ((t - now).total_seconds(), gid)
+        for t, gid in Ticket.objects.filter(commune=commune, day=day, state=TicketState.WAITING).values_list(
+            "issued_at", "queue_group_id"
+        )
+    ]
+    recent = dict(
+        Ticket.objects.filter(
+            commune=commune, day=day, issued_at__gt=now - dt.timedelta(hours=1), issued_at__lte=now
+        )
+        .values("queue_group_id")
+        .annotate(n=Count("id"))
+        .values_list("queue_group_id", "n")
+        .order_by()
+    )
+    service: dict[int, list[float]] = {}
+    for gid, called, finished in Ticket.objects.filter(
+        commune=commune, day=day, state=TicketState.DONE, called_at__isnull=False, finished_at__isnull=False
+    ).values_list("queue_group_id", "called_at", "finished_at"):
+        if called is not None and finished is not None:
+            service.setdefault(gid, []).append((finished - called).total_seconds())
+    medians = {}
+    for gid, g in groups.items():
+        done = sorted(service.get(gid, []))
+        medians[gid] = (
+            done[len(done) // 2] if len(done) >= 5 else 60 * _DEFAULT_SERVICE_MIN.get(g.letter, 6.0)
+        )
+    end = _session_end(now)
+    counters = []
+    for cs in _counters(commune, now):
+        serving = [(g, float("inf")) for g in cs.serves_now if g in groups]
+        if extra is not None and extra[0] == cs.counter.pk and extra[1] not in cs.serves_now:
+            serving.append((extra[1], extra[2]))
+        if serving:
+            counters.append((0.0, serving))
+    if extra is not None and extra[0] not in {cs.counter.pk for cs in _counters(commune, now)}:
+        counters.append((0.0, [(extra[1], extra[2])]))
+    return _SimInput(
+        waiting=waiting,
+        rates={gid: recent.get(gid, 0) / 3600.0 for gid in groups},
+        arrive_until=max(0.0, end - 15 * 60),
+        service_s=medians,
+        counters=counters,
+    )
+
+
+def _simulate_once(data: _SimInput, rng: Any) -> dict[int, list[float]]:
+    """One run: each free counter calls the earliest number among the groups it serves then."""
+    tickets = list(data.waiting)
+    for gid, rate in data.rates.items():
+        t = rng.expovariate(rate) if rate > 0 else data.arrive_until
+        while t < data.arrive_until:
+            tickets.append((t, gid))
+            t += rng.expovariate(rate)
+    tickets.sort()
+    taken = [False] * len(tickets)
+    waits: dict[int, list[float]] = {}
+    free = [(free_at, i) for i, (free_at, _) in enumerate(data.counters)]
+    heapq.heapify(free)
+    while free:
+        t, i = heapq.heappop(free)
+        serving = data.counters[i][1]
+        ok = {g for g, until in serving if t < until}
+        if not ok:
+            continue
+        pick = next((k for k, (at, g) in enumerate(tickets) if not taken[k] and g in ok and at <= t), None)
+        if pick is None:
+            later = next(
+                (at for k, (at, g) in enumerate(tickets) if not taken[k] and g in ok and at > t), None
+            )
+            if later is not None:
+                heapq.heappush(free, (later, i))
+            continue
+        taken[pick] = True
+        at, g = tickets[pick]
+        waits.setdefault(g, []).append(t - at)
+        median = data.service_s[g]
+        heapq.heappush(free, (t + rng.lognormvariate(math.log(median), 0.5), i))
+    return waits
+
+
+def rest_of_day(
+    *, commune: Commune, now: dt.datetime, extra: tuple[int, int, float] | None = None, runs: int = SIM_RUNS
+) -> list[GroupForecast]:
+    """The rest of the session simulated from `now` (the people already waiting included), the
+    same seeds with and without `extra`: per group, the residents' mean and worst wait (minutes,
+    from taking the number to the call), averaged over `runs` runs."""
+    data = _sim_input(commune, now, extra)
+    totals: dict[int, list[float]] = {}
+    worst: dict[int, list[float]] = {}
+    for seed in range(runs):
+        waits = _simulate_once(data, random.Random(seed))  # noqa: S311 (a simulation, no secret)
+        for g, values in waits.items():
+            totals.setdefault(g, []).append(sum(values) / len(values))
+            worst.setdefault(g, []).append(max(values))
+    waiting: dict[int, int] = {}
+    for _, gid in data.waiting:
+        waiting[gid] = waiting.get(gid, 0) + 1
+    out = []
+    for group in ServiceGroup.objects.filter(commune=commune, active=True).order_by("letter"):
+        mean = sum(totals.get(group.pk, [0.0])) / max(1, len(totals.get(group.pk, [])))
+        top = sum(worst.get(group.pk, [0.0])) / max(1, len(worst.get(group.pk, [])))
+        out.append(
+            GroupForecast(
+                group.letter, group.name, waiting.get(group.pk, 0), round(mean / 60, 1), round(top / 60, 1)
+            )
+        )
+    return out

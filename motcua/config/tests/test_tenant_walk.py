@@ -392,6 +392,19 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [{"day": (clock.now().date() + dt.timedelta(days=1)).isoformat()}],
     ),
     # S5 alerts
+    "staffing_alerts:page": Own("the open alerts of the leader's own commune (detection runs for it)"),
+    "staffing_alerts:open": Own("the fragment of the leader's own commune's open alerts"),
+    "staffing_alerts:mine": Own("the acting officer's own alert notices"),
+    **{
+        f"staffing_alerts:{name}": Scoped(
+            lambda w: [{"pk": (w.get("s5_alert") or w.setdefault("s5_alert", __import__(
+                "motcua.staffing.models", fromlist=["Alert"]).Alert.objects.create(
+                commune=w["commune"], kind="QUEUE", message=SECRET_NAME, facts={"helpers": []},
+                raised_at=clock.now()))).pk}],
+            post=lambda w: {"officer": w["staff"]["counter"].pk, "note": "x"},
+        )  # fmt: skip
+        for name in ("detail", "move", "dismiss")
+    },
     # S6 skill gaps, province
     "staffing_gaps:commune": Own("the skill gaps of the user's own commune"),
     "staffing_gaps:commune_export": Own("the workbook of the user's own commune's skill gaps"),
