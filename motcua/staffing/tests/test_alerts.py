@@ -265,3 +265,15 @@ def test_another_communes_leader_cannot_act():
     [alert] = alerts_detect(commune=w["commune"], now=NOW)
     with pytest.raises(NotAllowed):
         alert_apply(alert=alert, action="dismiss", actor=other["leader"], now=NOW, note="x")
+
+
+def test_the_move_simulates_the_rest_of_the_day_before_and_after():
+    w = hall()
+    [alert] = alerts_detect(commune=w["commune"], now=NOW)
+    done = alert_apply(alert=alert, action="move", actor=w["staff"]["leader"], now=NOW, officer=w["minh"])
+    sim = done.facts["simulation"]
+    before = {g["letter"]: g for g in sim["before"]}
+    after = {g["letter"]: g for g in sim["after"]}
+    assert before["B"]["waiting"] == after["B"]["waiting"] == 14
+    assert after["B"]["mean_wait_min"] < before["B"]["mean_wait_min"]
+    assert after["B"]["max_wait_min"] < before["B"]["max_wait_min"]
