@@ -10,6 +10,7 @@ from motcua.geo.models import Commune
 from . import ward as W
 from .staffing_history import history_load
 from .staffing_setup import setup_load
+from .staffing_volunteers import volunteers_load
 
 
 def staffing_load(*, now: dt.datetime) -> None:
@@ -23,4 +24,5 @@ def staffing_load(*, now: dt.datetime) -> None:
     history_load(now=now)
     # S3 day plan
     # S7 volunteers
+    volunteers_load(now=now)
     # S5 alerts
