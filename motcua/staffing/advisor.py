@@ -984,3 +984,127 @@ def advice_charts(advice: Advice) -> dict[str, Any]:
             rows=rows_wait,
         )
     return out
+
+
+def advice_json(advice: Advice) -> dict[str, Any]:
+    """The advice as plain data (the `motcua staffing advise --json` output)."""
+
+    def est(e: Estimate | None) -> dict[str, float] | None:
+        return (
+            None
+            if e is None
+            else {"mean": round(e.mean, 4), "low": round(e.low, 4), "high": round(e.high, 4)}
+        )
+
+    fc = advice.forecast
+    sims = advice.simulations
+    groups = []
+    for ga in advice.groups:
+        g = ga.forecast
+        groups.append(
+            {
+                "letter": g.letter, "name": g.name, "forecast_total": round(g.total, 2),
+                "actual_total": g.actual_total, "service_median_minutes": None if g.service_median_s is None
+                else round(g.service_median_s / 60, 2), "service_mean_minutes": round(ga.service_s / 60, 2),
+                "abandon_share": None if g.abandon_share is None else round(g.abandon_share, 4),
+                "patience_minutes": None if g.patience_s is None else round(g.patience_s / 60, 2),
+                "mae_per_half_hour": None if g.mae is None else round(g.mae, 3),
+                "half_hours": [
+                    {
+                        "at": f"{s:%H:%M}", "arrivals": round(g.arrivals[s], 2),
+                        "actual": None if g.actual is None else g.actual[s],
+                        "counters_now": ga.current[s], "erlang_c": ga.slots[s].erlang_c.agents,
+                        "erlang_a": None if (ea := ga.slots[s].erlang_a) is None else ea.agents,
+                        "advised": ga.slots[s].counters,
+                        "simulated": {
+                            k: {"within_target": est(v.within.get((ga.group_id, s))),
+                                "mean_wait_minutes": est(v.wait_min.get((ga.group_id, s)))}
+                            for k, v in sims.items()
+                        },
+                    }
+                    for s in fc.slots
+                ],
+                "simulated_day": {
+                    k: {"within_target": est(v.day_within.get(ga.group_id)),
+                        "mean_wait_minutes": est(v.day_wait_min.get(ga.group_id)),
+                        "left_share": est(v.left_share.get(ga.group_id))}
+                    for k, v in sims.items()
+                },
+            }
+        )  # fmt: skip
+    return {
+        "commune": advice.commune.pk,
+        "day": advice.day.isoformat(),
+        "closed": fc.closed,
+        "history_days": [d.isoformat() for d in fc.days],
+        "seasonal_factor": round(fc.seasonal, 4),
+        "seasonal_note": fc.seasonal_note,
+        "mae_per_half_hour": None if fc.mae is None else round(fc.mae, 3),
+        "target_wait_seconds": advice.target_wait_s,
+        "service_level": advice.level,
+        "current_staffing": advice.current_source,
+        "runs": next(iter(sims.values())).runs if sims else 0,
+        "groups": groups,
+        "plan": [
+            {
+                "officer": r.officer,
+                "counter": r.counter,
+                "group": r.group,
+                "from": f"{r.starts:%H:%M}",
+                "to": f"{r.ends:%H:%M}",
+                "flags": list(r.flags),
+            }
+            for r in advice.plan
+        ],
+        "moves": advice.moves,
+        "short": [
+            {
+                "from": f"{b.starts:%H:%M}",
+                "to": f"{b.ends:%H:%M}",
+                "group": letter,
+                "missing": n,
+                "reason": reason,
+            }
+            for b, letter, n, reason in advice.short
+        ],
+    }
+
+
+def advice_text(advice: Advice) -> str:
+    """The advice as text for a terminal (`motcua staffing advise`): per group the forecast, the
+    counters (now, Erlang C, Erlang A), the two simulations, then the plan and the shortfalls."""
+    t = advice_tables(advice)
+    fc = advice.forecast
+    lines = [
+        f"Ngày {advice.day:%d/%m/%Y}" + (" — ngày nghỉ" if fc.closed else ""),
+        f"Lịch sử: {', '.join(f'{d:%d/%m}' for d in fc.days) or 'không có'}; {fc.seasonal_note}",
+        f"Mục tiêu: {advice.level:.0%} được gọi trong {advice.target_wait_s / 60:.0f} phút; "
+        f"MAE mỗi nửa giờ (2 tuần gần nhất): {'—' if fc.mae is None else f'{fc.mae:.2f}'}",
+        "",
+        "Nhóm | lượt dự báo | phục vụ TB (ph) | kiên nhẫn (ph) | giờ-quầy hiện tại → đề xuất | "
+        "gọi trong mục tiêu: hiện tại → đề xuất | chờ TB (ph): hiện tại → đề xuất",
+    ]
+    for r in t["day"]:
+        lines.append(
+            f"{r['letter']} | {r['total']} | {r['service_mean']} | {r['patience']} | "
+            f"{r['counter_hours_current']} → {r['counter_hours_advised']} | "
+            f"{r['within_current']} → {r['within_advised']} | {r['wait_current']} → {r['wait_advised']}"
+        )
+    lines += ["", "Giờ | " + " | ".join(f"{g.letter}: lượt, quầy hiện tại/C/A" for g in advice.groups)]
+    for s in fc.slots:
+        cells = []
+        for ga in advice.groups:
+            ea = ga.slots[s].erlang_a
+            cells.append(
+                f"{ga.forecast.arrivals[s]:.1f}, {ga.current[s]}/{ga.slots[s].erlang_c.agents}/"
+                f"{'—' if ea is None else ea.agents}"
+            )
+        lines.append(f"{s:%H:%M} | " + " | ".join(cells))
+    lines += ["", "Lịch đề xuất:"]
+    lines += [
+        f"  {r.starts:%H:%M}–{r.ends:%H:%M} {r.counter} (nhóm {r.group}): {r.officer}"
+        + (f" — {r.note}" if r.flags else "")
+        for r in advice.plan
+    ]
+    lines += [f"  {s}" for s in t["short"]]
+    return "\n".join(lines)
