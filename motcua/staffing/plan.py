@@ -676,3 +676,152 @@ def _strip(summary: dict[str, Any]) -> tuple[Any, ...]:
         summary["counter_id"],
         summary["department_id"],
     )
+
+
+# ---- the day's grid ----------------------------------------------------------------------------
+
+COLUMN_MINUTES = 30
+
+
+def columns() -> list[dt.time]:
+    """The grid's half hours: 07:00, 07:30 … 17:00 (the last one ends at DAY_END)."""
+    out, minute = [], DAY_START.hour * 60 + DAY_START.minute
+    end = DAY_END.hour * 60 + DAY_END.minute
+    while minute < end:
+        out.append(dt.time(minute // 60, minute % 60))
+        minute += COLUMN_MINUTES
+    return out
+
+
+def _column_end(start: dt.time) -> dt.time:
+    minute = start.hour * 60 + start.minute + COLUMN_MINUTES
+    return dt.time(minute // 60, minute % 60)
+
+
+@dataclass
+class Cell:
+    slot: PlanSlot | None
+    label: str = ""
+    css: str = "free"
+
+
+@dataclass
+class OfficerRow:
+    officer: User
+    cells: list[Cell]
+    slots: list[PlanSlot]
+
+
+@dataclass
+class CounterRow:
+    counter: Counter
+    cells: list[Cell]
+    gaps: int
+
+
+@dataclass
+class Mismatch:
+    counter: Counter
+    planned: User | None
+    seated: User | None
+
+
+@dataclass
+class DayGrid:
+    day: dt.date
+    columns: list[dt.time]
+    officers: list[OfficerRow]
+    counters: list[CounterRow]
+    now_column: int | None
+    mismatches: list[Mismatch]
+
+    @property
+    def gap_count(self) -> int:
+        return sum(r.gaps for r in self.counters)
+
+
+def _label(slot: PlanSlot) -> tuple[str, str]:
+    if slot.kind == SlotKind.COUNTER:
+        return f"Q{slot.counter.number if slot.counter else ''}", "counter"
+    if slot.kind == SlotKind.DEPARTMENT:
+        return "Phòng", "department"
+    return "Vắng", "absent"
+
+
+def _counter_open(hours: list[tuple[dt.time, dt.time]], start: dt.time, end: dt.time) -> bool:
+    """A counter with no hours serves its groups all day; with hours, only within them."""
+    return not hours or any(_overlaps(a, b, start, end) for a, b in hours)
+
+
+def day_grid(*, commune: Commune, day: dt.date, now: dt.datetime) -> DayGrid:
+    """Officers × half hours, the counters' coverage and gaps, «now» and, today, where the plan
+    and the counters' current officer disagree. A fixed number of queries."""
+    cols = columns()
+    slots = plan_of_day(commune=commune, day=day)
+    by_officer: dict[int, list[PlanSlot]] = {}
+    for s in slots:
+        by_officer.setdefault(s.officer_id, []).append(s)
+    people = list(planned_officers(commune))
+    known = {o.pk for o in people}
+    for s in slots:
+        if s.officer_id not in known:
+            known.add(s.officer_id)
+            people.append(s.officer)
+    rows = []
+    for officer in people:
+        mine = by_officer.get(officer.pk, [])
+        cells = []
+        for c in cols:
+            hit = next((s for s in mine if _overlaps(s.starts, s.ends, c, _column_end(c))), None)
+            label, css = _label(hit) if hit else ("", "free")
+            cells.append(Cell(hit, label, css))
+        rows.append(OfficerRow(officer, cells, mine))
+    counters = list(
+        Counter.objects.filter(commune=commune, active=True)
+        .select_related("officer")
+        .prefetch_related("hours")
+    )
+    counter_rows = []
+    for counter in counters:
+        hours = [(h.starts, h.ends) for h in counter.hours.all()]
+        held = [s for s in slots if s.kind == SlotKind.COUNTER and s.counter_id == counter.pk]
+        cells, gaps = [], 0
+        for c in cols:
+            hit = next((s for s in held if _overlaps(s.starts, s.ends, c, _column_end(c))), None)
+            if hit is not None:
+                cells.append(Cell(hit, hit.officer.display_name, "staffed"))
+            elif _counter_open(hours, c, _column_end(c)):
+                cells.append(Cell(None, "Trống", "gap"))
+                gaps += 1
+            else:
+                cells.append(Cell(None, "", "closed"))
+        counter_rows.append(CounterRow(counter, cells, gaps))
+    local = timezone.localtime(now)
+    now_column, mismatches = None, []
+    if local.date() == day:
+        moment = local.time().replace(tzinfo=None)
+        now_column = next((i for i, c in enumerate(cols) if c <= moment < _column_end(c)), None)
+        for counter in counters:
+            planned = next(
+                (
+                    s.officer
+                    for s in slots
+                    if s.kind == SlotKind.COUNTER
+                    and s.counter_id == counter.pk
+                    and s.starts <= moment < s.ends
+                ),
+                None,
+            )
+            if (planned.pk if planned else None) != counter.officer_id:
+                mismatches.append(Mismatch(counter, planned, counter.officer))
+    return DayGrid(day, cols, rows, counter_rows, now_column, mismatches)
+
+
+def my_day(*, user: Any, day: dt.date) -> list[PlanSlot]:
+    """«Lịch của tôi»: the user's own slots of the day (any staff member of a commune)."""
+    user = _staff_of(user)
+    return list(
+        PlanSlot.objects.filter(commune_id=user.commune_id, day=day, officer=user)
+        .select_related("counter", "department")
+        .order_by("starts")
+    )

@@ -236,6 +236,18 @@ def _volunteers(w: World) -> dict[str, Any]:
     return w["volunteers"]
 
 
+def _plan_slot(w: World) -> int:
+    """A's plan slot (created once) for today at A's counter, its note naming A's secret."""
+    if "plan_slot" not in w:
+        from motcua.staffing.models import PlanSlot, SlotKind
+
+        w["plan_slot"] = PlanSlot.objects.create(
+            commune=w["commune"], day=clock.now().date(), officer=w["staff"]["counter"], starts=dt.time(7, 30),
+            ends=dt.time(11, 30), kind=SlotKind.COUNTER, counter=w["counter"], note=SECRET_NAME, created_at=clock.now(),
+        )  # fmt: skip
+    return int(w["plan_slot"].pk)
+
+
 URLS: dict[str, Scoped | Own | Public] = {
     # core
     "core:login": Public("the login page"),
@@ -381,6 +393,31 @@ URLS: dict[str, Scoped | Own | Public] = {
     },
     "staffing_setup:group_fields": Scoped(_queue_groups, post=lambda w: {"fields": []}),
     # S3 day plan, workload
+    "staffing_plan:today": Own("today's plan of the user's own commune (leader, department heads)"),
+    "staffing_plan:day": Own(
+        "a day's plan of the user's own commune", build=lambda w: [{"day": "2026-03-10"}]
+    ),
+    "staffing_plan:mine": Own("the user's own slots"),
+    **{
+        f"staffing_plan:{name}": Own(
+            "changes the plan of the editor's own commune (another commune's officer or counter: refused)",
+            build=lambda w: [{"day": "2026-03-10"}],
+            post=lambda w: {
+                "officer": w["staff"]["counter"].pk,
+                "counter": w["counter"].pk,
+                "kind": "COUNTER",
+                "starts": "08:00",
+                "ends": "09:00",
+                "source": "hom-qua",
+            },
+        )
+        for name in ("add", "absent", "copy")
+    },
+    "staffing_plan:slot": Scoped(
+        lambda w: [{"pk": _plan_slot(w)}],
+        post=lambda w: {"kind": "ABSENT", "starts": "08:00", "ends": "09:00"},
+    ),
+    "staffing_plan:slot_remove": Scoped(lambda w: [{"pk": _plan_slot(w)}]),
     # S4 advisor
     "staffing_advisor:tomorrow": Own("the forecast and plan of the user's own commune"),
     "staffing_advisor:day": Own(
