@@ -404,6 +404,8 @@ class CommuneRow:
             out.append(f"{_num(self.overdue_percent)} % hồ sơ quá hạn")
         if self.shortfall:
             out.append(f"thiếu {self.shortfall} người so với vị trí việc làm")
+        if self.need:
+            out.append(f"cần đào tạo {self.need} người")
         return out
 
 

@@ -152,12 +152,15 @@ def test_the_province_ranks_the_communes_in_difficulty_first_with_reasons(world)
         "1 lĩnh vực có việc mà không ai làm được: Công nghệ thông tin",
         "Đất đai: 63,3 hồ sơ/người/tháng (vượt mức 60)",
         "thiếu 3 người so với vị trí việc làm",
+        "cần đào tạo 4 người",
     ]  # 18,2 % late: under the limit, not a reason
     hk = rows["Phường Hòa Khánh"]
     assert hk.reasons == [
         "2 lĩnh vực có việc mà không ai làm được: Công nghệ thông tin, Đất đai",
         "100 % hồ sơ quá hạn",
+        "cần đào tạo 4 người",
     ]
+    assert rows["Phường Sơn Trà"].reasons == ["cần đào tạo 1 người"]  # one person: nobody for an absence
     assert rows["Phường An Hải"].reasons == []
 
 
@@ -301,6 +304,14 @@ def test_a_bad_period_is_422_in_vietnamese(client, world, query):
         f"/nhan-su/ky-nang/tinh/{world['ward'].pk}/",
     ):
         assert client.get(f"{url}?{query}").status_code == 422
+
+
+def test_the_422_names_what_is_wrong(client, world):
+    client.force_login(world["staff"]["leader"])
+    page = client.get("/nhan-su/ky-nang/?tu=2026-03-01&den=2026-01-01").content.decode()
+    assert "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc." in page
+    page = client.get("/nhan-su/ky-nang/?tu=2026-01-01%00").content.decode()
+    assert "Ngày bắt đầu phải là một ngày có dạng năm-tháng-ngày" in page
 
 
 def test_a_bad_sort_is_422(client, world):
