@@ -34,11 +34,8 @@ The plan (greedy, hour by hour, documented here because it is a heuristic, not a
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
-import random
-import statistics
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -51,8 +48,9 @@ from motcua.org.models import DepartmentKind, Role
 from motcua.quality.charts import Bar, HRow, bar_chart, hbar_chart
 from motcua.queueing.models import Counter
 
+from . import simulation
 from .erlang import Staffing, agents_needed
-from .forecast import Forecast, GroupForecast, forecast_day
+from .forecast import LOCAL_TZ, Forecast, GroupForecast, forecast_day
 from .models import SkillLevel, SlotKind
 from .people import fields_of_group, skilled_officers
 from .plan import SlotSpec, plan_of_day, planned_officers
@@ -346,7 +344,7 @@ def recommend_slot(
     return SlotRecommendation(arrivals_half_hour, c, a)
 
 
-# ---- the simulated check: summaries over replications ------------------------------------------
+# ---- the simulated check: S1's simulation of the day ---------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -357,27 +355,6 @@ class Estimate:
     low: float
     high: float
     runs: int
-
-
-def estimate(values: Sequence[float]) -> Estimate | None:
-    """Mean ± t·s/√n (Student's t at 97.5 %, n − 1 degrees of freedom); None without values."""
-    n = len(values)
-    if n == 0:
-        return None
-    m = statistics.fmean(values)
-    if n == 1:
-        return Estimate(m, m, m, 1)
-    half = _t975(n - 1) * statistics.stdev(values) / math.sqrt(n)
-    return Estimate(m, m - half, m + half, n)
-
-
-def _t975(df: int) -> float:
-    table = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-             10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000}  # fmt: skip
-    for k in sorted(table):
-        if df <= k:
-            return table[k]
-    return 1.96
 
 
 @dataclass(frozen=True)
@@ -394,173 +371,57 @@ class SimulationSummary:
     left_share: dict[int, Estimate]
 
 
-@dataclass(frozen=True)
-class SimGroup:
-    group_id: int
-    arrivals: Mapping[dt.time, float]  # expected tickets per half hour
-    service_median_s: float
-    service_mean_s: float
-    patience_s: float | None
+def _est(e: simulation.Estimate, scale: float = 1.0) -> Estimate | None:
+    if e.replications == 0 or math.isnan(e.mean):
+        return None
+    return Estimate(e.mean * scale, e.low * scale, e.high * scale, e.replications)
 
 
-def _secs(t: dt.time) -> float:
-    return t.hour * 3600.0 + t.minute * 60.0
+def _lognormal_sigma(median_s: float | None, mean_s: float) -> float | None:
+    """The lognormal's shape fitted to the median and the mean (mean = median·e^{σ²/2}); None
+    (exponential) when the mean is not above the median."""
+    if not median_s or mean_s <= median_s * 1.0001:
+        return None
+    return math.sqrt(2 * math.log(mean_s / median_s))
 
 
-def _service_draw(rng: random.Random, g: SimGroup) -> float:
-    """Lognormal fitted to the group's median and mean (exponential when the mean is not above
-    the median: no spread to fit)."""
-    median, mean = max(g.service_median_s, 1.0), max(g.service_mean_s, 1.0)
-    if mean > median * 1.0001:
-        sigma = math.sqrt(2 * math.log(mean / median))
-        return rng.lognormvariate(math.log(median), sigma)
-    return rng.expovariate(1 / mean)
-
-
-def simulate_run(
-    *,
-    groups: Sequence[SimGroup],
-    slots: Sequence[dt.time],
-    open_counters: Mapping[dt.time, Mapping[int, frozenset[int]]],  # slot → counter → groups it serves
-    seed: int,
-) -> list[tuple[int, dt.time, float, bool]]:
-    """One simulated day: Poisson arrivals per group at the forecast rate of each half hour, the
-    counters open in each half hour calling, first come first served, the residents of the groups
-    they serve; a resident leaves after an exponential patience unless called; a session's
-    residents are all served (the counters open in its last half hour drain the line). Returns per
-    resident (group, half hour of issue, wait in seconds, left)."""
-    rng = random.Random(seed)  # noqa: S311 (a simulation, no secret)
-    half = 1800.0
-    starts = [_secs(s) for s in slots]
-    # sessions: runs of contiguous half hours
-    session_end: dict[dt.time, float] = {}
-    last_of: dict[dt.time, dt.time] = {}
-    run: list[dt.time] = []
-    for i, s in enumerate(slots):
-        run.append(s)
-        if i + 1 == len(slots) or starts[i + 1] != starts[i] + half:
-            for x in run:
-                session_end[x] = _secs(run[-1]) + half
-                last_of[x] = run[-1]
-            run = []
-    tickets: list[list[Any]] = []  # [group, slot, issued, called, left_at]
-    events: list[tuple[float, int, str, int]] = []
-    order = 0
-    for g in groups:
-        for s in slots:
-            rate = g.arrivals.get(s, 0.0) / half
-            if rate <= 0:
-                continue
-            t = _secs(s) + rng.expovariate(rate)
-            while t < _secs(s) + half:
-                patience = rng.expovariate(1 / g.patience_s) if g.patience_s else math.inf
-                tickets.append([g.group_id, s, t, None, None, patience])
-                order += 1
-                heapq.heappush(events, (t, order, "arrive", len(tickets) - 1))
-                t += rng.expovariate(rate)
-    by_id = {g.group_id: g for g in groups}
-    busy_until: dict[int, float] = {}
-    waiting: dict[int, deque[int]] = defaultdict(deque)
-    for s in slots:
-        order += 1
-        heapq.heappush(events, (_secs(s), order, "tick", 0))
-
-    def counters_at(now: float) -> Mapping[int, frozenset[int]]:
-        for i, s in enumerate(slots):
-            if starts[i] <= now < starts[i] + half:
-                return open_counters.get(s, {})
-        # between sessions or after: the counters of the last half hour before drain the line
-        before = [s for s in slots if _secs(s) + half <= now]
-        return open_counters.get(last_of[before[-1]], {}) if before else {}
-
-    while events:
-        now, _, kind, key = heapq.heappop(events)
-        if kind == "arrive":
-            tk = tickets[key]
-            waiting[tk[0]].append(key)
-            if tk[5] < math.inf:
-                order += 1
-                heapq.heappush(events, (now + tk[5], order, "leave", key))
-        elif kind == "leave":
-            tk = tickets[key]
-            if tk[3] is None and tk[4] is None:
-                tk[4] = now
-        for counter, served in sorted(counters_at(now).items()):
-            if busy_until.get(counter, 0.0) > now:
-                continue
-            best: tuple[float, int] | None = None
-            for g_id in served:
-                line = waiting[g_id]
-                while line and (tickets[line[0]][4] is not None or tickets[line[0]][3] is not None):
-                    line.popleft()
-                if line and (best is None or tickets[line[0]][2] < best[0]):
-                    best = (tickets[line[0]][2], g_id)
-            if best is None:
-                continue
-            i = waiting[best[1]].popleft()
-            tickets[i][3] = now
-            done = now + _service_draw(rng, by_id[best[1]])
-            busy_until[counter] = done
-            order += 1
-            heapq.heappush(events, (done, order, "free", counter))
-    out: list[tuple[int, dt.time, float, bool]] = []
-    for g_id, s, issued, called, left_at, _p in tickets:
-        if called is not None:
-            out.append((g_id, s, called - issued, False))
-        elif left_at is not None:
-            out.append((g_id, s, left_at - issued, True))
-        else:  # nobody could serve the group: waited until the session's end
-            out.append((g_id, s, max(session_end[s] - issued, 0.0), True))
+def day_slots(slots: Sequence[dt.time]) -> list[dt.time]:
+    """Every half hour from the first office slot to the last (the lunch break included: S1's
+    simulation runs one contiguous stretch; at lunch nobody arrives and every counter is closed)."""
+    if not slots:
+        return []
+    out = [slots[0]]
+    while out[-1] < slots[-1]:
+        total = out[-1].hour * 60 + out[-1].minute + 30
+        out.append(dt.time(total // 60, total % 60))
     return out
 
 
-def simulate_staffing(
-    *,
-    label: str,
-    groups: Sequence[SimGroup],
-    slots: Sequence[dt.time],
-    open_counters: Mapping[dt.time, Mapping[int, frozenset[int]]],
-    target_wait_s: float,
-    runs: int = 20,
-    seed: int = 0,
+def _summary(
+    label: str, result: simulation.DayResult, groups: Sequence[GroupAdvice], full: Sequence[dt.time]
 ) -> SimulationSummary:
-    """`runs` simulated days of one staffing, summarised with 95 % CIs (module docstring)."""
-    per_cell: dict[str, dict[tuple[int, dt.time], list[float]]] = {
-        "within": defaultdict(list),
-        "wait": defaultdict(list),
-    }
-    per_day: dict[str, dict[int, list[float]]] = {
-        "within": defaultdict(list),
-        "wait": defaultdict(list),
-        "left": defaultdict(list),
-    }
-    for r in range(runs):
-        rows = simulate_run(groups=groups, slots=slots, open_counters=open_counters, seed=seed + r)
-        cell: dict[tuple[int, dt.time], list[tuple[float, bool]]] = defaultdict(list)
-        day: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-        for g_id, s, wait, left in rows:
-            cell[(g_id, s)].append((wait, left))
-            day[g_id].append((wait, left))
-        for key, xs in cell.items():
-            per_cell["within"][key].append(
-                sum(1 for w, lft in xs if not lft and w <= target_wait_s) / len(xs)
-            )
-            per_cell["wait"][key].append(statistics.fmean(w for w, _ in xs) / 60)
-        for g_id, xs in day.items():
-            per_day["within"][g_id].append(
-                sum(1 for w, lft in xs if not lft and w <= target_wait_s) / len(xs)
-            )
-            per_day["wait"][g_id].append(statistics.fmean(w for w, _ in xs) / 60)
-            per_day["left"][g_id].append(sum(1 for _, lft in xs if lft) / len(xs))
-
-    def summary(d: Mapping[Any, list[float]]) -> dict[Any, Estimate]:
-        return {k: e for k, v in d.items() if (e := estimate(v)) is not None}
-
-    return SimulationSummary(
-        label=label, runs=runs, within=summary(per_cell["within"]), wait_min=summary(per_cell["wait"]),
-        day_within=summary(per_day["within"]), day_wait_min=summary(per_day["wait"]),
-        left_share=summary(per_day["left"]),
-    )  # fmt: skip
+    within: dict[tuple[int, dt.time], Estimate] = {}
+    wait: dict[tuple[int, dt.time], Estimate] = {}
+    day_within: dict[int, Estimate] = {}
+    day_wait: dict[int, Estimate] = {}
+    left: dict[int, Estimate] = {}
+    for ga in groups:
+        for i, s in enumerate(full):
+            f = result.slot(ga.letter, i)
+            if f is None:
+                continue
+            if (w := _est(f.called_within_target)) is not None:
+                within[(ga.group_id, s)] = w
+            if (m := _est(f.mean_wait_seconds, 1 / 60)) is not None:
+                wait[(ga.group_id, s)] = m
+        g = result.group(ga.letter)
+        if (w := _est(g.called_within_target)) is not None:
+            day_within[ga.group_id] = w
+        if (m := _est(g.mean_wait_seconds, 1 / 60)) is not None:
+            day_wait[ga.group_id] = m
+        if (a := _est(g.abandon_rate)) is not None:
+            left[ga.group_id] = a
+    return SimulationSummary(label, result.replications, within, wait, day_within, day_wait, left)
 
 
 def simulate_both(
@@ -569,39 +430,46 @@ def simulate_both(
     current: Mapping[tuple[int, dt.time], Sequence[int]],
     runs: int,
 ) -> dict[str, SimulationSummary]:
-    """(a) today's staffing — the counters open per half hour with the groups each serves — and
-    (b) the recommendation — that many counters dedicated to each group — simulated with the same
-    seeds (common random numbers: the same residents arrive in both)."""
+    """S1's `simulation.simulate_day`, with the same seed (the same residents) for (a) today's
+    staffing — each counter with the groups it serves per half hour — and (b) the recommendation —
+    that many counters dedicated to each group per half hour."""
     fc = advice.forecast
-    sim_groups = [
-        SimGroup(
-            group_id=ga.group_id, arrivals=ga.forecast.arrivals,
-            service_median_s=ga.forecast.service_median_s or ga.service_s, service_mean_s=ga.service_s,
-            patience_s=ga.forecast.patience_s,
+    full = day_slots(fc.slots)
+    groups = [
+        simulation.GroupDay(
+            key=ga.letter,
+            arrivals_per_slot=tuple(ga.forecast.arrivals.get(s, 0.0) for s in full),
+            service_minutes=ga.service_s / 60,
+            service_sigma=_lognormal_sigma(ga.forecast.service_median_s, ga.service_s),
+            patience_minutes=None if ga.forecast.patience_s is None else ga.forecast.patience_s / 60,
         )
         for ga in advice.groups
-    ]  # fmt: skip
-    cur: dict[dt.time, dict[int, frozenset[int]]] = {}
-    adv: dict[dt.time, dict[int, frozenset[int]]] = {}
-    for s in fc.slots:
-        serves: dict[int, set[int]] = defaultdict(set)
-        for ga in advice.groups:
-            for c in current.get((ga.group_id, s), ()):
-                serves[c].add(ga.group_id)
-        cur[s] = {c: frozenset(gs) for c, gs in serves.items()}
-        adv[s] = {}
-        k = 0
-        for ga in advice.groups:
-            for _ in range(ga.slots[s].counters):
-                k += 1
-                adv[s][-k] = frozenset({ga.group_id})
+    ]
+    letters = {ga.group_id: ga.letter for ga in advice.groups}
+    serves: dict[int, list[set[str]]] = defaultdict(lambda: [set() for _ in full])
+    for (group_id, s), counter_ids in current.items():
+        if s not in full:
+            continue
+        for c in counter_ids:
+            serves[c][full.index(s)].add(letters[group_id])
+    now_counters = [
+        simulation.CounterDay(str(c), tuple(frozenset(x) for x in per_slot))
+        for c, per_slot in sorted(serves.items())
+    ]
+    advised = simulation.counters_per_group(
+        {ga.letter: [ga.slots[s].counters if s in ga.slots else 0 for s in full] for ga in advice.groups}
+    )
     target = advice.target_wait_s
-    return {
-        "current": simulate_staffing(label="Bố trí hiện tại", groups=sim_groups, slots=fc.slots, open_counters=cur,
-                                     target_wait_s=target, runs=runs),
-        "advised": simulate_staffing(label="Theo đề xuất", groups=sim_groups, slots=fc.slots, open_counters=adv,
-                                     target_wait_s=target, runs=runs),
-    }  # fmt: skip
+    out = {}
+    for key, label, counters in (
+        ("current", "Bố trí hiện tại", now_counters),
+        ("advised", "Theo đề xuất", advised),
+    ):
+        result = simulation.simulate_day(
+            groups=groups, counters=counters, target_wait_seconds=target, replications=runs, seed=1
+        )
+        out[key] = _summary(label, result, advice.groups, full)
+    return out
 
 
 # ---- the advice of a day: reads the database ----------------------------------------------------
@@ -1108,3 +976,30 @@ def advice_text(advice: Advice) -> str:
     ]
     lines += [f"  {s}" for s in t["short"]]
     return "\n".join(lines)
+
+
+def advise_cli(*, code: str, day: str, as_json: bool, now: dt.datetime, runs: int = 20) -> str:
+    """`motcua staffing advise <commune code> --day YYYY-MM-DD [--json]`: the forecast, the
+    recommendation and the two simulations of the day, as text or JSON. ValidationFailed /
+    NotFound with a Vietnamese message for a bad code or date."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from motcua.core.errors import NotFound, ValidationFailed
+
+    text = (code or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise ValidationFailed("Mã xã/phường phải là số, ví dụ 20209.", code="bad_commune_code")
+    commune = Commune.objects.filter(pk=int(text)).first()
+    if commune is None:
+        raise NotFound(f"Không có xã/phường mã {text}.")
+    try:
+        target = dt.date.fromisoformat((day or "").strip())
+    except ValueError as exc:
+        raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-12-01.", code="bad_day") from exc
+    today = now.astimezone(LOCAL_TZ).date()
+    advice = advise(commune=commune, day=target, today=today, runs=runs)
+    if as_json:
+        return json.dumps(advice_json(advice), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    return advice_text(advice)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from motcua.staffing.advisor import (
     LEARNING,
     SKILLED,
@@ -15,7 +13,7 @@ from motcua.staffing.advisor import (
     OfficerInfo,
     assign,
     blocks_of,
-    estimate,
+    day_slots,
     merged_slots,
     recommend_slot,
 )
@@ -186,9 +184,8 @@ def test_counter_hours_limit_which_counters_open() -> None:
     assert [(s.block.starts, s.reason) for s in result.short] == [(H9, "counters")]
 
 
-def test_estimate_is_a_t_interval() -> None:
-    e = estimate([1.0, 2.0, 3.0])
-    assert e is not None and e.mean == pytest.approx(2.0)
-    # s = 1, n = 3, t(2) = 4.303
-    assert e.high - e.mean == pytest.approx(4.303 / 3**0.5)
-    assert estimate([]) is None
+def test_day_slots_fill_the_lunch_break() -> None:
+    slots = [dt.time(11, 0), dt.time(13, 30)]
+    full = day_slots(slots)
+    assert full[0] == dt.time(11, 0) and full[-1] == dt.time(13, 30) and len(full) == 6
+    assert day_slots([]) == []

@@ -178,3 +178,21 @@ def test_a_holiday_forecasts_nobody(world: dict[str, Any]) -> None:
             reverse("staffing_advisor:day", kwargs={"day": "2026-03-14"})
         )
     assert "là ngày nghỉ" in r.content.decode()
+
+
+def test_the_recommendation_meets_the_target_in_the_simulation(world: dict[str, Any]) -> None:
+    # Only counter 1 serves land: today's staffing is one counter for a load of 4 erlangs.
+    for c in world["counters"][1:]:
+        c.active = False
+        c.save()
+    advice = advise(commune=world["commune"], day=MONDAY, today=NOW.date(), runs=10)
+    b = next(ga for ga in advice.groups if ga.letter == "B")
+    assert max(b.current.values()) == 1
+    cur, adv = advice.simulations["current"], advice.simulations["advised"]
+    assert cur.runs == adv.runs == 10
+    assert adv.day_within[b.group_id].mean > cur.day_within[b.group_id].mean
+    assert adv.day_wait_min[b.group_id].mean < cur.day_wait_min[b.group_id].mean
+    # the recommendation meets 80 % within 15 minutes, within the simulation's interval
+    assert adv.day_within[b.group_id].high >= 0.8
+    w = adv.within[(b.group_id, dt.time(8, 0))]
+    assert w.low <= w.mean <= w.high
