@@ -360,3 +360,28 @@ def test_counts_page_has_a_chart_with_a_table_and_the_workbook_holds_no_formula(
     team_row = next(r for r in rows if r[0] == '=HYPERLINK("http://x")')
     assert team_row[1:] == [0, 1, 0, 1, 1, 0, 2]
     assert rows[1][0] == "Kỳ: tuần 08/06/2026–14/06/2026"
+
+
+def test_every_page_renders_for_a_manager_and_the_hub_links_them(client, ward):
+    s = shift(ward["a"], D, (7, 30), (11, 30), ward["an"])
+    client.force_login(ward["staff"]["admin"])
+    hub = client.get("/nhan-su/").content.decode()
+    assert 'href="/nhan-su/tinh-nguyen/"' in hub and 'href="/nhan-su/tinh-nguyen/so-lieu/"' in hub
+    with clock.pinned(at(D, 9)):
+        pages = {
+            "/nhan-su/tinh-nguyen/": ["Đội A", "Nguyễn Văn An", "Thêm đội tình nguyện", "Xếp ca trực"],
+            "/nhan-su/tinh-nguyen/doi/moi/": ["Chiến dịch (ví dụ: Mùa hè xanh 2026)"],
+            f"/nhan-su/tinh-nguyen/doi/{ward['a'].pk}/": ["Mùa hè xanh 2026", "Thêm thành viên", "Cho ngừng"],
+            f"/nhan-su/tinh-nguyen/ca/moi/?doi={ward['a'].pk}": ["Lê Văn Cường", "07:30–17:00"],
+            f"/nhan-su/tinh-nguyen/ca/{s.pk}/": ["Cấp mã QR ghi nhận", "Sửa ca trực", "Xóa ca trực"],
+            "/nhan-su/tinh-nguyen/so-lieu/": ["Theo đội", "Theo ca", "Không rõ đội", "Tải Excel"],
+        }
+        for url, texts in pages.items():
+            resp = client.get(url)
+            page = resp.content.decode()
+            assert resp.status_code == 200, url
+            assert all(t in page for t in texts), (url, [t for t in texts if t not in page])
+            assert " style=" not in page, url
+    client.force_login(ward["staff"]["counter"])
+    page = client.get(f"/nhan-su/tinh-nguyen/ca/{s.pk}/").content.decode()
+    assert "Nguyễn Văn An" in page and "Cấp mã" not in page and "Sửa ca trực" not in page
