@@ -9,6 +9,7 @@ or the banner runs detection (alerts.alerts_detect) for the user's commune.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -100,6 +101,10 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staffing_alerts:page")
 
 
+def _minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,7 +119,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             a = after.get(g["letter"], g)
             rows.append({"letter": g["letter"], "name": g["name"], "waiting": g["waiting"],
                          "before": g["mean_wait_min"], "after": a["mean_wait_min"],
-                         "before_max": g["max_wait_min"], "after_max": a["max_wait_min"]})  # fmt: skip
+                         "before_within": g["within_target_pct"], "after_within": a["within_target_pct"]})  # fmt: skip
         chart = charts.hbar_chart(
             chart_id="sim-waits",
             title="Thời gian chờ trung bình (phút) phần còn lại của buổi, trước và sau điều động",
@@ -123,8 +128,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 charts.HRow(
                     f"{r['letter']} — {r['name']}",
                     (
-                        charts.Bar("Trước", r["before"], f"{r['before']:.1f}".replace(".", ",")),
-                        charts.Bar("Sau", r["after"], f"{r['after']:.1f}".replace(".", ",")),
+                        charts.Bar("Trước", r["before"] or 0.0, _minutes(r["before"])),
+                        charts.Bar("Sau", r["after"] or 0.0, _minutes(r["after"])),
                     ),
                 )
                 for r in rows
@@ -134,7 +139,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "staffing/alerts/detail.html",
         {"alert": alert, "rows": rows, "chart": chart, "is_queue": alert.kind == AlertKind.QUEUE,
-         "acted": alert.state == AlertState.ACTED, "changes": list(alert.changes.select_related("officer", "by"))},
+         "acted": alert.state == AlertState.ACTED, "replications": alerts.SIM_REPLICATIONS,
+         "target_min": int(getattr(settings, "MOTCUA_STAFFING_TARGET_WAIT_SECONDS", 900)) // 60, "changes": list(alert.changes.select_related("officer", "by"))},
     )  # fmt: skip
 
 

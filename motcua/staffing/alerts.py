@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import heapq
 import math
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +45,11 @@ from motcua.quality.dashboard import overdue_now_q
 from motcua.queueing.models import Counter, CounterHours, ServiceGroup, Ticket, TicketState
 from motcua.queueing.workflow import LOCAL_TZ, local_day, serves
 
+from .forecast import forecast_day
 from .models import Alert, AlertKind, AlertState, PlanSlot, SlotKind
 from .people import fields_of_group, skilled_officers
 from .plan import DAY_END, DAY_START, plan_move, who_is_where
+from .simulation import CounterDay, GroupDay, simulate_day
 
 MAX_HELPERS = 5
 # The hall's sessions when no counter has hours of its own (the demo day's, simulate.py).
@@ -524,12 +524,11 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
             )
         if helper["kind"] == "department" and target.officer_id not in (None, officer.pk):
             raise Conflict(f"Quầy số {target.number} đã có cán bộ khác ngồi.", code="counter_taken")
-        seconds = (until - now).total_seconds()
         simulation = {
             "before": [vars(f) for f in rest_of_day(commune=alert.commune, now=now)],
             "after": [
                 vars(f)
-                for f in rest_of_day(commune=alert.commune, now=now, extra=(target.pk, group.pk, seconds))
+                for f in rest_of_day(commune=alert.commune, now=now, extra=(target.pk, group.pk, until))
             ],
         }
         _serve_group_for_now(counter=target, group=group, now=now, until=until)
@@ -693,10 +692,11 @@ def helper_choices(alert: Alert) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------ the rest of the day, simulated
 
-# Median minutes at the counter when the day has no finished ticket of a group yet (the demo
-# day's, queueing/simulate.py), and 6 minutes for any other letter.
+# Mean minutes at the counter when neither today nor the history has finished tickets of a group
+# (the demo day's medians, queueing/simulate.py); 6 minutes for any other letter.
 _DEFAULT_SERVICE_MIN = {"A": 5.0, "B": 12.0, "C": 3.0, "D": 6.0}
-SIM_RUNS = 30
+SIM_REPLICATIONS = 20
+SIM_SIGMA = 0.5
 
 
 @dataclass(frozen=True)
@@ -704,140 +704,122 @@ class GroupForecast:
     letter: str
     name: str
     waiting: int
-    mean_wait_min: float
-    max_wait_min: float
+    mean_wait_min: float | None  # None: nobody waits nor comes
+    within_target_pct: float | None  # residents called within the target wait, %
 
 
-@dataclass(frozen=True)
-class _SimInput:
-    waiting: list[tuple[float, int]]  # (seconds issued before now, negative, group id)
-    rates: dict[int, float]  # arrivals per second per group until `arrive_until`
-    arrive_until: float
-    service_s: dict[int, float]  # median per group
-    counters: list[tuple[float, list[tuple[int, float]]]]  # (free at, [(group id, serves until)])
-
-
-def _session_end(now: dt.datetime) -> float:
-    at = _local(now).time()
-    secs = at.hour * 3600 + at.minute * 60 + at.second
+def _session_end(now: dt.datetime) -> dt.datetime:
+    """The end of the session `now` is in (11:30 or 17:00), else an hour from now."""
+    local = _local(now)
     for start, end in DEFAULT_SESSIONS:
-        if start <= at < end:
-            return end.hour * 3600 + end.minute * 60 - secs
-    return 3600.0
+        if start <= local.time() < end:
+            return local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    return local + dt.timedelta(hours=1)
 
 
-def _sim_input(commune: Commune, now: dt.datetime, extra: tuple[int, int, float] | None) -> _SimInput:
-    """The hall at `now`: who waits, the last hour's arrivals per group (continuing until a
-    quarter of an hour before the session ends), the day's median service per group, and each
-    counter with an officer, the groups it serves at this hour (plus `extra`: counter id, group
-    id, serving it for so many seconds)."""
+def _sim_inputs(
+    commune: Commune, now: dt.datetime, extra: tuple[int, int, dt.datetime] | None
+) -> tuple[
+    list[GroupDay], list[CounterDay], dict[str, list[float]], dict[str, float], dict[str, ServiceGroup]
+]:
+    """S1's simulation's inputs for the rest of the session from `now`, in half hours: each
+    group's arrivals (S4's forecast of today from the queue's history, none without history),
+    its mean service (today's, else the forecast's, else the usual), the counters with an officer
+    and the groups each serves in each half hour (plus `extra`: counter id, group id, until), the
+    residents already waiting (minutes waited) and the counters still busy (minutes left)."""
     day = local_day(now)
-    groups = {g.pk: g for g in ServiceGroup.objects.filter(commune=commune, active=True)}
-    waiting = [
-        ((t - now).total_seconds(), gid)
-        for t, gid in Ticket.objects.filter(commune=commune, day=day, state=TicketState.WAITING).values_list(
-            "issued_at", "queue_group_id"
-        )
-    ]
-    recent = dict(
-        Ticket.objects.filter(
-            commune=commune, day=day, issued_at__gt=now - dt.timedelta(hours=1), issued_at__lte=now
-        )
-        .values("queue_group_id")
-        .annotate(n=Count("id"))
-        .values_list("queue_group_id", "n")
-        .order_by()
-    )
-    service: dict[int, list[float]] = {}
+    local = _local(now)
+    end = _session_end(now)
+    slots = max(1, math.ceil((end - local).total_seconds() / 1800))
+    starts = [local + dt.timedelta(minutes=30 * i) for i in range(slots)]
+    groups = {g.pk: g for g in ServiceGroup.objects.filter(commune=commune, active=True).order_by("letter")}
+    forecast = {g.group_id: g for g in forecast_day(commune=commune, day=day, today=day).groups}
+    done: dict[int, list[float]] = {}
     for gid, called, finished in Ticket.objects.filter(
         commune=commune, day=day, state=TicketState.DONE, called_at__isnull=False, finished_at__isnull=False
     ).values_list("queue_group_id", "called_at", "finished_at"):
         if called is not None and finished is not None:
-            service.setdefault(gid, []).append((finished - called).total_seconds())
-    medians = {}
+            done.setdefault(gid, []).append((finished - called).total_seconds() / 60)
+    group_days = []
+    service: dict[int, float] = {}
     for gid, g in groups.items():
-        done = sorted(service.get(gid, []))
-        medians[gid] = (
-            done[len(done) // 2] if len(done) >= 5 else 60 * _DEFAULT_SERVICE_MIN.get(g.letter, 6.0)
-        )
-    end = _session_end(now)
+        fc = forecast.get(gid)
+        arrivals = []
+        for moment in starts:
+            slot = dt.time(moment.hour, 30 * (moment.minute // 30))
+            rate = fc.arrivals.get(slot, 0.0) if fc is not None else 0.0
+            arrivals.append(rate if moment < end - dt.timedelta(minutes=15) else 0.0)
+        if len(done.get(gid, [])) >= 5:
+            service[gid] = sum(done[gid]) / len(done[gid])
+        elif fc is not None and fc.service_mean_s:
+            service[gid] = fc.service_mean_s / 60
+        else:
+            service[gid] = _DEFAULT_SERVICE_MIN.get(g.letter, 6.0)
+        group_days.append(GroupDay(g.letter, tuple(arrivals), max(0.5, service[gid]), SIM_SIGMA))
     counters = []
-    for cs in _counters(commune, now):
-        serving = [(g, float("inf")) for g in cs.serves_now if g in groups]
-        if extra is not None and extra[0] == cs.counter.pk and extra[1] not in cs.serves_now:
-            serving.append((extra[1], extra[2]))
-        if serving:
-            counters.append((0.0, serving))
-    if extra is not None and extra[0] not in {cs.counter.pk for cs in _counters(commune, now)}:
-        counters.append((0.0, [(extra[1], extra[2])]))
-    return _SimInput(
-        waiting=waiting,
-        rates={gid: recent.get(gid, 0) / 3600.0 for gid in groups},
-        arrive_until=max(0.0, end - 15 * 60),
-        service_s=medians,
-        counters=counters,
-    )
-
-
-def _simulate_once(data: _SimInput, rng: Any) -> dict[int, list[float]]:
-    """One run: each free counter calls the earliest number among the groups it serves then."""
-    tickets = list(data.waiting)
-    for gid, rate in data.rates.items():
-        t = rng.expovariate(rate) if rate > 0 else data.arrive_until
-        while t < data.arrive_until:
-            tickets.append((t, gid))
-            t += rng.expovariate(rate)
-    tickets.sort()
-    taken = [False] * len(tickets)
-    waits: dict[int, list[float]] = {}
-    free = [(free_at, i) for i, (free_at, _) in enumerate(data.counters)]
-    heapq.heapify(free)
-    while free:
-        t, i = heapq.heappop(free)
-        serving = data.counters[i][1]
-        ok = {g for g, until in serving if t < until}
-        if not ok:
-            continue
-        pick = next((k for k, (at, g) in enumerate(tickets) if not taken[k] and g in ok and at <= t), None)
-        if pick is None:
-            later = next(
-                (at for k, (at, g) in enumerate(tickets) if not taken[k] and g in ok and at > t), None
-            )
-            if later is not None:
-                heapq.heappush(free, (later, i))
-            continue
-        taken[pick] = True
-        at, g = tickets[pick]
-        waits.setdefault(g, []).append(t - at)
-        median = data.service_s[g]
-        heapq.heappush(free, (t + rng.lognormvariate(math.log(median), 0.5), i))
-    return waits
+    busy: dict[str, float] = {}
+    open_tickets = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(
+            commune=commune,
+            day=day,
+            state__in=(TicketState.CALLED, TicketState.SERVING),
+            counter__isnull=False,
+        )
+    }
+    for c in Counter.objects.filter(commune=commune, active=True, officer__isnull=False).order_by("number"):
+        per_slot = []
+        for moment in starts:
+            at = moment.time()
+            letters = {
+                groups[g.pk].letter for g in c.groups.all() if g.pk in groups and serves(c, g.pk, at=at)
+            }
+            if extra is not None and extra[0] == c.pk and moment < extra[2]:
+                letters.add(groups[extra[1]].letter)
+            per_slot.append(frozenset(letters))
+        name = f"Quầy {c.number}"
+        counters.append(CounterDay(name, tuple(per_slot)))
+        ticket = open_tickets.get(c.pk)
+        if ticket is not None and ticket.called_at is not None:
+            spent = (now - ticket.called_at).total_seconds() / 60
+            busy[name] = max(0.5, service.get(ticket.queue_group_id, 6.0) - spent)
+    waiting: dict[str, list[float]] = {}
+    for issued, gid in Ticket.objects.filter(commune=commune, day=day, state=TicketState.WAITING).values_list(
+        "issued_at", "queue_group_id"
+    ):
+        if gid in groups:
+            waiting.setdefault(groups[gid].letter, []).append(max(0.0, (now - issued).total_seconds() / 60))
+    return group_days, counters, waiting, busy, {g.letter: g for g in groups.values()}
 
 
 def rest_of_day(
-    *, commune: Commune, now: dt.datetime, extra: tuple[int, int, float] | None = None, runs: int = SIM_RUNS
+    *, commune: Commune, now: dt.datetime, extra: tuple[int, int, dt.datetime] | None = None
 ) -> list[GroupForecast]:
-    """The rest of the session simulated from `now` (the people already waiting included), the
-    same seeds with and without `extra`: per group, the residents' mean and worst wait (minutes,
-    from taking the number to the call), averaged over `runs` runs."""
-    data = _sim_input(commune, now, extra)
-    totals: dict[int, list[float]] = {}
-    worst: dict[int, list[float]] = {}
-    for seed in range(runs):
-        waits = _simulate_once(data, random.Random(seed))  # noqa: S311 (a simulation, no secret)
-        for g, values in waits.items():
-            totals.setdefault(g, []).append(sum(values) / len(values))
-            worst.setdefault(g, []).append(max(values))
-    waiting: dict[int, int] = {}
-    for _, gid in data.waiting:
-        waiting[gid] = waiting.get(gid, 0) + 1
+    """The rest of the session simulated from `now` with S1's simulation (the people already
+    waiting included, their whole wait counted), the same seed with and without `extra` (a
+    counter serving one more group until a moment): per group, the mean wait and the share called
+    within the target wait (MOTCUA_STAFFING_TARGET_WAIT_SECONDS)."""
+    group_days, counters, waiting, busy, by_letter = _sim_inputs(commune, now, extra)
+    target = float(getattr(settings, "MOTCUA_STAFFING_TARGET_WAIT_SECONDS", 900))
+    result = simulate_day(
+        groups=group_days, counters=counters, target_wait_seconds=target,
+        replications=SIM_REPLICATIONS, seed=0, waiting=waiting, busy_until=busy,
+    )  # fmt: skip
     out = []
-    for group in ServiceGroup.objects.filter(commune=commune, active=True).order_by("letter"):
-        mean = sum(totals.get(group.pk, [0.0])) / max(1, len(totals.get(group.pk, [])))
-        top = sum(worst.get(group.pk, [0.0])) / max(1, len(worst.get(group.pk, [])))
+    for letter, g in by_letter.items():
+        figures = result.group(letter)
+        mean = figures.mean_wait_seconds.mean
+        within = figures.called_within_target.mean
+        if figures.residents == 0:  # nobody waits nor comes: no figure
+            out.append(GroupForecast(letter, g.name, 0, None, None))
+            continue
         out.append(
             GroupForecast(
-                group.letter, group.name, waiting.get(group.pk, 0), round(mean / 60, 1), round(top / 60, 1)
+                letter,
+                g.name,
+                len(waiting.get(letter, [])),
+                round(mean / 60, 1) if math.isfinite(mean) else 0.0,
+                round(100 * within, 1) if math.isfinite(within) else 100.0,
             )
         )
     return out

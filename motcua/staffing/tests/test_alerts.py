@@ -276,4 +276,4 @@ def test_the_move_simulates_the_rest_of_the_day_before_and_after():
     after = {g["letter"]: g for g in sim["after"]}
     assert before["B"]["waiting"] == after["B"]["waiting"] == 14
     assert after["B"]["mean_wait_min"] < before["B"]["mean_wait_min"]
-    assert after["B"]["max_wait_min"] < before["B"]["max_wait_min"]
+    assert after["B"]["within_target_pct"] > before["B"]["within_target_pct"]
