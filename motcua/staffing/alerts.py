@@ -823,3 +823,29 @@ def rest_of_day(
             )
         )
     return out
+
+
+# ------------------------------------------------------------------ the command
+
+
+def alerts_tick(*, code: str | None, now: dt.datetime) -> list[tuple[Commune, int]]:
+    """`motcua staffing tick <commune code|--all>` (a timer or cron, e.g. every few minutes while
+    the center is open): detection for one commune (its code, ASCII digits) or every commune with
+    a queue; each commune and its open alerts after it. A bad or unknown code: ValidationFailed."""
+    if code is None:
+        communes = list(
+            Commune.objects.filter(
+                pk__in=ServiceGroup.objects.filter(active=True).values("commune_id")
+            ).order_by("code")
+        )
+    else:
+        raw = code.strip()
+        found = (
+            Commune.objects.filter(code=int(raw)).first()
+            if raw.isascii() and raw.isdigit() and len(raw) < 10
+            else None
+        )
+        if found is None:
+            raise ValidationFailed(f"Không có xã, phường mã {raw[:20]!r}.", code="unknown_commune")
+        communes = [found]
+    return [(c, len(alerts_detect(commune=c, now=now))) for c in communes]

@@ -81,10 +81,30 @@ class Command(BaseCommand):
             "--patience-minutes", default=None, help="thời gian kiên nhẫn trung bình (phút): dùng Erlang A"
         )
         erl.add_argument("--json", action="store_true", help="in JSON")
+        tick = sub.add_parser("tick", help="phát hiện cảnh báo mất cân đối (một xã, phường hoặc --all)")
+        tick.add_argument("commune", nargs="?", default=None, help="mã xã, phường")
+        tick.add_argument("--all", action="store_true", help="mọi xã, phường có hàng chờ")
 
     def handle(self, *args: object, **options: Any) -> None:
         if options["sub"] == "erlang":
             self._erlang(options)
+        elif options["sub"] == "tick":
+            self._tick(options)
+
+    def _tick(self, options: dict[str, Any]) -> None:
+        """S5's live alerts (motcua.staffing.alerts.alerts_tick)."""
+        from motcua.core import clock
+        from motcua.core.errors import ValidationFailed
+        from motcua.staffing.alerts import alerts_tick
+
+        if bool(options["all"]) == (options["commune"] is not None):
+            raise CommandError("Cho một mã xã, phường hoặc --all.", returncode=2)
+        try:
+            done = alerts_tick(code=options["commune"], now=clock.now())
+        except ValidationFailed as exc:
+            raise CommandError(exc.message, returncode=2) from None
+        for commune, open_alerts in done:
+            self.stdout.write(f"{commune.code} {commune.name}: {open_alerts} cảnh báo đang mở")
 
     def _erlang(self, options: dict[str, Any]) -> None:
         arrivals = _number(
