@@ -51,18 +51,20 @@ def _answers_for(rng: random.Random, subject: str, overall: int) -> dict[str, in
     return {q["code"]: rng.choices((2, 1, 0), weights=weights)[0] for q in questions_of(subject)}
 
 
-def _overall(rng: random.Random) -> int:
-    return rng.choices((2, 1, 0), weights=(55, 37, 8))[0]
+def _overall(rng: random.Random, unhappy: float = 0.0) -> int:
+    """Mostly satisfied; `unhappy` (0–1) moves weight to «không hài lòng» (a ward in difficulty)."""
+    return rng.choices((2, 1, 0), weights=(55 * (1 - unhappy), 37, 8 + 92 * unhappy))[0]
 
 
 def _comment(rng: random.Random, overall: int) -> str:
     return rng.choice(COMMENTS[overall]) if rng.random() < 0.25 else ""
 
 
-def ratings_load(*, now: dt.datetime) -> int:
-    """Rate the demo ward's chosen dossiers and finished tickets not rated yet, and set up the
-    tablet at quầy 1; returns how many ratings were added."""
-    commune = Commune.objects.filter(code=W.COMMUNE_CODE).first()
+def ratings_load(*, now: dt.datetime, commune_code: int = W.COMMUNE_CODE, unhappy: float = 0.0) -> int:
+    """Rate the ward's chosen dossiers and finished tickets not rated yet, and set up the
+    tablet at quầy 1 (the demo ward's; a neighbouring ward of province_wards.py has `unhappy`
+    residents); returns how many ratings were added."""
+    commune = Commune.objects.filter(code=commune_code).first()
     if commune is None:
         return 0
     added = 0
@@ -77,7 +79,7 @@ def ratings_load(*, now: dt.datetime) -> int:
             continue
         end = d.finished_at or now
         at = min(now, end + dt.timedelta(hours=rng.randint(1, 48)))
-        overall = _overall(rng)
+        overall = _overall(rng, unhappy)
         rating_record(
             subject=RatingSubject.DOSSIER, dossier=d, answers=_answers_for(rng, "DOSSIER", overall),
             overall=overall, comment=_comment(rng, overall), source=rng.choice(DOSSIER_SOURCES), now=at,
@@ -93,7 +95,7 @@ def ratings_load(*, now: dt.datetime) -> int:
         rng = _draw("ticket", t.pk)
         if rng.random() >= TICKET_SHARE:
             continue
-        overall = _overall(rng)
+        overall = _overall(rng, unhappy)
         at_tablet = tablet is not None and t.counter_id == tablet.counter_id and rng.random() < 0.7
         rating_record(
             subject=RatingSubject.TICKET, ticket=t, answers=_answers_for(rng, "TICKET", overall),

@@ -29,6 +29,7 @@ from motcua.queueing.models import Counter, ServiceGroup
 
 from . import ward as W
 from .feedback_day import feedback_load
+from .province_wards import neighbours_load
 from .queue_day import queue_load_today
 from .ratings_day import ratings_load
 from .selectors import demo_is_loaded
@@ -70,6 +71,7 @@ def demo_load(*, now: dt.datetime, reset: bool = False) -> bool:
         feedback_load(now=now)
     _load_dossiers(now=now)
     ratings_load(now=now)
+    neighbours_load(now=now)
     staffing_load(now=now)
     return True
 

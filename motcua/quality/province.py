@@ -86,6 +86,15 @@ class CommuneRow:
     def difficulty(self) -> int:
         return len(self.flags)
 
+    @property
+    def active(self) -> bool:
+        """Anything recorded in the period (or overdue now): a commune with nothing is not
+        compared (its zero overdue would push every working commune into the worst quarter) and
+        is listed after the others, «chưa có dữ liệu trong kỳ»."""
+        return bool(
+            self.received or self.overdue or self.wait_seconds is not None or self.feedback or self.ratings
+        )
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -130,7 +139,7 @@ def flag_worst_quartile(rows: list[CommuneRow]) -> None:
     for m in MEASURES:
         values: list[tuple[float, CommuneRow]] = []
         for r in rows:
-            v = m.value(r)
+            v = m.value(r) if r.active else None
             if v is not None:
                 values.append((v, r))
         if not values:
@@ -145,7 +154,7 @@ def flag_worst_quartile(rows: list[CommuneRow]) -> None:
 
 
 def rank(rows: list[CommuneRow]) -> None:
-    ordered = sorted(rows, key=lambda r: (-r.difficulty, r.total, r.commune.name, r.commune.pk))
+    ordered = sorted(rows, key=lambda r: (not r.active, -r.difficulty, r.total, r.commune.name, r.commune.pk))
     for i, r in enumerate(ordered, start=1):
         r.rank = i
 

@@ -217,3 +217,23 @@ def test_province_queries_do_not_grow_with_the_communes(client, province, django
     with django_assert_max_num_queries(14):
         r = client.get(f"{URL}?{PERIOD}")
     assert len(r.context["v"].rows) == 23
+
+
+def test_a_commune_with_nothing_in_the_period_is_not_compared_and_is_listed_last():
+    """Empty communes (most of a province on the platform's first months) have 0 overdue: counted,
+    they would put every working commune with one overdue dossier in the worst quarter."""
+    from motcua.quality.province import CommuneRow, flag_worst_quartile, rank
+
+    working = [CommuneRow(commune=make_commune(20300 + i, f"Phường Làm {i}", f"H48.{20300 + i}"), received=10, on_time=9,
+                          overdue=o, total=30.0 + i) for i, o in enumerate((1, 2, 3, 9))]  # fmt: skip
+    empty = [
+        CommuneRow(commune=make_commune(20400 + i, f"Phường Trống {i}", f"H48.{20400 + i}"), total=18.0)
+        for i in range(8)
+    ]
+    rows = working + empty
+    flag_worst_quartile(rows)
+    rank(rows)
+    assert [r.flags for r in working] == [[], [], [], ["nhiều hồ sơ quá hạn"]]
+    assert all(not r.flags and not r.active for r in empty)
+    assert sorted(r.rank for r in empty) == list(range(5, 13))
+    assert working[3].rank == 1
