@@ -459,11 +459,22 @@ def simulate_both(
     advised = simulation.counters_per_group(
         {ga.letter: [ga.slots[s].counters if s in ga.slots else 0 for s in full] for ga in advice.groups}
     )
+    # (c) the plan as it can be staffed: the counters the plan seats someone at, per half hour
+    seated: dict[int, list[set[str]]] = defaultdict(lambda: [set() for _ in full])
+    for r in advice.plan:
+        for i, s in enumerate(full):
+            if r.starts <= s < r.ends:
+                seated[r.counter_id][i].add(r.group)
+    plan_counters = [
+        simulation.CounterDay(str(c), tuple(frozenset(x) for x in per_slot))
+        for c, per_slot in sorted(seated.items())
+    ]
     target = advice.target_wait_s
     out = {}
     for key, label, counters in (
         ("current", "Bố trí hiện tại", now_counters),
         ("advised", "Theo đề xuất", advised),
+        ("plan", "Theo lịch xếp được", plan_counters),
     ):
         result = simulation.simulate_day(
             groups=groups, counters=counters, target_wait_seconds=target, replications=runs, seed=1
@@ -684,6 +695,10 @@ def advise(
 # ---- what the page and the command show ----------------------------------------------------------
 
 
+def _hours(starts: dt.time, ends: dt.time) -> float:
+    return (ends.hour * 60 + ends.minute - starts.hour * 60 - starts.minute) / 60
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %".replace(".", ",")
 
@@ -749,6 +764,7 @@ def advice_tables(advice: Advice) -> dict[str, Any]:
         g = ga.forecast
         cur = sims.get("current")
         adv = sims.get("advised")
+        pl = sims.get("plan")
         day_rows.append(
             {
                 "letter": g.letter,
@@ -768,6 +784,12 @@ def advice_tables(advice: Advice) -> dict[str, Any]:
                 "wait_advised": _ci(adv.day_wait_min.get(ga.group_id) if adv else None),
                 "left_current": _ci(cur.left_share.get(ga.group_id) if cur else None, percent=True),
                 "left_advised": _ci(adv.left_share.get(ga.group_id) if adv else None, percent=True),
+                "within_plan": _ci(pl.day_within.get(ga.group_id) if pl else None, percent=True),
+                "wait_plan": _ci(pl.day_wait_min.get(ga.group_id) if pl else None),
+                "left_plan": _ci(pl.left_share.get(ga.group_id) if pl else None, percent=True),
+                "counter_hours_plan": _num(
+                    sum(_hours(r.starts, r.ends) for r in advice.plan if r.group == ga.letter)
+                ),
             }
         )
     grid: dict[str, dict[dt.time, str]] = defaultdict(dict)
@@ -812,34 +834,22 @@ def advice_charts(advice: Advice) -> dict[str, Any]:
             ],
         )
     }
-    cur, adv = advice.simulations.get("current"), advice.simulations.get("advised")
-    if cur and adv:
-        series = ["Bố trí hiện tại", "Theo đề xuất"]
+    sims = [advice.simulations[k] for k in ("current", "advised", "plan") if k in advice.simulations]
+    if sims:
+        series = [x.label for x in sims]
         rows_within, rows_wait = [], []
         for ga in advice.groups:
-            c1, a1 = cur.day_within.get(ga.group_id), adv.day_within.get(ga.group_id)
-            c2, a2 = cur.day_wait_min.get(ga.group_id), adv.day_wait_min.get(ga.group_id)
-            if c1 is None or a1 is None or c2 is None or a2 is None:
-                continue
+            within = [x.day_within.get(ga.group_id) for x in sims]
+            waits = [x.day_wait_min.get(ga.group_id) for x in sims]
             label = f"{ga.letter} — {ga.name}"
             rows_within.append(
-                HRow(
-                    label,
-                    (
-                        Bar(series[0], 100 * c1.mean, _pct(c1.mean)),
-                        Bar(series[1], 100 * a1.mean, _pct(a1.mean)),
-                    ),
-                )
-            )
+                HRow(label, tuple(Bar(x.label, 100 * e.mean, _pct(e.mean)) if e else Bar(x.label, 0, "—")
+                                  for x, e in zip(sims, within, strict=True)))
+            )  # fmt: skip
             rows_wait.append(
-                HRow(
-                    label,
-                    (
-                        Bar(series[0], c2.mean, _num(c2.mean) + " ph"),
-                        Bar(series[1], a2.mean, _num(a2.mean) + " ph"),
-                    ),
-                )
-            )
+                HRow(label, tuple(Bar(x.label, e.mean, _num(e.mean) + " ph") if e else Bar(x.label, 0, "—")
+                                  for x, e in zip(sims, waits, strict=True)))
+            )  # fmt: skip
         target_min = _num(advice.target_wait_s / 60, 0)
         out["within"] = hbar_chart(
             chart_id="mo-phong-dat", title=f"Tỷ lệ được gọi trong {target_min} phút (mô phỏng)",
@@ -949,14 +959,15 @@ def advice_text(advice: Advice) -> str:
         f"Mục tiêu: {advice.level:.0%} được gọi trong {advice.target_wait_s / 60:.0f} phút; "
         f"MAE mỗi nửa giờ (2 tuần gần nhất): {'—' if fc.mae is None else f'{fc.mae:.2f}'}",
         "",
-        "Nhóm | lượt dự báo | phục vụ TB (ph) | kiên nhẫn (ph) | giờ-quầy hiện tại → đề xuất | "
-        "gọi trong mục tiêu: hiện tại → đề xuất | chờ TB (ph): hiện tại → đề xuất",
+        "Nhóm | lượt dự báo | phục vụ TB (ph) | kiên nhẫn (ph) | giờ-quầy hiện tại → đề xuất → lịch xếp được | "
+        "gọi trong mục tiêu: hiện tại → đề xuất → lịch | chờ TB (ph): hiện tại → đề xuất → lịch",
     ]
     for r in t["day"]:
         lines.append(
             f"{r['letter']} | {r['total']} | {r['service_mean']} | {r['patience']} | "
-            f"{r['counter_hours_current']} → {r['counter_hours_advised']} | "
-            f"{r['within_current']} → {r['within_advised']} | {r['wait_current']} → {r['wait_advised']}"
+            f"{r['counter_hours_current']} → {r['counter_hours_advised']} → {r['counter_hours_plan']} | "
+            f"{r['within_current']} → {r['within_advised']} → {r['within_plan']} | "
+            f"{r['wait_current']} → {r['wait_advised']} → {r['wait_plan']}"
         )
     lines += ["", "Giờ | " + " | ".join(f"{g.letter}: lượt, quầy hiện tại/C/A" for g in advice.groups)]
     for s in fc.slots:

@@ -250,9 +250,11 @@ def forecast_day(*, commune: Commune, day: dt.date, today: dt.date, weeks: int =
     window_start = min([*days, cutoff]) - dt.timedelta(days=HOLDOUT_DAYS + 14)
     counts = _counts(commune, window_start, max(day, cutoff))
     seen_days = {d for d, _, _ in counts}
-    extra = sorted({s for _, _, s in counts} - set(slots))
-    slots = sorted([*slots, *extra])
     used = [d for d in days if d in seen_days]
+    # Half hours outside office hours only when the history (or the past day shown) had tickets then.
+    shown = {*used, day}
+    extra = sorted({s for d, _, s in counts if d in shown} - set(slots))
+    slots = sorted([*slots, *extra])
     seasonal, note = _seasonal(commune, day=day, today=today, days=used, calendar=calendar)
     ids = [g.pk for g in groups]
     base = weighted_average(counts, days=used, groups=ids, slots=slots)

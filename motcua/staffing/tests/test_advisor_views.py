@@ -80,7 +80,7 @@ def test_leader_reads_tomorrow_forecast_recommendation_simulation_and_plan(world
     html = r.content.decode()
     assert "16/03/2026" in html
     assert "Erlang C" in html and "Erlang A" in html
-    assert "Bố trí hiện tại" in html and "Theo đề xuất" in html  # the two simulations' chart
+    assert "Bố trí hiện tại" in html and "Theo đề xuất" in html and "Theo lịch xếp được" in html
     assert "<svg" in html and "khoảng tin cậy 95 %" in html
     assert "Áp dụng cho ngày 16/03/2026" in html
     assert "Ong An" in html  # the officer already at counter 1 sits there in the plan
@@ -196,3 +196,8 @@ def test_the_recommendation_meets_the_target_in_the_simulation(world: dict[str, 
     assert adv.day_within[b.group_id].high >= 0.8
     w = adv.within[(b.group_id, dt.time(8, 0))]
     assert w.low <= w.mean <= w.high
+    # the plan can seat someone at the one land counter only: no better than today
+    plan = advice.simulations["plan"]
+    assert {r.counter_id for r in advice.plan} == {world["counters"][0].pk}
+    assert plan.day_within[b.group_id].mean < adv.day_within[b.group_id].mean
+    assert any(reason == "counters" for _, _, _, reason in advice.short)

@@ -164,3 +164,14 @@ def test_forecast_reads_with_few_queries(django_assert_max_num_queries: object) 
     commune, _ = _history()
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         forecast_day(commune=commune, day=dt.date(2026, 3, 16), today=dt.date(2026, 3, 13))
+
+
+def test_slots_outside_office_hours_only_from_the_history() -> None:
+    commune, groups = _history()
+    _tickets(groups["A"], dt.date(2026, 3, 10), dt.time(18, 0), 3)  # a Tuesday: not this history
+    _tickets(groups["A"], dt.date(2026, 3, 9), dt.time(17, 10), 4)  # a Monday of the history
+    f = forecast_day(commune=commune, day=dt.date(2026, 3, 16), today=dt.date(2026, 3, 13), weeks=4)
+    assert dt.time(18, 0) not in f.slots
+    assert dt.time(17, 0) in f.slots and len(f.slots) == 16
+    a = next(g for g in f.groups if g.letter == "A")
+    assert a.arrivals[dt.time(17, 0)] == pytest.approx(4 * 4 / 10)
