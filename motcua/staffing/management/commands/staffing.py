@@ -84,12 +84,32 @@ class Command(BaseCommand):
         tick = sub.add_parser("tick", help="phát hiện cảnh báo mất cân đối (một xã, phường hoặc --all)")
         tick.add_argument("commune", nargs="?", default=None, help="mã xã, phường")
         tick.add_argument("--all", action="store_true", help="mọi xã, phường có hàng chờ")
+        adv = sub.add_parser("advise", help="dự báo, số quầy đề xuất và mô phỏng một ngày (S4)")
+        adv.add_argument("commune", help="mã xã, phường")
+        adv.add_argument("--day", required=True, help="ngày YYYY-MM-DD")
+        adv.add_argument("--json", action="store_true", help="in JSON")
 
     def handle(self, *args: object, **options: Any) -> None:
         if options["sub"] == "erlang":
             self._erlang(options)
         elif options["sub"] == "tick":
             self._tick(options)
+        elif options["sub"] == "advise":
+            self._advise(options)
+
+    def _advise(self, options: dict[str, Any]) -> None:
+        """S4's advisor (motcua.staffing.advisor.advise_cli)."""
+        from motcua.core import clock
+        from motcua.core.errors import NotFound, ValidationFailed
+        from motcua.staffing.advisor import advise_cli
+
+        try:
+            out = advise_cli(
+                code=options["commune"], day=options["day"], as_json=options["json"], now=clock.now()
+            )
+        except (ValidationFailed, NotFound) as exc:
+            raise CommandError(exc.message, returncode=2) from None
+        self.stdout.write(out)
 
     def _tick(self, options: dict[str, Any]) -> None:
         """S5's live alerts (motcua.staffing.alerts.alerts_tick)."""
