@@ -58,9 +58,8 @@ def test_advise_as_text(world: dict) -> None:  # noqa: F811
         ("20209", "2026-03-16\x00", "Ngày phải có dạng YYYY-MM-DD"),
     ],
 )
-def test_advise_refuses_bad_input_with_a_vietnamese_message(
-    world: dict, code: str, day: str, message: str
-) -> None:  # noqa: F811
+@pytest.mark.usefixtures("world")
+def test_advise_refuses_bad_input_with_a_vietnamese_message(code: str, day: str, message: str) -> None:
     with pytest.raises(CommandError, match=message) as info:
         call_command("staffing", "advise", code, "--day", day)
     assert info.value.returncode == 2
