@@ -9,6 +9,7 @@ from motcua.geo.models import Commune
 
 from . import ward as W
 from .staffing_history import history_load
+from .staffing_plan import plan_load
 from .staffing_setup import setup_load
 from .staffing_volunteers import volunteers_load
 
@@ -23,6 +24,7 @@ def staffing_load(*, now: dt.datetime) -> None:
     # S4 queue history
     history_load(now=now)
     # S3 day plan
+    plan_load(now=now)
     # S7 volunteers
     volunteers_load(now=now)
     # S5 alerts

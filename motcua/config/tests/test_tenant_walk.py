@@ -418,6 +418,9 @@ URLS: dict[str, Scoped | Own | Public] = {
         post=lambda w: {"kind": "ABSENT", "starts": "08:00", "ends": "09:00"},
     ),
     "staffing_plan:slot_remove": Scoped(lambda w: [{"pk": _plan_slot(w)}]),
+    "staffing_workload:page": Own("the workload of the user's own commune (leader) or department (head)"),
+    "staffing_workload:mine": Own("the user's own workload"),
+    "staffing_workload:export": Own("the workbook of the user's own commune's or department's workload"),
     # S4 advisor
     "staffing_advisor:tomorrow": Own("the forecast and plan of the user's own commune"),
     "staffing_advisor:day": Own(
