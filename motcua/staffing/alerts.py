@@ -364,6 +364,7 @@ def alerts_detect(*, commune: Commune, now: dt.datetime) -> list[Alert]:
     of another department have small backlogs. An open alert whose line or backlog is back under
     its target is CLEARED; one still beyond it keeps its helpers up to date. Outside the center's
     hours nothing is raised (open alerts stay as they are)."""
+    expire_moves(commune=commune, now=now)
     if not center_open(commune=commune, now=now):
         return list(Alert.objects.filter(commune=commune, state=AlertState.OPEN))
     open_alerts = {
@@ -488,13 +489,46 @@ def _stretch(now: dt.datetime, until: dt.datetime) -> tuple[dt.time, dt.time]:
 
 def _serve_group_for_now(
     *, counter: Counter, group: ServiceGroup, now: dt.datetime, until: dt.datetime
-) -> None:
-    """The counter serves the group from now until `until` (a CounterHours window: the move ends
-    by itself; the counter's own groups are left as they were)."""
+) -> dict[str, Any]:
+    """The counter serves the group from now until `until`: a CounterHours window (and the group
+    added to the counter's groups when it was not one of them). CounterHours are daily hours, so
+    the window is taken away again once `until` has passed (expire_moves, run by every
+    detection — the helper's own console runs one when it opens). What was added, for that."""
     starts, ends = _stretch(now, until)
-    if not counter.groups.filter(pk=group.pk).exists():
+    added_group = not counter.groups.filter(pk=group.pk).exists()
+    if added_group:
         counter.groups.add(group)
-    CounterHours.objects.create(counter=counter, group=group, starts=starts, ends=ends)
+    hours = CounterHours.objects.create(counter=counter, group=group, starts=starts, ends=ends)
+    return {"hours": hours.pk, "added_group": added_group, "group": group.pk}
+
+
+def expire_moves(*, commune: Commune, now: dt.datetime) -> int:
+    """Undo the counter windows of the moves that have ended (their CounterHours row, and the
+    group when the move added it and no other hours of it remain); how many were undone."""
+    undone = 0
+    for alert in Alert.objects.filter(commune=commune, state=AlertState.ACTED, kind=AlertKind.QUEUE):
+        moved = alert.facts.get("moved") or {}
+        window = moved.get("window")
+        if not window or window.get("expired") or dt.datetime.fromisoformat(moved["until"]) > now:
+            continue
+        with transaction.atomic():
+            locked = Alert.objects.select_for_update().get(pk=alert.pk)
+            moved = dict(locked.facts.get("moved") or {})
+            window = dict(moved.get("window") or {})
+            if window.get("expired"):
+                continue
+            group_id = int(window.get("group") or 0)
+            counter = Counter.objects.filter(pk=int(moved.get("counter") or 0), commune=commune).first()
+            CounterHours.objects.filter(pk=int(window.get("hours") or 0)).delete()
+            others = CounterHours.objects.filter(counter=counter, group_id=group_id)
+            if counter is not None and window.get("added_group") and not others.exists():
+                counter.groups.remove(group_id)
+            window["expired"] = now.isoformat()
+            moved["window"] = window
+            locked.facts = {**locked.facts, "moved": moved}
+            locked.save(update_fields=["facts"])
+            undone += 1
+    return undone
 
 
 def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter | None, now: dt.datetime,
@@ -505,6 +539,7 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
         raise NotFound("Không tìm thấy cán bộ này.")
     helper = _helper(alert, officer)
     simulation: dict[str, Any] = {}
+    window: dict[str, Any] | None = None
     until = now + dt.timedelta(minutes=_setting("MOTCUA_STAFFING_ALERT_MOVE_MINUTES", 60))
     starts, ends = _stretch(now, until)
     until = _local(now).replace(hour=ends.hour, minute=ends.minute, second=0, microsecond=0)
@@ -531,7 +566,7 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
                 for f in rest_of_day(commune=alert.commune, now=now, extra=(target.pk, group.pk, until))
             ],
         }
-        _serve_group_for_now(counter=target, group=group, now=now, until=until)
+        window = _serve_group_for_now(counter=target, group=group, now=now, until=until)
         what = f"{_name(officer)} hỗ trợ nhóm {group.letter} — {group.name} tại quầy {target.number} đến {until_txt}"
         plan_move(actor=actor, officer=officer, day=local_day(now), starts=starts, ends=ends,
                   counter=target, reason=f"Cảnh báo hàng chờ: {what}"[:300], now=now, alert=alert)  # fmt: skip
@@ -548,6 +583,7 @@ def _move(*, alert: Alert, actor: User, officer: User | None, counter: Counter |
         "officer": officer.pk, "name": _name(officer), "until": until.isoformat(),
         "counter": target.pk if target is not None else None,
         "counter_number": target.number if target is not None else None,
+        "window": window,
     }  # fmt: skip
     alert.facts = facts
     return (what + (f". {note}" if note else ""))[:500]

@@ -12,7 +12,7 @@ import pytest
 from motcua.catalog.models import ProcedureField
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.org.models import Department, DepartmentKind, Role, User
-from motcua.queueing.models import Counter, Ticket, TicketState
+from motcua.queueing.models import Counter, CounterHours, Ticket, TicketState
 from motcua.queueing.services import counter_call_next, ticket_issue
 from motcua.queueing.workflow import serves
 from motcua.staffing.alerts import alert_apply, alerts_detect, center_open, notices_for
@@ -212,6 +212,14 @@ def test_move_lets_the_helpers_counter_call_the_group_and_records_everything():
         "Lãnh đạo đề nghị hỗ trợ quầy 2: nhóm B — Đất đai - Xây dựng, đến 10:00."
     ]
     assert notices_for(user=w["minh"], now=NOW + dt.timedelta(minutes=61)) == []
+    # CounterHours are daily: once the move is over, the next detection takes the window away
+    # (tomorrow at 09:30 quầy 2 serves A only, as before).
+    alerts_detect(commune=w["commune"], now=NOW + dt.timedelta(minutes=59))
+    assert serves(a_counter, w["groups"]["B"].pk, at=dt.time(9, 30))
+    alerts_detect(commune=w["commune"], now=NOW + dt.timedelta(minutes=61))
+    assert not a_counter.groups.filter(letter="B").exists()
+    assert not CounterHours.objects.filter(counter=a_counter).exists()
+    assert Alert.objects.get(pk=alert.pk).facts["moved"]["window"]["expired"]
 
 
 def test_an_open_alert_tells_the_named_officer():
