@@ -2,8 +2,8 @@
 group needs per half hour, the simulated day under today's staffing and under the recommendation,
 and the plan of which officer sits where each hour.
 
-Recommendation. Per group and half hour, with λ the forecast arrivals per hour, the service time
-the group's median (mean when… no: the mean, Erlang's models take the mean), the target "a share
+Recommendation. Per group and half hour, with λ the forecast arrivals per hour, the group's mean
+service time (Erlang's models take the mean; the median is shown beside it), the target "a share
 MOTCUA_STAFFING_SERVICE_LEVEL (0.8) called within MOTCUA_STAFFING_TARGET_WAIT_SECONDS (900 s)":
 Erlang C's fewest counters (S1's `erlang.agents_needed`) and Erlang A's with the group's
 exponential patience (residents who leave). The plan follows Erlang A when the patience is known
@@ -13,7 +13,9 @@ The check. S1's simulation of the whole day (`simulation.py`), replicated with s
 (a) today's staffing — the day's plan (S3) when it seats officers at counters, else the counters as
 set (active counters, their groups, CounterHours) — and (b) the recommendation; per group and half
 hour the share called within the target and the mean wait, with 95 % confidence intervals over the
-replications.
+replications; and (c) the plan as it can be staffed (below): the counters it seats someone at, each
+serving the groups it is set up for (a plan says who sits where, not what a counter serves), so a
+shortfall of counters or of skilled people shows in the waits.
 
 The plan (greedy, hour by hour, documented here because it is a heuristic, not an optimum):
 1. An hour's need for a group is the larger of its two half hours' recommendations.
@@ -385,6 +387,11 @@ def _lognormal_sigma(median_s: float | None, mean_s: float) -> float | None:
     return math.sqrt(2 * math.log(mean_s / median_s))
 
 
+def _half_hour(s: dt.time) -> Block:
+    total = s.hour * 60 + s.minute + 30
+    return Block(s, dt.time(total // 60 % 24, total % 60))
+
+
 def day_slots(slots: Sequence[dt.time]) -> list[dt.time]:
     """Every half hour from the first office slot to the last (the lunch break included: S1's
     simulation runs one contiguous stretch; at lunch nobody arrives and every counter is closed)."""
@@ -428,6 +435,7 @@ def simulate_both(
     *,
     advice: Advice,
     current: Mapping[tuple[int, dt.time], Sequence[int]],
+    counters: Sequence[CounterInfo],
     runs: int,
 ) -> dict[str, SimulationSummary]:
     """S1's `simulation.simulate_day`, with the same seed (the same residents) for (a) today's
@@ -459,25 +467,29 @@ def simulate_both(
     advised = simulation.counters_per_group(
         {ga.letter: [ga.slots[s].counters if s in ga.slots else 0 for s in full] for ga in advice.groups}
     )
-    # (c) the plan as it can be staffed: the counters the plan seats someone at, per half hour
+    # (c) the plan as it can be staffed: a counter the plan seats someone at serves, then, every
+    # group it is set up for (the plan says who sits where, not what the counter serves)
+    info = {c.counter_id: c for c in counters}
     seated: dict[int, list[set[str]]] = defaultdict(lambda: [set() for _ in full])
     for r in advice.plan:
         for i, s in enumerate(full):
             if r.starts <= s < r.ends:
-                seated[r.counter_id][i].add(r.group)
+                block = _half_hour(s)
+                served = {ga.letter for ga in advice.groups if info[r.counter_id].serves(ga.group_id, block)}
+                seated[r.counter_id][i] |= served | {r.group}
     plan_counters = [
         simulation.CounterDay(str(c), tuple(frozenset(x) for x in per_slot))
         for c, per_slot in sorted(seated.items())
     ]
     target = advice.target_wait_s
     out = {}
-    for key, label, counters in (
+    for key, label, staffing in (
         ("current", "Bố trí hiện tại", now_counters),
         ("advised", "Theo đề xuất", advised),
         ("plan", "Theo lịch xếp được", plan_counters),
     ):
         result = simulation.simulate_day(
-            groups=groups, counters=counters, target_wait_seconds=target, replications=runs, seed=1
+            groups=groups, counters=staffing, target_wait_seconds=target, replications=runs, seed=1
         )
         out[key] = _summary(label, result, advice.groups, full)
     return out
@@ -688,7 +700,7 @@ def advise(
         moves=result.moves(),
     )  # fmt: skip
     if simulate and not fc.closed and fc.total > 0:
-        advice.simulations.update(simulate_both(advice=advice, current=current, runs=runs))
+        advice.simulations.update(simulate_both(advice=advice, current=current, counters=counters, runs=runs))
     return advice
 
 
