@@ -190,9 +190,9 @@ def workload_compute(
     ).values_list("first_received_at", flat=True):
         if received_at is not None:
             buckets[_bucket_start(received_at.astimezone(tz).date(), grain)].received += 1
-    for finished_at in dossiers.filter(assignee_id__in=ids, finished_at__gte=since, finished_at__lt=until).values_list(
-        "finished_at", flat=True
-    ):
+    for finished_at in dossiers.filter(
+        assignee_id__in=ids, finished_at__gte=since, finished_at__lt=until
+    ).values_list("finished_at", flat=True):
         if finished_at is not None:
             buckets[_bucket_start(finished_at.astimezone(tz).date(), grain)].finished += 1
 
