@@ -8,6 +8,7 @@ import datetime as dt
 from motcua.geo.models import Commune
 
 from . import ward as W
+from .staffing_alerts import alerts_load
 from .staffing_history import history_load
 from .staffing_plan import plan_load
 from .staffing_setup import setup_load
@@ -28,3 +29,4 @@ def staffing_load(*, now: dt.datetime) -> None:
     # S7 volunteers
     volunteers_load(now=now)
     # S5 alerts
+    alerts_load(now=now)
