@@ -21,6 +21,8 @@ from motcua.queueing.models import Counter
 from . import plan as P
 from .models import PlanSlot, SlotKind
 
+# The days a plan may be shown for (a date outside gives 404, and its neighbours exist).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 COPY_SOURCES = {"hom-qua": ("hôm qua", 1), "tuan-truoc": ("cùng thứ tuần trước", 7)}
 
 
@@ -28,9 +30,12 @@ def _day(raw: str | None, now: dt.datetime) -> dt.date:
     if not raw:
         return P.local_date(now)
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise Http404("Ngày không hợp lệ.") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise Http404("Ngày không hợp lệ.")
+    return day
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -262,6 +267,8 @@ def mine_view(request: HttpRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(raw) if raw and len(raw) <= 10 else P.local_date(now)
     except ValueError:
+        day = P.local_date(now)
+    if not FIRST_DAY <= day <= LAST_DAY:
         day = P.local_date(now)
     slots: list[PlanSlot] = P.my_day(user=request.user, day=day)
     context = {

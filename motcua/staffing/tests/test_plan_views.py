@@ -213,3 +213,15 @@ def test_the_hub_links_the_plan(client, w):
     client.force_login(w["staff"]["counter"])
     page = client.get("/nhan-su/").content.decode()
     assert 'href="/nhan-su/lich/"' not in page and 'href="/nhan-su/lich/cua-toi/"' in page
+
+
+def test_dates_out_of_range_are_not_found_not_a_500(client, w):
+    client.force_login(w["staff"]["leader"])
+    for day in ("9999-12-31", "0001-01-01", "2026-02-30"):
+        assert client.get(f"/nhan-su/lich/{day}/").status_code == 404
+        assert (
+            client.post(f"/nhan-su/lich/{day}/vang/", {"officer": w["staff"]["counter"].pk}).status_code
+            == 404
+        )
+    page = client.get("/nhan-su/lich/cua-toi/?ngay=9999-12-31")
+    assert page.status_code == 200 and "10/03/2026" in page.content.decode()
