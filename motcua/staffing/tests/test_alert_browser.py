@@ -4,7 +4,7 @@ naming him, clicks «Điều động»; the alert is ACTED, Minh's console shows
 its «Gọi số tiếp theo» calls a B number, and the page shows the rest of the day simulated: the
 land line's expected wait shorter after the move than before.
 Screenshots: var/screenshots/issue11-alert.png (the leader's page after the move),
-issue11-alert-console.png (Minh's console)."""
+issue11-alert-console.png (Minh's console), issue11-alert-open.png (the open alert)."""
 
 import re
 from pathlib import Path
@@ -51,6 +51,7 @@ def test_the_leader_moves_the_idle_land_officer_and_the_land_line_shortens(live_
             "Quầy 2 đang trống; 14 người chờ đất đai - xây dựng — Nguyễn Văn Minh có thể hỗ trợ"
         )
         expect(alert_box.get_by_label(re.compile("Nguyễn Văn Minh — tại quầy 2"))).to_be_checked()
+        leader.screenshot(path=str(SHOTS / "issue11-alert-open.png"), full_page=True)
         alert_box.get_by_role("button", name="Điều động").click()
 
         expect(leader.get_by_test_id("state")).to_contain_text("Đã điều động")
