@@ -11,6 +11,7 @@ import pytest
 
 from motcua.catalog.models import ProcedureField
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
+from motcua.dossiers.models import Dossier, State
 from motcua.org.models import Department, DepartmentKind, Role, User
 from motcua.queueing.models import Counter, CounterHours, Ticket, TicketState
 from motcua.queueing.services import counter_call_next, ticket_issue
@@ -26,7 +27,14 @@ from motcua.staffing.models import (
     Skill,
     SlotKind,
 )
-from motcua.testing import make_commune, make_counter, make_service_groups, make_staff, make_user
+from motcua.testing import (
+    land_procedure,
+    make_commune,
+    make_counter,
+    make_service_groups,
+    make_staff,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +165,6 @@ def test_nothing_is_raised_while_the_center_is_closed():
 
 
 def test_a_department_backlog_beyond_its_target_names_skilled_people_with_small_backlogs(settings):
-    from motcua.dossiers.models import Dossier, State
-    from motcua.testing import land_procedure
-
     settings.MOTCUA_STAFFING_ALERT_BACKLOG = 3
     w = hall(waiting=0)
     econ = Department.objects.get(commune=w["commune"], kind=DepartmentKind.ECONOMIC)
@@ -285,3 +290,47 @@ def test_the_move_simulates_the_rest_of_the_day_before_and_after():
     assert before["B"]["waiting"] == after["B"]["waiting"] == 14
     assert after["B"]["mean_wait_min"] < before["B"]["mean_wait_min"]
     assert after["B"]["within_target_pct"] > before["B"]["within_target_pct"]
+
+
+def _econ_dossiers(w: dict[str, Any], count: int, *, received_days_ago: int, due_in_days: int) -> None:
+    econ = Department.objects.get(commune=w["commune"], kind=DepartmentKind.ECONOMIC)
+    procedure = land_procedure()
+    for i in range(count):
+        Dossier.objects.create(
+            commune=w["commune"], procedure=procedure, department=econ, state=State.IN_PROCESS,
+            applicant_name=f"Người {i}", applicant_name_folded=f"nguoi {i}",
+            created_at=NOW - dt.timedelta(days=received_days_ago),
+            first_received_at=NOW - dt.timedelta(days=received_days_ago),
+            due_at=NOW + dt.timedelta(days=due_in_days),
+        )  # fmt: skip
+    Skill.objects.get_or_create(
+        user=w["staff"]["specialist_office"],
+        field=procedure.field,
+        defaults={"level": "CAN", "updated_at": NOW},
+    )
+
+
+def test_overdue_dossiers_growing_raise_a_backlog_alert_under_the_open_target(settings):
+    settings.MOTCUA_STAFFING_ALERT_BACKLOG = 50
+    w = hall(waiting=0)
+    _econ_dossiers(w, 3, received_days_ago=3, due_in_days=5)
+    assert alerts_detect(commune=w["commune"], now=NOW) == []  # 3 open, none overdue
+    Dossier.objects.update(due_at=NOW - dt.timedelta(days=2))  # late now, not a week ago
+    [alert] = alerts_detect(commune=w["commune"], now=NOW)
+    assert (
+        alert.kind == AlertKind.BACKLOG
+        and alert.facts["overdue"] == 3
+        and alert.facts["overdue_week_ago"] == 0
+    )
+
+
+def test_the_backlog_target_is_one_and_a_half_times_the_8_week_average():
+    w = hall(waiting=0)
+    # 4 dossiers open for 10 weeks: the average backlog is 4, the target 6 (and never under 5).
+    _econ_dossiers(w, 4, received_days_ago=70, due_in_days=30)
+    assert alerts_detect(commune=w["commune"], now=NOW) == []
+    _econ_dossiers(w, 2, received_days_ago=1, due_in_days=30)
+    assert alerts_detect(commune=w["commune"], now=NOW) == []  # 6 open: at the target
+    _econ_dossiers(w, 1, received_days_ago=1, due_in_days=30)
+    [alert] = alerts_detect(commune=w["commune"], now=NOW)
+    assert (alert.facts["open"], alert.facts["average_8_weeks"], alert.facts["target"]) == (7, 4, 6)
