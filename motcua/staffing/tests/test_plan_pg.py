@@ -74,3 +74,38 @@ def test_two_simultaneous_bookings_of_one_counter_keep_one():
         outcomes = _race([(a.pk, c1.pk, day), (b.pk, c1.pk, day)])
         assert outcomes == ["counter_busy", "ok"]
         assert PlanSlot.objects.filter(day=day).count() == 1
+
+
+NUL, LONG = "Nguyễn\x00Văn", "ă" * 10_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_nul_and_over_long_values_in_every_field_are_a_message_not_a_500(client):
+    from motcua.core import clock
+
+    commune = make_commune()
+    make_service_groups(commune)
+    staff = make_staff(commune)
+    counter = make_counter(commune, 1, "A")
+    with clock.pinned(NOW):
+        slot = P.plan_add(actor=staff["leader"], officer=staff["counter"], day=NOW.date(), starts=dt.time(8),
+                          ends=dt.time(9), kind=SlotKind.COUNTER, counter=counter, now=NOW)  # fmt: skip
+        client.force_login(staff["leader"])
+        good = {"officer": staff["counter"].pk, "kind": "COUNTER", "counter": counter.pk, "department": "",
+                "starts": "13:00", "ends": "14:00", "note": "", "reason": "", "whole_day": "", "source": "hom-qua"}  # fmt: skip
+        day = NOW.date().isoformat()
+        targets = [f"/nhan-su/lich/{day}/{a}/" for a in ("them", "vang", "sao-chep")]
+        targets += [f"/nhan-su/lich/ca/{slot.pk}/", f"/nhan-su/lich/ca/{slot.pk}/xoa/"]
+        for url in targets:
+            for name in good:
+                for bad in (NUL, LONG):
+                    response = client.post(url, {**good, name: bad})
+                    assert response.status_code < 500, (url, name)
+                    assert response.status_code in (200, 302, 403, 404, 409, 422), (url, name)
+        for page in ("/nhan-su/cong-viec/", "/nhan-su/cong-viec/cua-toi/", "/nhan-su/cong-viec/xuat-excel/",
+                     "/nhan-su/lich/cua-toi/"):  # fmt: skip
+            for name in ("tu", "den", "theo", "phong", "ngay", "cua-toi"):
+                for bad in (NUL, LONG):
+                    assert client.get(page, {name: bad}).status_code < 500, (page, name)
+    assert not PlanSlot.objects.exclude(note="").exists()
