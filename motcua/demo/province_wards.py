@@ -19,7 +19,7 @@ from motcua.calendar.selectors import calendar_for_province
 from motcua.catalog.models import Procedure
 from motcua.dossiers.models import Dossier
 from motcua.geo.models import Commune
-from motcua.org.models import Department, Role, User
+from motcua.org.models import CommuneProfile, Department, Role, User
 
 from . import residents
 from . import ward as W
@@ -35,13 +35,14 @@ class Neighbour:
     share: float  # of Thanh Khê's dossier plans
     slow: float  # share of plain «done» dossiers turned slow (finished late)
     unhappy: float  # extra weight of «không hài lòng» in its ratings
+    skills_kept: float  # share of Thanh Khê's skills its people have (the staffing gaps)
 
 
 NEIGHBOURS = (
-    Neighbour(20242, "haichau", share=0.40, slow=0.0, unhappy=0.0),
-    Neighbour(20224, "ankhe", share=0.35, slow=0.45, unhappy=0.35),  # the ward in difficulty
-    Neighbour(20263, "sontra", share=0.30, slow=0.10, unhappy=0.05),
-    Neighbour(20260, "camle", share=0.30, slow=0.20, unhappy=0.15),
+    Neighbour(20242, "haichau", share=0.40, slow=0.0, unhappy=0.0, skills_kept=1.0),
+    Neighbour(20224, "ankhe", share=0.35, slow=0.45, unhappy=0.35, skills_kept=0.5),  # in difficulty
+    Neighbour(20263, "sontra", share=0.30, slow=0.10, unhappy=0.05, skills_kept=0.9),
+    Neighbour(20260, "camle", share=0.30, slow=0.20, unhappy=0.15, skills_kept=0.75),
 )
 ROLES = {Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.COMMUNE_LEADER}
 
@@ -58,6 +59,7 @@ def neighbours_load(*, now: dt.datetime) -> int:
             commune.agency_code = f"H48.{n.code}"
             commune.save(update_fields=["agency_code"])
         ward = _ward(commune, n, password)
+        _skills(commune, n, now=now)
         _dossiers(ward, n, now=now)
         ratings_load(now=now, commune_code=n.code, unhappy=n.unhappy)
         loaded += 1
@@ -67,7 +69,13 @@ def neighbours_load(*, now: dt.datetime) -> int:
 def _ward(commune: Commune, n: Neighbour, password: str) -> Ward:
     """Departments and staff like Thanh Khê's, with names of their own."""
     short = commune.name.removeprefix("Phường ").strip()
-    departments = {}
+    # Marked as the demo's: `motcua demo` refuses to run beside a real commune's data, not its own.
+    CommuneProfile.objects.update_or_create(
+        commune=commune,
+        defaults={"unit_name": f"Trung tâm Phục vụ hành chính công phường {short}",
+                  "opening_hours": W.OPENING_HOURS, "created_by_demo": True},
+    )  # fmt: skip
+    departments: dict[str, Department] = {}
     for kind, name in W.DEPARTMENTS.items():
         departments[kind] = Department.objects.update_or_create(
             commune=commune, kind=kind, defaults={"name": name.replace("Thanh Khê", short)}
@@ -101,6 +109,26 @@ def _ward(commune: Commune, n: Neighbour, password: str) -> Ward:
         chair=by_name["chutich"],
         vice_chair=by_name["phochutich"],
     )
+
+
+def _skills(commune: Commune, n: Neighbour, *, now: dt.datetime) -> None:
+    """Thanh Khê's skills (staffing_setup.SKILLS) for the same roles here, a share of them kept:
+    the province's view of staffing gaps compares wards that have people who know things."""
+    from motcua.catalog.models import ProcedureField
+    from motcua.staffing.models import Skill
+
+    from .staffing_setup import SKILLS
+
+    rng = random.Random(f"skills:{n.code}")
+    fields = {f.code: f for f in ProcedureField.objects.all()}
+    users = {u.username.removeprefix(f"{n.prefix}."): u for u in User.objects.filter(commune=commune)}
+    for username, skills in SKILLS.items():
+        user = users.get(username)
+        for code, level in skills:
+            if user is not None and code in fields and rng.random() < n.skills_kept:
+                Skill.objects.get_or_create(
+                    user=user, field=fields[code], defaults={"level": level, "updated_at": now}
+                )
 
 
 def _dossiers(ward: Ward, n: Neighbour, *, now: dt.datetime) -> None:

@@ -123,9 +123,10 @@ def test_command_refuses_outside_debug_unless_forced(load_seconds, settings):
 def test_command_refuses_beside_a_real_commune_unless_forced(load_seconds, settings, monkeypatch):
     settings.DEBUG = True
     monkeypatch.setenv("MOTCUA_ADMIN_PASSWORD", "Bon-mua-hoa-phuong-2026")
-    call_command("setup-commune", "20242", "--admin", "quantri.haichau", stdout=io.StringIO())
+    # Liên Chiểu: not one of the demo's neighbouring wards (province_wards.py)
+    call_command("setup-commune", "20197", "--admin", "quantri.lienchieu", stdout=io.StringIO())
     with pytest.raises(
-        CommandError, match=r"đã có dữ liệu không do phường mẫu tạo.*Phường Hải Châu.*1 tài khoản"
+        CommandError, match=r"đã có dữ liệu không do phường mẫu tạo.*Phường Liên Chiểu.*1 tài khoản"
     ):
         call_command("demo", stdout=io.StringIO())
     call_command("demo", "--force", stdout=io.StringIO())
@@ -388,3 +389,24 @@ def test_the_hall_is_alive_mid_morning(load_seconds):
     tickets, waiting = demo_queue_today(now=NOW)
     assert tickets > 200 and waiting > 10
     assert QueueCounter.objects.filter(commune_id=W.COMMUNE_CODE, officer__isnull=False).count() == 10
+
+
+def test_the_province_compares_the_ward_with_four_neighbours(load_seconds, client):
+    """The province officer's quality ranking: Thanh Khê and four neighbouring wards with a month
+    of dossiers and ratings, their staff and skills; the struggling An Khê is flagged; the wards
+    without data come after them."""
+    from motcua.demo.province_wards import NEIGHBOURS
+    from motcua.quality.models import Rating
+    from motcua.staffing.models import Skill
+
+    for n in NEIGHBOURS:
+        assert Dossier.objects.filter(commune_id=n.code).count() > 50
+        assert Rating.objects.filter(commune_id=n.code).exists()
+        assert Skill.objects.filter(user__commune_id=n.code).exists()
+    client.force_login(User.objects.get(username="sonoivu"))
+    html = client.get("/chat-luong/tinh/").content.decode()
+    rows = re.findall(r'<tr data-commune="(\d+)"[^>]*>(.*?)</tr>', html, re.S)
+    assert {int(code) for code, _ in rows[:5]} == {W.COMMUNE_CODE, *(n.code for n in NEIGHBOURS)}
+    an_khe = next(row for code, row in rows if int(code) == 20224)
+    assert "tiêu chí:" in an_khe
+    assert all("Chưa có dữ liệu trong kỳ" in row for _, row in rows[5:])
