@@ -96,6 +96,7 @@ class Dossier(models.Model):
             models.Index(fields=["commune", "state"]),
             models.Index(fields=["department", "state"]),
             models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["commune", "first_received_at"], name="dossier_commune_received_idx"),
         ]
 
     def __str__(self) -> str:
