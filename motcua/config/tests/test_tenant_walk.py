@@ -126,6 +126,41 @@ def _catalogue_import(w: World) -> list[Kwargs]:
     return [{"import_id": w["catalogue_import"].pk}]
 
 
+def _s2_training(w: World) -> Any:
+    """A training of A's counter officer (made once)."""
+    from motcua.staffing.models import Training
+
+    if "s2_training" not in w:
+        w["s2_training"] = Training.objects.create(
+            user=w["staff"]["counter"], kind="COURSE", name=SECRET_NAME, on=dt.date(2025, 7, 1)
+        )
+    return w["s2_training"]
+
+
+def _s2_position(w: World) -> Any:
+    """A job position of A (made once)."""
+    from motcua.staffing.models import JobPosition
+
+    if "s2_position" not in w:
+        w["s2_position"] = JobPosition.objects.create(commune=w["commune"], name=SECRET_NAME, headcount=3)
+    return w["s2_position"]
+
+
+def _s5_alert(w: World) -> Any:
+    """An open queue alert of A (made once)."""
+    from motcua.staffing.models import Alert
+
+    if "s5_alert" not in w:
+        w["s5_alert"] = Alert.objects.create(
+            commune=w["commune"],
+            kind="QUEUE",
+            message=SECRET_NAME,
+            facts={"helpers": []},
+            raised_at=clock.now(),
+        )
+    return w["s5_alert"]
+
+
 def _public_feedback(w: World) -> list[Kwargs]:
     """A's resident item (created once), with a wrong secret: the link is the only key."""
     if "public_feedback" not in w:
@@ -378,17 +413,12 @@ URLS: dict[str, Scoped | Own | Public] = {
         _staff, post=lambda w: {"on": "2025-07-01", "department": w["commune"].departments.first().pk}
     ),
     "staffing_setup:training_remove": Scoped(
-        lambda w: [{"pk": w["staff"]["counter"].pk, "training_pk": (w.get("s2_training") or w.setdefault(
-            "s2_training", __import__("motcua.staffing.models", fromlist=["Training"]).Training.objects.create(
-                user=w["staff"]["counter"], kind="COURSE", name=SECRET_NAME, on=dt.date(2025, 7, 1)))).pk}]
-    ),  # fmt: skip
+        lambda w: [{"pk": w["staff"]["counter"].pk, "training_pk": _s2_training(w).pk}]
+    ),
     **{
         f"staffing_setup:{name}": Scoped(
-            lambda w: [{"pk": (w.get("s2_position") or w.setdefault(
-                "s2_position", __import__("motcua.staffing.models", fromlist=["JobPosition"]).JobPosition.objects.create(
-                    commune=w["commune"], name=SECRET_NAME, headcount=3))).pk}],
-            post=lambda w: {"name": "Vị trí Y", "headcount": "2"},
-        )  # fmt: skip
+            lambda w: [{"pk": _s2_position(w).pk}], post=lambda w: {"name": "Vị trí Y", "headcount": "2"}
+        )
         for name in ("position_update", "position_close")
     },
     "staffing_setup:group_fields": Scoped(_queue_groups, post=lambda w: {"fields": []}),
@@ -437,12 +467,9 @@ URLS: dict[str, Scoped | Own | Public] = {
     "staffing_alerts:mine": Own("the acting officer's own alert notices"),
     **{
         f"staffing_alerts:{name}": Scoped(
-            lambda w: [{"pk": (w.get("s5_alert") or w.setdefault("s5_alert", __import__(
-                "motcua.staffing.models", fromlist=["Alert"]).Alert.objects.create(
-                commune=w["commune"], kind="QUEUE", message=SECRET_NAME, facts={"helpers": []},
-                raised_at=clock.now()))).pk}],
+            lambda w: [{"pk": _s5_alert(w).pk}],
             post=lambda w: {"officer": w["staff"]["counter"].pk, "note": "x"},
-        )  # fmt: skip
+        )
         for name in ("detail", "move", "dismiss")
     },
     # S6 skill gaps, province
@@ -453,14 +480,28 @@ URLS: dict[str, Scoped | Own | Public] = {
     "staffing_gaps:province_commune": Scoped(lambda w: [{"commune": w["commune"].code}]),
     # S7 volunteers
     "volunteers:index": Own("the volunteer teams and shifts of the user's own commune"),
-    "volunteers:team_create": Own("creates a team in the manager's own commune", post=lambda w: {"name": "Đội X"}),
-    "volunteers:team": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"name": "Đội Bị Đổi"}),
-    "volunteers:team_active": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"active": "0"}),
-    "volunteers:member_add": Scoped(lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"full_name": "X"}),
-    "volunteers:member_active": Scoped(lambda w: [{"pk": _volunteers(w)["member"].pk}], post=lambda w: {"active": "0"}),
-    "volunteers:shift_create": Own("a shift of a team of the manager's own commune (another's team: refused)"),
+    "volunteers:team_create": Own(
+        "creates a team in the manager's own commune", post=lambda w: {"name": "Đội X"}
+    ),
+    "volunteers:team": Scoped(
+        lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"name": "Đội Bị Đổi"}
+    ),
+    "volunteers:team_active": Scoped(
+        lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"active": "0"}
+    ),
+    "volunteers:member_add": Scoped(
+        lambda w: [{"pk": _volunteers(w)["team"].pk}], post=lambda w: {"full_name": "X"}
+    ),
+    "volunteers:member_active": Scoped(
+        lambda w: [{"pk": _volunteers(w)["member"].pk}], post=lambda w: {"active": "0"}
+    ),
+    "volunteers:shift_create": Own(
+        "a shift of a team of the manager's own commune (another's team: refused)"
+    ),
     **{
-        f"volunteers:{name}": Scoped(lambda w: [{"pk": _volunteers(w)["shift"].pk}], post=lambda w: {"day": "x"})
+        f"volunteers:{name}": Scoped(
+            lambda w: [{"pk": _volunteers(w)["shift"].pk}], post=lambda w: {"day": "x"}
+        )
         for name in ("shift", "shift_delete", "shift_token")
     },
     "volunteers:record": Scoped(
