@@ -90,7 +90,11 @@ class Command(BaseCommand):
         if end < start:
             raise CommandError("Ngày kết thúc phải từ ngày bắt đầu trở đi.", returncode=2)
         raw = str(options["commune"]).strip()
-        commune = Commune.objects.filter(code=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+        commune = (
+            Commune.objects.filter(code=int(raw)).first()
+            if raw.isascii() and raw.isdigit() and len(raw) < 10
+            else None
+        )
         if commune is None:
             raise CommandError(f"Không có xã/phường mã {raw!r}.", returncode=2)
         if options["sub"] == "officers":
@@ -140,7 +144,11 @@ class Command(BaseCommand):
         from motcua.quality.ratings import tablet_create
 
         raw = str(options["commune"]).strip()
-        commune = Commune.objects.filter(code=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+        commune = (
+            Commune.objects.filter(code=int(raw)).first()
+            if raw.isascii() and raw.isdigit() and len(raw) < 10
+            else None
+        )
         if commune is None:
             raise CommandError(f"Không có xã/phường mã {raw!r}.", returncode=2)
         number = str(options["counter"]).strip()
