@@ -218,11 +218,14 @@ def axe_report() -> Callable[[list[dict[str, Any]]], str]:
 def _fresh_process_caches() -> Iterator[None]:
     """Per-process caches (calendar, catalogue for receipts) are cleared by signals on a change,
     but a rolled-back test transaction sends no signal: start every test with them empty."""
+    from django.core.cache import cache
+
     from motcua.calendar.selectors import _forget as forget_calendars
     from motcua.catalog.selectors import _forget_procedures
 
     forget_calendars()
     _forget_procedures()
+    cache.clear()  # e.g. the alerts' detection throttle, keyed by commune code (the same in every test)
     yield
     forget_calendars()
     _forget_procedures()

@@ -9,8 +9,11 @@ or the banner runs detection (alerts.alerts_detect) for the user's commune.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -31,8 +34,19 @@ def _leader(request: HttpRequest) -> User:
 
 
 def _detect(user: User) -> None:
+    """Detection for the user's commune, at most once per MOTCUA_STAFFING_ALERT_DETECT_SECONDS
+    per process: the leader's page and every officer's banner poll every 20 s, and ten officers
+    polling must not run ten detections (a dozen queries each) every 20 s."""
     assert user.commune is not None
-    alerts.alerts_detect(commune=user.commune, now=clock.now())
+    now = clock.now()
+    key = f"staffing-alerts-detected:{user.commune_id}"
+    last = cache.get(key)
+    if last is not None and dt.timedelta(0) <= now - last < dt.timedelta(
+        seconds=settings.MOTCUA_STAFFING_ALERT_DETECT_SECONDS
+    ):
+        return
+    cache.set(key, now, timeout=3600)
+    alerts.alerts_detect(commune=user.commune, now=now)
 
 
 def _context(user: User, error: str = "") -> dict[str, object]:

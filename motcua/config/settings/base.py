@@ -388,3 +388,6 @@ MOTCUA_STAFFING_ALERT_MOVE_MINUTES = int(os.environ.get("MOTCUA_STAFFING_ALERT_M
 # called within this wait.
 MOTCUA_STAFFING_TARGET_WAIT_SECONDS = int(os.environ.get("MOTCUA_STAFFING_TARGET_WAIT_SECONDS", "900"))
 MOTCUA_STAFFING_SERVICE_LEVEL = float(os.environ.get("MOTCUA_STAFFING_SERVICE_LEVEL", "0.8"))
+# Alert detection on reading the alerts page or an officer's banner: at most once per this many
+# seconds per commune and process (the pages poll every 20 s).
+MOTCUA_STAFFING_ALERT_DETECT_SECONDS = int(os.environ.get("MOTCUA_STAFFING_ALERT_DETECT_SECONDS", "15"))

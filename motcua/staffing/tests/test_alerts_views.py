@@ -90,3 +90,22 @@ def test_access(client):
     client.logout()
     assert client.get("/nhan-su/canh-bao/").status_code == 302
     assert Alert.objects.get().state == AlertState.OPEN
+
+
+def test_detection_on_read_is_throttled_per_commune(monkeypatch, client):
+    """Ten officers' banners polling every 20 s do not run ten detections: one per
+    MOTCUA_STAFFING_ALERT_DETECT_SECONDS, then again once that time has passed."""
+    import datetime as dt
+
+    from motcua.core import clock
+    from motcua.staffing import alert_views
+    from motcua.testing import make_commune, make_staff
+
+    staff = make_staff(make_commune())
+    runs: list[object] = []
+    monkeypatch.setattr(alert_views.alerts, "alerts_detect", lambda *, commune, now: runs.append(now) or [])
+    start = clock.now()
+    for seconds in (0, 5, 14, 16, 20):
+        with clock.pinned(start + dt.timedelta(seconds=seconds)):
+            alert_views._detect(staff["leader"])
+    assert [round((t - start).total_seconds()) for t in runs] == [0, 16]
