@@ -36,11 +36,23 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from openpyxl import Workbook
@@ -59,7 +71,7 @@ from motcua.org.models import Role, User
 from motcua.queueing.models import EventKind, TicketEvent
 
 from .definitions import tt01_2018_v1
-from .index766 import IndexResult, dossier_on_time, index_compute, period
+from .index766 import IndexResult, index_compute, period
 from .models import Rating
 
 MAX_PERIOD_DAYS = 400
@@ -232,7 +244,9 @@ class OfficerNumbers:
     overdue: int = 0
     control_steps: int = 0
     tickets_served: int = 0
-    service_seconds: list[float] = field(default_factory=list, repr=False)
+    # The served tickets with a call before the finish, and their service time summed (seconds).
+    service_count: int = 0
+    service_seconds_total: float = 0.0
     ratings: int = 0
     satisfied: int = 0
 
@@ -261,8 +275,9 @@ class OfficerNumbers:
 
     @property
     def avg_service_minutes(self) -> float | None:
-        seconds = _mean(self.service_seconds)
-        return None if seconds is None else seconds / 60
+        if not self.service_count:
+            return None
+        return self.service_seconds_total / self.service_count / 60
 
     @property
     def satisfied_ratio(self) -> float | None:
@@ -320,10 +335,82 @@ def working_hours(calendar: WorkCalendar, start: dt.datetime, end: dt.datetime) 
     return total
 
 
-def _resident_waits(ids: Iterable[int]) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
-    """Each dossier's spells in the resident's hands, from the control sheet."""
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _wall_us(t: dt.time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+class WorkingClock:
+    """`working_hours` on one calendar, memoised for many spans: the office windows as
+    microseconds of the wall clock, and for each local day met the working microseconds from a
+    fixed day up to that day's midnight. A span then costs two look-ups, not a walk over its
+    days; the result is `working_hours`'s (the same overlap with the same windows, counted in
+    whole microseconds)."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.tz = calendar.tz
+        self.windows = tuple(
+            (_wall_us(opens), _wall_us(closes)) for opens, closes in calendar.office_windows if closes > opens
+        )
+        self._day_total = sum(b - a for a, b in self.windows)
+        self._anchor: dt.date | None = None
+        self._before: dict[dt.date, int] = {}  # working µs from the anchor's midnight to the day's
+
+    def _worked(self, day: dt.date) -> int:
+        return self._day_total if self.calendar.is_working_day(day) else 0
+
+    def _prefix(self, day: dt.date) -> int:
+        before = self._before
+        value = before.get(day)
+        if value is not None:
+            return value
+        if self._anchor is None:
+            self._anchor = day
+            before[day] = 0
+            return 0
+        one = dt.timedelta(days=1)
+        if day > self._anchor:
+            d = day - one
+            while d not in before:
+                d -= one
+            while d < day:
+                before[d + one] = before[d] + self._worked(d)
+                d += one
+        else:
+            d = day + one
+            while d not in before:
+                d += one
+            while d > day:
+                before[d - one] = before[d] - self._worked(d - one)
+                d -= one
+        return before[day]
+
+    def _at(self, moment: dt.datetime) -> int:
+        """Working µs from the anchor's midnight to `moment`."""
+        local = moment.astimezone(self.tz)
+        day = local.date()
+        total = self._prefix(day)
+        if self._day_total and self.calendar.is_working_day(day):
+            wall = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
+            for opens, closes in self.windows:
+                if wall > opens:
+                    total += (closes if wall > closes else wall) - opens
+        return total
+
+    def hours(self, start: dt.datetime, end: dt.datetime) -> float:
+        if end <= start:
+            return 0.0
+        return (self._at(end) - self._at(start)) / 3_600_000_000
+
+
+def _resident_waits(dossiers: QuerySet[Dossier]) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Each dossier's spells in the resident's hands, from the control sheet (the dossiers given
+    as a queryset: read as a subquery, never as a list of ids)."""
     entries = (
-        ControlEntry.objects.filter(dossier_id__in=list(ids))
+        ControlEntry.objects.filter(dossier_id__in=dossiers.order_by().values("id"))
         .filter(Q(to_state__in=RESIDENT_STATES) | Q(from_state__in=RESIDENT_STATES))
         .order_by("dossier_id", "at", "id")
         .values_list("dossier_id", "from_state", "to_state", "at")
@@ -338,45 +425,62 @@ def _resident_waits(ids: Iterable[int]) -> dict[int, list[tuple[dt.datetime, dt.
     return waits
 
 
+def _on_time_q(until: dt.datetime) -> Q:
+    """`index766.dossier_on_time` as a condition (on dossiers annotated with `eff_due`)."""
+    from .dashboard import _dossier_on_time_q  # the dashboard imports this module
+
+    return _dossier_on_time_q(until)
+
+
 def officers_numbers(
     *, commune: Commune, officers: Sequence[User], start: dt.date, end: dt.date, now: dt.datetime
 ) -> list[OfficerNumbers]:
     """The numbers of each officer (in the order given) for the days [start, end] of `commune`.
-    A fixed number of queries, whatever the number of officers."""
+    A fixed number of queries, whatever the number of officers; counts and sums are made by the
+    database (GROUP BY officer), only the finished dossiers' processing times are computed here."""
     since, until = period(start, end)
     rows = {o.pk: OfficerNumbers(officer=o) for o in officers}
     ids = list(rows)
-    dossiers = Dossier.objects.filter(commune=commune)
+    dossiers = Dossier.objects.filter(commune=commune).order_by()
     in_period = Q(first_received_at__gte=since, first_received_at__lt=until)
 
-    for officer_id in dossiers.filter(in_period, received_by_id__in=ids).values_list(
-        "received_by_id", flat=True
+    for officer_id, n in (
+        dossiers.filter(in_period, received_by_id__in=ids)
+        .values("received_by_id")
+        .annotate(n=Count("id"))
+        .values_list("received_by_id", "n")
     ):
-        rows[officer_id].received += 1
+        rows[officer_id].received = n
 
-    handled: list[dict[str, Any]] = [
-        dict(d)
-        for d in dossiers.filter(in_period, assignee_id__in=ids).values(
-            "id", "assignee_id", "state", "supplement_count", "due_at", "extended_due_at",
-            "finished_at", "paused_at", "first_received_at",
-        )
-    ]  # fmt: skip
-    finished = [d for d in handled if d["finished_at"] is not None and d["finished_at"] < until]
-    waits = _resident_waits(d["id"] for d in finished)
-    calendar = calendar_for_province(commune.province_id)
-    for d in handled:
-        row = rows[d["assignee_id"]]
-        row.handled += 1
-        if dossier_on_time(d, until):
-            row.on_time += 1
-        else:
-            row.late += 1
-            row.late_ids.append(d["id"])
-    for d in finished:
-        row = rows[d["assignee_id"]]
+    handled = dossiers.filter(in_period, assignee_id__in=ids).annotate(
+        eff_due=Coalesce(F("extended_due_at"), F("due_at")),
+        judged_on_time=Case(
+            When(_on_time_q(until), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+    )
+    for officer_id, n, on_time in (
+        handled.values("assignee_id")
+        .annotate(n=Count("id"), on_time=Count("id", filter=Q(judged_on_time=True)))
+        .values_list("assignee_id", "n", "on_time")
+    ):
+        row = rows[officer_id]
+        row.handled, row.on_time, row.late = n, on_time, n - on_time
+    for officer_id, dossier_id in handled.filter(judged_on_time=False).values_list("assignee_id", "id"):
+        rows[officer_id].late_ids.append(dossier_id)
+
+    finished = dossiers.filter(in_period, assignee_id__in=ids, finished_at__lt=until)
+    waits = _resident_waits(finished)
+    clock = WorkingClock(calendar_for_province(commune.province_id))
+    for dossier_id, officer_id, received_at, finished_at in finished.values_list(
+        "id", "assignee_id", "first_received_at", "finished_at"
+    ):
+        assert received_at is not None and finished_at is not None  # filtered on both
+        row = rows[officer_id]
         row.finished += 1
-        hours = working_hours(calendar, d["first_received_at"], d["finished_at"])
-        hours -= sum(working_hours(calendar, a, b) for a, b in waits.get(d["id"], []))
+        hours = clock.hours(received_at, finished_at)
+        spells = waits.get(dossier_id)
+        if spells:
+            hours -= sum(clock.hours(a, b) for a, b in spells)
         row.processing_hours.append(max(0.0, hours))
 
     backlog = (
@@ -393,27 +497,40 @@ def officers_numbers(
         )
         rows[officer_id].overdue += due is not None and due < now and not fee_wait
 
-    steps = ControlEntry.objects.filter(
-        dossier__commune=commune, actor_id__in=ids, at__gte=since, at__lt=until
-    ).values_list("actor_id", flat=True)
-    for officer_id in steps:
-        if officer_id is not None:
-            rows[officer_id].control_steps += 1
+    for officer_id, n in (
+        ControlEntry.objects.filter(dossier__commune=commune, actor_id__in=ids, at__gte=since, at__lt=until)
+        .order_by()
+        .values("actor_id")
+        .annotate(n=Count("id"))
+        .values_list("actor_id", "n")
+    ):
+        rows[officer_id].control_steps = n
 
-    served = TicketEvent.objects.filter(
-        ticket__commune=commune, kind=EventKind.FINISHED, officer_id__in=ids, at__gte=since, at__lt=until
-    ).values_list("officer_id", "at", "ticket__called_at")
-    for officer_id, at, called in served:
-        if officer_id is None:
-            continue
-        rows[officer_id].tickets_served += 1
-        if called is not None and called <= at:
-            rows[officer_id].service_seconds.append((at - called).total_seconds())
+    called_before = Q(ticket__called_at__isnull=False, ticket__called_at__lte=F("at"))
+    service = ExpressionWrapper(F("at") - F("ticket__called_at"), output_field=DurationField())
+    for officer_id, n, timed, total in (
+        TicketEvent.objects.filter(
+            ticket__commune=commune, kind=EventKind.FINISHED, officer_id__in=ids, at__gte=since, at__lt=until
+        )
+        .order_by()
+        .values("officer_id")
+        .annotate(
+            n=Count("id"), timed=Count("id", filter=called_before), total=Sum(service, filter=called_before)
+        )
+        .values_list("officer_id", "n", "timed", "total")
+    ):
+        row = rows[officer_id]
+        row.tickets_served, row.service_count = n, timed
+        row.service_seconds_total = total.total_seconds() if total is not None else 0.0
 
-    for officer_id, overall in _ratings(commune, ids, since, until).values_list("officer_id", "overall"):
-        if officer_id is not None:
-            rows[officer_id].ratings += 1
-            rows[officer_id].satisfied += overall >= 1
+    for officer_id, n, satisfied in (
+        _ratings(commune, ids, since, until)
+        .order_by()
+        .values("officer_id")
+        .annotate(n=Count("id"), satisfied=Count("id", filter=Q(overall__gte=1)))
+        .values_list("officer_id", "n", "satisfied")
+    ):
+        rows[officer_id].ratings, rows[officer_id].satisfied = n, satisfied
     for row in rows.values():
         row.late_ids.sort()
     return [rows[o.pk] for o in officers]

@@ -95,7 +95,8 @@ class DepartmentRow:
     name: str
     people: int = 0
     tickets_served: int = 0
-    service_seconds: list[float] = field(default_factory=list, repr=False)
+    service_count: int = 0
+    service_seconds_total: float = 0.0
     received: int = 0
     handled: int = 0
     finished: int = 0
@@ -106,7 +107,7 @@ class DepartmentRow:
 
     @property
     def avg_service_minutes(self) -> float | None:
-        return sum(self.service_seconds) / len(self.service_seconds) / 60 if self.service_seconds else None
+        return self.service_seconds_total / self.service_count / 60 if self.service_count else None
 
     @property
     def avg_processing_hours(self) -> float | None:
@@ -207,7 +208,8 @@ def workload_compute(
             n = row.numbers
             d.people += 1
             d.tickets_served += n.tickets_served
-            d.service_seconds += n.service_seconds
+            d.service_count += n.service_count
+            d.service_seconds_total += n.service_seconds_total
             d.received += n.received
             d.handled += n.handled
             d.finished += n.finished
