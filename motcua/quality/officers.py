@@ -358,9 +358,16 @@ class WorkingClock:
         self._day_total = sum(b - a for a, b in self.windows)
         self._anchor: dt.date | None = None
         self._before: dict[dt.date, int] = {}  # working µs from the anchor's midnight to the day's
+        self._working: dict[dt.date, bool] = {}
+
+    def _is_working(self, day: dt.date) -> bool:
+        working = self._working.get(day)
+        if working is None:
+            working = self._working[day] = self.calendar.is_working_day(day)
+        return working
 
     def _worked(self, day: dt.date) -> int:
-        return self._day_total if self.calendar.is_working_day(day) else 0
+        return self._day_total if self._is_working(day) else 0
 
     def _prefix(self, day: dt.date) -> int:
         before = self._before
@@ -393,7 +400,7 @@ class WorkingClock:
         local = moment.astimezone(self.tz)
         day = local.date()
         total = self._prefix(day)
-        if self._day_total and self.calendar.is_working_day(day):
+        if self._day_total and self._is_working(day):
             wall = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
             for opens, closes in self.windows:
                 if wall > opens:
