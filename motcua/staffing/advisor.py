@@ -6,8 +6,11 @@ Recommendation. Per group and half hour, with λ the forecast arrivals per hour,
 service time (Erlang's models take the mean; the median is shown beside it), the target "a share
 MOTCUA_STAFFING_SERVICE_LEVEL (0.8) called within MOTCUA_STAFFING_TARGET_WAIT_SECONDS (900 s)":
 Erlang C's fewest counters (S1's `erlang.agents_needed`) and Erlang A's with the group's
-exponential patience (residents who leave). The plan follows Erlang A when the patience is known
-(residents do leave; Erlang C then over-staffs), Erlang C otherwise — both are shown.
+exponential patience (residents who leave). Erlang A's level is the share of ALL residents who come
+that are called within the target — one who leaves first counts as not called — the very share the
+simulation below reports as "called within the target". The plan follows Erlang A when the
+patience is known (residents do leave: Erlang C ignores both the line they shorten and the
+residents lost), Erlang C otherwise — both are shown.
 
 The check. S1's simulation of the whole day (`simulation.py`), replicated with several seeds:
 (a) today's staffing — the day's plan (S3) when it seats officers at counters, else the counters as

@@ -35,16 +35,19 @@ _NEGLIGIBLE_LOG = -50.0
 class ErlangAResult:
     """Erlang A at a given number of agents.
 
-    service_level: P(offered wait ≤ T) — see `erlang_a`; average_wait_seconds: the mean time
-    residents spend waiting (those who leave count the time they stayed); abandon_rate: the share
-    who leave before being called; p_wait: the share who find every counter busy;
-    served_within_target: the share who are called within T (leavers count as not called)."""
+    service_level: the share of ALL residents who came that are called within T (a resident who
+    leaves before being called counts as not called — issue 11's "80 % of residents called within
+    15 minutes"); average_wait_seconds: the mean time residents spend waiting (those who leave
+    count the time they stayed); abandon_rate: the share who leave before being called; p_wait:
+    the share who find every counter busy; offered_within_target: P(offered wait ≤ T), the share
+    who WOULD be called within T had they stayed (leavers whose turn would have come in time count
+    as called) — an upper bound of service_level, reported for comparison only."""
 
     service_level: float
     average_wait_seconds: float
     abandon_rate: float
     p_wait: float
-    served_within_target: float
+    offered_within_target: float
 
 
 @dataclass(frozen=True)
@@ -178,24 +181,29 @@ def erlang_a(
         E[W]      = E[Q] / λ                              (Little: mean time spent waiting, all residents)
         P(Ab)     = θ·E[Q] / λ = θ·E[W]                   (leavers per arrival)
 
-    The service level is P(V ≤ T) where V is the *offered* wait: how long a resident would wait
-    to be called if they stayed (the people ahead of them may still leave). A resident who finds
-    j people waiting moves up through stages with rates nμ + iθ (i = j, …, 0), so V is a sum of
-    exponentials with equally spaced rates, whose distribution is a regularised incomplete beta
-    function (partial fractions, then y = 1 − e^{−θt}):
+    The service level is the share of all arrivals called within T: a resident who finds j
+    people waiting is called once j + 1 stages are through, stage i (i = j, …, 0 ahead) ending at
+    rate nμ + iθ (a counter frees, or someone ahead leaves), unless their own patience (rate θ)
+    runs out first. Counting the resident's own exit, stage i ends at rate nμ + (i + 1)θ, so the
+    time to the call or the exit is a sum of exponentials with equally spaced rates, whose
+    distribution is a regularised incomplete beta function (partial fractions, then
+    y = 1 − e^{−θt}), and the call (not the exit) wins with probability nμ/(nμ + (j + 1)θ):
 
-        P(V ≤ T | j ahead) = I_x(j + 1, nμ/θ),   x = 1 − e^{−θT}
-        service_level      = (1 − p_wait) + Σ_j π_{n+j} · I_x(j + 1, nμ/θ)
+        P(called ≤ T | j ahead) = nμ/(nμ + (j + 1)θ) · I_x(j + 1, nμ/θ + 1),   x = 1 − e^{−θT}
+        service_level           = (1 − p_wait) + Σ_j π_{n+j} · P(called ≤ T | j ahead)
 
-    Why the offered wait and not "called within T, leavers counted as failures": with short
-    patience the latter counts a resident who left after a minute against the counters, and
-    "waited ≤ T, leavers counted as successes" would let zero counters meet any target (everyone
-    leaves). The offered wait is the wait the hall offers; it never falls when a counter opens,
-    it is never below Erlang C's (so Erlang A never asks for more counters than Erlang C) and it
-    tends to Erlang C as patience grows. The leavers are reported apart (abandon_rate), and the
-    strict share `served_within_target` = (1 − p_wait) + Σ_j π_{n+j}·nμ/(nμ + (j+1)θ)·I_x(j+1, nμ/θ + 1)
-    (the resident's own patience added as a competing exit) is returned for whoever needs it.
-    The simulation (`simulation.py`) measures the same offered wait.
+    (It agrees with pyworkforce's published Erlang A figures and with the simulation's share
+    called within T.) A resident who leaves counts as not called — whatever the reason they left
+    — so the level never exceeds 1 − abandon_rate and cannot be met by a hall everybody leaves.
+
+    offered_within_target is P(V ≤ T), V the *offered* wait (how long until the resident would be
+    called had they stayed): I_x(j + 1, nμ/θ) in place of the bracket above. It counts a resident
+    who left but whose turn would have come within T as served in time, so with short patience it
+    plus the abandon rate exceeds 100 %; it is kept only for comparison (`simulation.py` measures
+    it too), never as the target.
+
+    Numerically, log(1 − x) = −θT is passed, not x: x rounds to 1.0 for θT ≳ 37, while
+    (1 − x)^b = e^{−bθT} is not small when residents are impatient (b = nμ/θ small).
     """
     lam, s = _inputs(arrivals_per_hour, service_minutes)
     patience = _number(
@@ -230,49 +238,50 @@ def erlang_a(
     wait = queue / lam
     abandon = min(1.0, theta * wait)
     if n == 0:
-        offered = 1.0 - p_wait  # nobody is ever called
-        strict = 1.0 - p_wait
+        offered = strict = 1.0 - p_wait  # nobody is ever called
     else:
-        x = -math.expm1(-theta * t)
-        offered_part = _beta_series(weights, x, n * mu / theta)
+        log_1mx = -theta * t  # log(1 − x), x = 1 − e^{−θT}: exact even when x rounds to 1
+        offered_part = _beta_series(weights, log_1mx, n * mu / theta)
         strict_part = math.fsum(
             w * (n * mu / (n * mu + (jj + 1) * theta)) * i
             for jj, (w, i) in enumerate(
-                zip(weights, _incomplete_betas(len(weights), x, n * mu / theta + 1.0), strict=True)
+                zip(weights, _incomplete_betas(len(weights), log_1mx, n * mu / theta + 1.0), strict=True)
             )
         )
         offered = (1.0 - p_wait) + offered_part
         strict = (1.0 - p_wait) + strict_part
     return ErlangAResult(
-        service_level=min(1.0, max(0.0, offered)),
+        service_level=min(1.0, max(0.0, strict)),
         average_wait_seconds=wait * 60.0,
         abandon_rate=max(0.0, abandon),
         p_wait=p_wait,
-        served_within_target=min(1.0, max(0.0, strict)),
+        offered_within_target=min(1.0, max(0.0, offered)),
     )
 
 
-def _incomplete_betas(count: int, x: float, b: float) -> list[float]:
-    """I_x(m, b) for m = 1 … count, by I_x(1, b) = 1 − (1 − x)^b and
+def _incomplete_betas(count: int, log_1mx: float, b: float) -> list[float]:
+    """I_x(m, b) for m = 1 … count, given log(1 − x) (≤ 0), by I_x(1, b) = 1 − (1 − x)^b and
     I_x(m + 1, b) = I_x(m, b) − t_m, t_m = x^m (1 − x)^b / (m·B(m, b)), t_{m+1} = t_m·x(m + b)/(m + 1)
-    (t_m kept in logarithms so that (1 − x)^b may underflow without losing the later terms)."""
-    if x <= 0.0:
+    (t_m kept in logarithms so that (1 − x)^b may underflow without losing the later terms).
+
+    log(1 − x) is the argument, not x: for θT ≳ 37 x = 1 − e^{−θT} rounds to 1.0 while
+    (1 − x)^b = e^{−bθT} is still far from 0 when b = nμ/θ is small (impatient residents)."""
+    if log_1mx >= 0.0:  # x = 0: a target of no wait at all
         return [0.0] * count
-    if x >= 1.0:
-        return [1.0] * count
-    log_1mx = math.log1p(-x)
+    x = -math.expm1(log_1mx)
+    log_x = math.log(x)
     values = []
     current = -math.expm1(b * log_1mx)
-    log_t = math.log(b) + math.log(x) + b * log_1mx
+    log_t = math.log(b) + log_x + b * log_1mx
     for m in range(1, count + 1):
         values.append(min(1.0, max(0.0, current)))
         current -= math.exp(log_t)
-        log_t += math.log(x * (m + b) / (m + 1))
+        log_t += log_x + math.log((m + b) / (m + 1))
     return values
 
 
-def _beta_series(weights: list[float], x: float, b: float) -> float:
-    return math.fsum(w * i for w, i in zip(weights, _incomplete_betas(len(weights), x, b), strict=True))
+def _beta_series(weights: list[float], log_1mx: float, b: float) -> float:
+    return math.fsum(w * i for w, i in zip(weights, _incomplete_betas(len(weights), log_1mx, b), strict=True))
 
 
 def _level(value: object) -> float:

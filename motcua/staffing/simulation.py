@@ -18,13 +18,15 @@ The model:
   until nobody waits (the office does not send people home); one that closes finishes the
   resident at its desk.
 
-Measured per resident, as in `erlang.erlang_a`: the offered wait (how long until a counter would
-have called them had they stayed — a resident who left stays in the line as a ghost that takes
-no service, and the moment a free counter reaches the ghost is their offered wait), the time
-actually waited (until called or gone), whether they left. Per group and half hour of arrival, and
-per group for the whole stretch: the mean wait, the service level (share whose offered wait ≤ T),
-the share called within T (leavers count as not called), the abandon rate — each the mean over
-replications with a 95 % confidence interval (Student's t over the replications).
+Measured per resident: when they were called (or that they left), the time actually waited (until
+called or gone), and the offered wait (how long until a counter would have called them had they
+stayed — a resident who left stays in the line as a ghost that takes no service, and the moment a
+free counter reaches the ghost is their offered wait). Per group and half hour of arrival, and per
+group for the whole stretch: the mean wait, the share called within T among all who came (leavers
+count as not called — THE service level, as `erlang.erlang_a`'s `service_level`), the share whose
+offered wait ≤ T (`offered_within_target`, for comparison only: it counts a leaver whose turn
+would have come in time as served), the abandon rate — each the mean over replications with a
+95 % confidence interval (Student's t over the replications).
 
 Common random numbers: each group's arrivals, service times and patiences come from its own
 stream, drawn before the day runs, so two staffings compared with the same seed face the very
@@ -95,8 +97,8 @@ class Figures:
     slot: int | None  # None: the whole stretch
     residents: float  # mean count per replication
     mean_wait_seconds: Estimate
-    service_level: Estimate
-    called_within_target: Estimate
+    called_within_target: Estimate  # the service level: called within T among all who came
+    offered_within_target: Estimate  # offered wait ≤ T (leavers whose turn came in time count)
     abandon_rate: Estimate
 
 
@@ -116,10 +118,10 @@ class DayResult:
 
 @dataclass(frozen=True)
 class StationaryResult:
-    service_level: Estimate
+    called_within_target: Estimate  # the service level, as erlang_a's service_level
     average_wait_seconds: Estimate
     abandon_rate: Estimate
-    called_within_target: Estimate
+    offered_within_target: Estimate  # as erlang_a's offered_within_target
 
 
 def counters_per_group(counts: Mapping[str, Sequence[int]]) -> tuple[CounterDay, ...]:
@@ -332,8 +334,8 @@ def _figures(
         slot=slot,
         residents=total / replications,
         mean_wait_seconds=_estimate(waits),
-        service_level=_estimate(levels),
         called_within_target=_estimate(called),
+        offered_within_target=_estimate(levels),
         abandon_rate=_estimate(abandons),
     )
 
@@ -456,8 +458,8 @@ def simulate_stationary(
     target = target_wait_seconds / 60.0
     figures = _figures("X", None, runs, target, replications)
     return StationaryResult(
-        service_level=figures.service_level,
+        called_within_target=figures.called_within_target,
         average_wait_seconds=figures.mean_wait_seconds,
         abandon_rate=figures.abandon_rate,
-        called_within_target=figures.called_within_target,
+        offered_within_target=figures.offered_within_target,
     )

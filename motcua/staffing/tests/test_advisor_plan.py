@@ -58,6 +58,17 @@ def test_with_patience_erlang_a_is_shown_and_used_and_needs_no_more_than_c() -> 
     assert r.service_level >= 0.8
     assert na <= rec.erlang_c.agents and rec.counters == na
     assert rec.erlang_a.abandon_rate is not None
+    assert rec.erlang_a.service_level + rec.erlang_a.abandon_rate <= 1.0
+
+
+def test_erlang_a_recommendation_counts_the_residents_who_leave_as_not_called() -> None:
+    """30 residents a half hour, 6 minutes each, 10 minutes' patience: three counters would
+    "offer" a call within 15 minutes to 92 % while half of them leave; the target is 80 % of
+    everyone called within 15 minutes, which takes six (the simulation's called_within_target)."""
+    rec = recommend_slot(arrivals_half_hour=30, service_s=360, patience_s=600, target_wait_s=900, level=0.8)
+    assert rec.erlang_a is not None
+    assert rec.counters == rec.erlang_a.agents == 6
+    assert rec.erlang_a.service_level >= 0.8 and rec.erlang_a.abandon_rate < 0.2
 
 
 def test_nobody_expected_needs_no_counter() -> None:

@@ -55,16 +55,16 @@ def test_erlang_a_agrees_with_pyworkforce_published_figures():
     """Erlang A, same example with a 5-minute patience, 14 agents: pyworkforce's published test
     (https://github.com/rodrigo-arenas/pyworkforce/blob/main/pyworkforce/queuing/tests/test_abandonment.py)
     gives P(wait) 0.14526, P(abandon) 0.013984, mean wait 0.069919 min, and a service level
-    (answered within 20 s, leavers counted as not answered) 0.916792 — our `served_within_target`."""
+    (answered within 20 s, leavers counted as not answered) 0.916792 — our service level."""
     result = erlang_a(
         arrivals_per_hour=200, service_minutes=3, patience_minutes=5, agents=14, target_wait_seconds=20
     )
     assert round(result.p_wait, 5) == 0.14526
     assert round(result.abandon_rate, 6) == 0.013984
     assert round(result.average_wait_seconds / 60, 6) == 0.069919
-    assert round(result.served_within_target, 6) == 0.916792
-    # The offered-wait level counts nobody who left against the counters: it is at least as high.
-    assert result.service_level >= result.served_within_target
+    assert round(result.service_level, 6) == 0.916792
+    # The offered-wait share counts leavers whose turn came in time as called: at least as high.
+    assert result.offered_within_target >= result.service_level
 
 
 def test_two_hundred_agents_do_not_overflow():
@@ -171,9 +171,12 @@ def test_erlang_a_more_agents_never_lower_the_level_nor_raise_the_wait(lam, s, t
     here, more = at(n), at(n + 1)
     assert more.service_level >= here.service_level - 1e-9
     assert more.average_wait_seconds <= here.average_wait_seconds + 1e-9
-    for value in (here.service_level, here.abandon_rate, here.p_wait, here.served_within_target):
+    assert more.offered_within_target >= here.offered_within_target - 1e-9
+    for value in (here.service_level, here.abandon_rate, here.p_wait, here.offered_within_target):
         assert 0.0 <= value <= 1.0
-    assert here.served_within_target <= here.service_level + 1e-9
+    assert here.service_level <= here.offered_within_target + 1e-9
+    # a resident who left is never counted as called in time
+    assert here.service_level + here.abandon_rate <= 1.0 + 1e-9
 
 
 @settings(max_examples=100, deadline=None)
@@ -207,14 +210,127 @@ def test_agents_needed_meets_the_target_and_one_fewer_does_not(lam, s, t, target
 
 @settings(max_examples=100, deadline=None)
 @given(arrivals, services, targets, levels, patiences)
-def test_with_patience_never_more_agents_than_erlang_c(lam, s, t, target, p):
+def test_with_patience_the_counters_called_in_time_and_the_leavers_account_for_everyone(lam, s, t, target, p):
+    """Erlang A's level is the share called within T among ALL who came: with the recommended
+    counters at least the target is called in time, so at most 1 − target leave; more patience
+    asks for no more counters than Erlang C's plus the ones that make up for those who leave.
+    (With the strict share Erlang A may ask for MORE counters than Erlang C: a resident who
+    leaves after a minute is a failure that Erlang C, where nobody leaves, never counts.)"""
     common = {
         "arrivals_per_hour": lam,
         "service_minutes": s,
         "target_wait_seconds": t,
         "service_level": target,
     }
-    assert agents_needed(**common, patience_minutes=p).agents <= agents_needed(**common).agents
+    a = agents_needed(**common, patience_minutes=p)
+    assert a.abandon_rate is not None
+    assert a.service_level >= target
+    assert a.abandon_rate <= 1.0 - target + 1e-9
+    # more counters than needed still meet it (the bisection relied on monotonicity)
+    more = erlang_a(
+        arrivals_per_hour=lam,
+        service_minutes=s,
+        patience_minutes=p,
+        agents=a.agents + 3,
+        target_wait_seconds=t,
+    )
+    assert more.service_level >= a.service_level - 1e-9
+
+
+def test_the_strict_share_is_the_target_not_the_offered_wait():
+    """The reviewer's case: 60 residents an hour, 6 minutes each, 80 % within 15 minutes, a
+    10-minute patience. Three counters "offer" a call within 15 minutes to 92 % but half the
+    residents leave first; the strict share needs six."""
+    staffing = agents_needed(
+        arrivals_per_hour=60,
+        service_minutes=6,
+        target_wait_seconds=900,
+        service_level=0.8,
+        patience_minutes=10,
+    )
+    assert staffing.agents == 6
+    assert staffing.service_level == pytest.approx(0.859277, abs=1e-6)
+    three = erlang_a(
+        arrivals_per_hour=60, service_minutes=6, patience_minutes=10, agents=3, target_wait_seconds=900
+    )
+    assert three.offered_within_target > 0.9 and three.abandon_rate > 0.5
+    assert three.service_level == pytest.approx(0.480949, abs=1e-6)
+    assert three.service_level + three.abandon_rate <= 1.0
+    five = erlang_a(
+        arrivals_per_hour=60, service_minutes=6, patience_minutes=10, agents=5, target_wait_seconds=900
+    )
+    assert five.service_level < 0.8
+
+
+def _tagged_chain(n: int, lam_h: float, s: float, p: float, t_s: float, states: int) -> tuple[float, float]:
+    """Brute force, independent of the beta functions: the hall's birth–death chain solved on
+    `states` waiting places, then the tagged resident's own little chain (how many are ahead, and
+    the absorbing states "called" and "left") run for T by uniformisation. Returns (share called
+    within T among all arrivals, share whose offered wait ≤ T — the same chain without their own
+    patience)."""
+    lam, mu, theta, t = lam_h / 60, 1 / s, 1 / p, t_s / 60
+    weights = [1.0]
+    for k in range(1, n + states):
+        weights.append(weights[-1] * lam / (min(k, n) * mu + max(k - n, 0) * theta))
+    total = math.fsum(weights)
+    pi = [w / total for w in weights]
+    p_wait = math.fsum(pi[n:])
+
+    def called_by_t(own_patience: float) -> float:
+        # v[i]: i residents ahead (0 … states − 1); absorbing "called" accumulated apart.
+        rates = [n * mu + i * theta + own_patience for i in range(states)]
+        top = max(rates)
+        v = [pi[n + j] for j in range(states)]
+        called = 0.0
+        x = top * t
+        log_weight = -x
+        result = 0.0
+        for k in range(int(x + 12 * math.sqrt(x + 1) + 60)):
+            result += math.exp(log_weight) * called
+            step = [vi * (1 - rates[i] / top) for i, vi in enumerate(v)]
+            for i in range(1, states):
+                step[i - 1] += v[i] * (n * mu + i * theta) / top
+            called += v[0] * n * mu / top
+            v = step
+            log_weight += math.log(x) - math.log(k + 1)
+        return result
+
+    return (1 - p_wait) + called_by_t(theta), (1 - p_wait) + called_by_t(0.0)
+
+
+@pytest.mark.parametrize(
+    ("n", "lam", "s", "p", "t"),
+    [
+        (1, 60, 6, 0.4, 900),  # θT = 37.5: x = 1 − e^{−θT} rounds to 1.0 (reference offered 0.925)
+        (1, 60, 6, 0.3, 900),  # θT = 50
+        (2, 60, 30, 0.01, 60),  # θT = 100
+        (3, 5, 30, 0.02, 60),
+        (4, 5, 30, 0.02, 60),
+        (14, 200, 3, 5, 20),  # an ordinary case
+    ],
+)
+def test_erlang_a_agrees_with_the_tagged_chain_when_x_rounds_to_one(n, lam, s, p, t):
+    called, offered = _tagged_chain(n, lam, s, p, t, states=30)
+    result = erlang_a(
+        arrivals_per_hour=lam, service_minutes=s, patience_minutes=p, agents=n, target_wait_seconds=t
+    )
+    assert result.service_level == pytest.approx(called, abs=1e-7)
+    assert result.offered_within_target == pytest.approx(offered, abs=1e-7)
+
+
+def test_agents_needed_with_very_impatient_residents():
+    """5 residents an hour, 30 minutes each, 80 % within a minute, a patience of 1.2 s: three
+    counters call 71.8 % in time, four 85.0 % (the shortcut x = 1 → I = 1 said one was enough)."""
+    staffing = agents_needed(
+        arrivals_per_hour=5,
+        service_minutes=30,
+        target_wait_seconds=60,
+        service_level=0.8,
+        patience_minutes=0.02,
+    )
+    assert staffing.agents == 4
+    assert staffing.service_level == pytest.approx(_tagged_chain(4, 5, 30, 0.02, 60, states=30)[0], abs=1e-7)
+    assert _tagged_chain(3, 5, 30, 0.02, 60, states=30)[0] < 0.8
 
 
 @settings(max_examples=60, deadline=None)
@@ -227,6 +343,9 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows(lam, s, t, extra):
     # (near n = a even rare leavers shorten the line a lot, as they should)
     load = lam * s / 60
     assume(load * (c_wait / 60) / 1440.0 <= 0.01 * (n - load))
+    # and the share who leave even at a day's patience (≈ W/P) is a sliver too: each of them is a
+    # resident not called, the gap between Erlang A's strict level and Erlang C's
+    assume(c_wait / 60 / 1440.0 <= 0.01)
     gaps = []
     for patience in (s * 4, s * 40, 1440.0):
         a = erlang_a(
@@ -237,7 +356,8 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows(lam, s, t, extra):
             target_wait_seconds=t,
         )
         gaps.append(abs(a.service_level - c_level) + abs(a.average_wait_seconds - c_wait) / (c_wait + 1.0))
-        assert a.service_level >= c_level - 1e-9  # abandonment only shortens the line ahead
+        # abandonment only shortens the line ahead: the offered wait is never longer than C's
+        assert a.offered_within_target >= c_level - 1e-9
     assert gaps[-1] <= gaps[0] + 1e-9
     assert gaps[-1] < 0.05
 

@@ -31,11 +31,13 @@ def test_stationary_day_agrees_with_erlang_c_within_its_confidence_interval(lam,
     )
     level = service_level(arrivals_per_hour=lam, service_minutes=s, agents=n, target_wait_seconds=t)
     wait = average_wait_seconds(arrivals_per_hour=lam, service_minutes=s, agents=n)
-    assert within(sim.service_level, level), (sim.service_level, level)
+    assert within(sim.called_within_target, level), (sim.called_within_target, level)
     assert within(sim.average_wait_seconds, wait), (sim.average_wait_seconds, wait)
     assert sim.abandon_rate.mean == 0.0
+    # nobody leaves: the offered wait is the wait
+    assert sim.offered_within_target == sim.called_within_target
     # the interval is a real one, not a blanket: narrower than ±0.1 around the level
-    assert sim.service_level.high - sim.service_level.low < 0.2
+    assert sim.called_within_target.high - sim.called_within_target.low < 0.2
 
 
 @pytest.mark.parametrize(
@@ -55,11 +57,14 @@ def test_stationary_day_with_patience_agrees_with_erlang_a(lam, s, n, p, t):
     exact = erlang_a(
         arrivals_per_hour=lam, service_minutes=s, patience_minutes=p, agents=n, target_wait_seconds=t
     )
-    assert within(sim.service_level, exact.service_level), (sim.service_level, exact)
+    # Erlang A's service level is the simulation's share called within T (leavers not called)
+    assert within(sim.called_within_target, exact.service_level), (sim.called_within_target, exact)
     assert within(sim.average_wait_seconds, exact.average_wait_seconds), (sim.average_wait_seconds, exact)
     assert within(sim.abandon_rate, exact.abandon_rate), (sim.abandon_rate, exact)
-    assert within(sim.called_within_target, exact.served_within_target), (sim.called_within_target, exact)
+    assert within(sim.offered_within_target, exact.offered_within_target), (sim.offered_within_target, exact)
     assert sim.abandon_rate.mean > 0.0
+    # a leaver is never counted as called: the level and the abandon rate add up to at most 100 %
+    assert exact.service_level + exact.abandon_rate <= 1.0 + 1e-12
 
 
 def _day(counts_b=(2, 3, 3, 2, 2, 1, 1, 1)):
@@ -90,7 +95,7 @@ def test_more_counters_never_wait_longer_with_the_same_seed():
         groups=more_groups, counters=more_counters, target_wait_seconds=900, replications=10, seed=5
     )
     assert more.group("B").mean_wait_seconds.mean < base.group("B").mean_wait_seconds.mean
-    assert more.group("B").service_level.mean >= base.group("B").service_level.mean
+    assert more.group("B").called_within_target.mean >= base.group("B").called_within_target.mean
     for slot in range(8):
         assert (
             more.slot("B", slot).mean_wait_seconds.mean <= base.slot("B", slot).mean_wait_seconds.mean + 1e-9
@@ -107,7 +112,7 @@ def test_a_day_reports_every_group_and_half_hour_with_intervals():
     a = day.group("A")
     assert 120 <= a.residents <= 140  # 128 expected over the morning
     for figures in day.slots:
-        for estimate in (figures.service_level, figures.abandon_rate, figures.called_within_target):
+        for estimate in (figures.offered_within_target, figures.abandon_rate, figures.called_within_target):
             assert (
                 0.0 <= estimate.low <= estimate.mean <= estimate.high <= 1.0
                 or estimate.low < 0.0
@@ -140,7 +145,7 @@ def test_the_rest_of_the_day_starts_from_the_residents_already_waiting():
     helped = simulate_day(groups=[land], counters=two, **common)
     assert alone.slot("DD", 0).residents >= 14  # those waiting count in the first half hour
     assert helped.group("DD").mean_wait_seconds.mean < alone.group("DD").mean_wait_seconds.mean / 2
-    assert helped.group("DD").service_level.mean > alone.group("DD").service_level.mean
+    assert helped.group("DD").called_within_target.mean > alone.group("DD").called_within_target.mean
 
 
 def test_a_shared_counter_calls_whoever_took_a_number_first():
@@ -157,8 +162,8 @@ def test_a_shared_counter_calls_whoever_took_a_number_first():
     )
     assert day.group("B").mean_wait_seconds.mean == pytest.approx(20 * 60)
     assert day.group("A").mean_wait_seconds.mean == pytest.approx(15 * 60)
-    assert day.group("A").service_level.mean == 1.0  # 15 min ≤ 15 min
-    assert day.group("B").service_level.mean == 0.0
+    assert day.group("A").called_within_target.mean == 1.0  # 15 min ≤ 15 min
+    assert day.group("B").called_within_target.mean == 0.0
 
 
 def test_a_closed_counter_calls_nobody_and_the_line_waits_for_the_next_half_hour():

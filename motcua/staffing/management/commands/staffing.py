@@ -2,10 +2,11 @@
 
 `motcua staffing erlang --arrivals-per-hour A --service-minutes S --target-wait-seconds T
 --service-level L [--patience-minutes P] [--json]`: the fewest counters that call a share L of
-residents within T seconds (Erlang C; Erlang A when a patience is given — see
-motcua/staffing/erlang.py for what "called within T" means when residents leave). `--json` prints
+ALL residents who come within T seconds (Erlang C; Erlang A when a patience is given, where a
+resident who leaves before being called counts as not called — so the level plus the abandon rate
+never exceeds 100 %; see motcua/staffing/erlang.py). `--json` prints
 {"agents", "service_level", "average_wait_seconds"} and, with a patience, "abandon_rate" — a
-contract: service_level and abandon_rate are shares 0–1 (4 decimals), average_wait_seconds the
+contract: service_level (that share called within T) and abandon_rate are shares 0–1 (4 decimals), average_wait_seconds the
 mean wait over all residents in seconds (2 decimals). L is a share (0.8) or a percent (80): a value
 above 1 is read as a percent. Decimals take a point or a comma ("0,8"). A bad value: a Vietnamese
 message, exit 2.
@@ -75,7 +76,10 @@ class Command(BaseCommand):
         erl.add_argument(
             "--service-level",
             required=True,
-            help="tỉ lệ người được gọi trong thời gian mục tiêu: 0.8 hoặc 80",
+            help=(
+                "tỉ lệ tối thiểu người dân được gọi trong thời gian chờ mục tiêu, tính trên mọi người "
+                "đến (người bỏ về trước khi được gọi tính là không được gọi): 0.8 hoặc 80"
+            ),
         )
         erl.add_argument(
             "--patience-minutes", default=None, help="thời gian kiên nhẫn trung bình (phút): dùng Erlang A"
@@ -175,5 +179,8 @@ class Command(BaseCommand):
             f"{_decimal(staffing.average_wait_seconds, 1)} giây"
         )
         if staffing.abandon_rate is not None:
-            line += f", {_decimal(staffing.abandon_rate * 100, 1)} % bỏ về"
+            line += (
+                f", {_decimal(staffing.abandon_rate * 100, 1)} % bỏ về trước khi được gọi "
+                "(tính là không được gọi)"
+            )
         self.stdout.write(line + ".")
