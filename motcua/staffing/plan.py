@@ -261,9 +261,28 @@ def _check_place(
     return None, None
 
 
+def officer_gone(commune: Commune, officer: User) -> str:
+    """Why `officer` can no longer be planned in `commune` («» when they still can): deactivated,
+    moved to another commune, or no longer a staff member."""
+    if not officer.is_active:
+        return f"{officer.display_name} đã nghỉ (tài khoản bị khóa)"
+    if officer.commune_id != commune.pk:
+        return f"{officer.display_name} không còn thuộc xã/phường này"
+    if officer.has_role(Role.RESIDENT, Role.PROVINCE_OFFICER):
+        return f"{officer.display_name} không còn là cán bộ của xã/phường"
+    return ""
+
+
 def _check_officer(commune: Commune, officer: User) -> None:
-    if officer.commune_id != commune.pk or not officer.is_active or officer.has_role(Role.RESIDENT):
-        raise ValidationFailed("Cán bộ không thuộc xã/phường này.", code="bad_officer")
+    if officer_gone(commune, officer):
+        raise ValidationFailed("Cán bộ không thuộc xã/phường này hoặc đã nghỉ.", code="bad_officer")
+
+
+def _check_officer_locked(commune: Commune, officer_id: int) -> User:
+    """The officer re-read after `_lock` (a deactivation or a move committed meanwhile counts)."""
+    officer = User.objects.select_related("department").get(pk=officer_id)
+    _check_officer(commune, officer)
+    return officer
 
 
 def _text(value: str, label: str, max_length: int) -> str:
@@ -320,6 +339,8 @@ def _check_counter_free(
         clash = clash.exclude(pk=exclude)
     if exclude_officer is not None:
         clash = clash.exclude(officer_id=exclude_officer)
+    # A slot of an officer deactivated or moved out since is a gap (see `day_grid`), not a holder.
+    clash = clash.filter(officer__is_active=True, officer__commune=commune)
     first = clash.select_related("officer").first()
     if first is not None:
         raise Conflict(
@@ -363,6 +384,7 @@ def plan_add(
     _require(actor, officer, kind, department.pk if department else None)
     with transaction.atomic():
         _lock([officer.pk], [counter.pk if counter else None])
+        officer = _check_officer_locked(commune, officer.pk)
         before = [slot_summary(s) for s in _day_of(commune, officer.pk, day)]
         _check_officer_free(commune, officer, day, starts, ends)
         _check_counter_free(commune, counter, day, starts, ends)
@@ -403,21 +425,37 @@ def plan_change(
     _check_day(slot.day, now)
     _check_times(starts, ends)
     counter, department = _check_place(commune, kind, counter, department)
+    _check_officer(commune, slot.officer)
     _require_slot(actor, slot)
     _require(actor, slot.officer, kind, department.pk if department else None)
     with transaction.atomic():
         _lock([slot.officer_id], [counter.pk if counter else None])
-        fresh = PlanSlot.objects.filter(pk=slot.pk).first()
-        if fresh is None:
-            raise Conflict("Ca làm việc này vừa bị xóa.", code="gone")
-        before = [slot_summary(s) for s in _day_of(commune, slot.officer_id, slot.day)]
-        _check_officer_free(commune, slot.officer, slot.day, starts, ends, exclude=slot.pk)
-        _check_counter_free(commune, counter, slot.day, starts, ends, exclude=slot.pk)
+        fresh = _fresh_slot(commune, slot)
+        officer = _check_officer_locked(commune, fresh.officer_id)
+        # The checks again on the row as it is now that it is locked (another change may have
+        # committed between the read above and the lock).
+        _require(actor, officer, fresh.kind, fresh.department_id)
+        _require(actor, officer, kind, department.pk if department else None)
+        before = [slot_summary(s) for s in _day_of(commune, officer.pk, fresh.day)]
+        _check_officer_free(commune, officer, fresh.day, starts, ends, exclude=fresh.pk)
+        _check_counter_free(commune, counter, fresh.day, starts, ends, exclude=fresh.pk)
         fresh.starts, fresh.ends, fresh.kind = starts, ends, kind
         fresh.counter, fresh.department, fresh.note = counter, department, note
         fresh.save(update_fields=["starts", "ends", "kind", "counter", "department", "note"])
-        _record(commune=commune, day=slot.day, officer=slot.officer, action=Action.CHANGE,
+        _record(commune=commune, day=fresh.day, officer=officer, action=Action.CHANGE,
                 before=before, actor=actor, now=now, reason=reason)  # fmt: skip
+    return fresh
+
+
+def _fresh_slot(commune: Commune, slot: PlanSlot) -> PlanSlot:
+    """The slot re-read under the officer's lock; gone → Conflict."""
+    fresh = (
+        PlanSlot.objects.select_related("officer", "counter", "department")
+        .filter(pk=slot.pk, commune=commune)
+        .first()
+    )
+    if fresh is None:
+        raise Conflict("Ca làm việc này vừa bị xóa.", code="gone")
     return fresh
 
 
@@ -428,14 +466,18 @@ def plan_remove(*, actor: User, slot: PlanSlot, reason: str = "", now: dt.dateti
         raise NotFound("Không tìm thấy ca làm việc.")
     reason = _text(reason, "lý do", REASON_MAX)
     _check_day(slot.day, now)
+    _check_officer(commune, slot.officer)
     _require_slot(actor, slot)
     with transaction.atomic():
         _lock([slot.officer_id], [])
-        before = [slot_summary(s) for s in _day_of(commune, slot.officer_id, slot.day)]
-        deleted, _ = PlanSlot.objects.filter(pk=slot.pk).delete()
+        fresh = _fresh_slot(commune, slot)
+        officer = _check_officer_locked(commune, fresh.officer_id)
+        _require(actor, officer, fresh.kind, fresh.department_id)
+        before = [slot_summary(s) for s in _day_of(commune, officer.pk, fresh.day)]
+        deleted, _ = PlanSlot.objects.filter(pk=fresh.pk).delete()
         if not deleted:
             raise Conflict("Ca làm việc này vừa bị xóa.", code="gone")
-        _record(commune=commune, day=slot.day, officer=slot.officer, action=Action.REMOVE,
+        _record(commune=commune, day=fresh.day, officer=officer, action=Action.REMOVE,
                 before=before, actor=actor, now=now, reason=reason)  # fmt: skip
 
 
@@ -486,6 +528,7 @@ def plan_move(
         raise NotFound("Không tìm thấy cảnh báo.")
     with transaction.atomic():
         _lock([officer.pk], [counter.pk if counter else None])
+        officer = _check_officer_locked(commune, officer.pk)
         before = [slot_summary(s) for s in _day_of(commune, officer.pk, day)]
         absent = [
             s for s in _day_of(commune, officer.pk, day)
@@ -524,6 +567,7 @@ def plan_mark_absent(
     _require(actor, officer, SlotKind.ABSENT, None)
     with transaction.atomic():
         _lock([officer.pk], [])
+        officer = _check_officer_locked(commune, officer.pk)
         mine = _day_of(commune, officer.pk, day)
         before = [slot_summary(s) for s in mine]
         for s in mine:
@@ -548,8 +592,10 @@ class CopyResult:
 def plan_copy(
     *, actor: User, day: dt.date, source: dt.date, reason: str = "", now: dt.datetime
 ) -> CopyResult:
-    """Copy the plan of `source` (yesterday, the same weekday last week) to an empty `day`. Slots
-    of officers no longer active, or at counters/departments closed since, are skipped."""
+    """Copy the plan of `source` (yesterday, the same weekday last week) to an empty `day`.
+    Skipped: ABSENT slots (an absence is of one day, not a pattern), slots of officers no longer
+    active in the commune, DEPARTMENT slots at a department that is no longer the officer's, and
+    slots at counters/departments closed since."""
     actor = _staff_of(actor)
     if not edits_all(actor):
         raise NotAllowed("Chỉ lãnh đạo xã/phường và trưởng bộ phận một cửa sao chép cả lịch.")
@@ -569,12 +615,16 @@ def plan_copy(
                 f"Ngày {day:%d/%m/%Y} đã có lịch; hãy xóa hoặc sửa từng ca thay vì sao chép.",
                 code="day_taken",
             )
+        # The officers as they are now, under the lock.
+        current = {u.pk: u for u in User.objects.filter(pk__in=list(officers))}
         copied = skipped = 0
         for s in slots:
+            officer = current[s.officer_id]
             closed = (s.counter is not None and not s.counter.active) or (
                 s.department is not None and s.department.closed_at is not None
             )
-            if not s.officer.is_active or closed:
+            moved = s.kind == SlotKind.DEPARTMENT and s.department_id != officer.department_id
+            if s.kind == SlotKind.ABSENT or officer_gone(commune, officer) or closed or moved:
                 skipped += 1
                 continue
             PlanSlot.objects.create(
@@ -583,7 +633,7 @@ def plan_copy(
                 created_by=actor, created_at=now,
             )  # fmt: skip
             copied += 1
-        for officer in officers.values():
+        for officer in current.values():
             if PlanSlot.objects.filter(commune=commune, day=day, officer=officer).exists():
                 _record(commune=commune, day=day, officer=officer, action=Action.COPY, before=[],
                         actor=actor, now=now, reason=reason or f"Sao chép từ ngày {source:%d/%m/%Y}")  # fmt: skip
@@ -633,6 +683,7 @@ def plan_replace_day(
         _lock(
             existing_ids | set(officers), Counter.objects.filter(commune=commune).values_list("pk", flat=True)
         )
+        officers = {pk: _check_officer_locked(commune, pk) for pk in officers}
         day_slots = plan_of_day(commune=commune, day=day)
         before: dict[int, list[dict[str, Any]]] = {}
         for s in day_slots:
@@ -703,6 +754,7 @@ class Cell:
     slot: PlanSlot | None
     label: str = ""
     css: str = "free"
+    reason: str = ""
 
 
 @dataclass
@@ -739,6 +791,17 @@ class DayGrid:
     def gap_count(self) -> int:
         return sum(r.gaps for r in self.counters)
 
+    @property
+    def gone_notes(self) -> list[str]:
+        """«Quầy 2: Nguyễn A đã nghỉ …», once per counter and reason (the «gap-gone» cells)."""
+        out: list[str] = []
+        for r in self.counters:
+            for cell in r.cells:
+                note = f"{r.counter}: {cell.reason}" if cell.reason else ""
+                if note and note not in out:
+                    out.append(note)
+        return out
+
 
 def _label(slot: PlanSlot) -> tuple[str, str]:
     if slot.kind == SlotKind.COUNTER:
@@ -755,7 +818,13 @@ def _counter_open(hours: list[tuple[dt.time, dt.time]], start: dt.time, end: dt.
 
 def day_grid(*, commune: Commune, day: dt.date, now: dt.datetime) -> DayGrid:
     """Officers × half hours, the counters' coverage and gaps, «now» and, today, where the plan
-    and the counters' current officer disagree. A fixed number of queries."""
+    and the counters' current officer disagree. A fixed number of queries.
+
+    A COUNTER slot of an officer deactivated or moved out of the commune since it was planned is
+    a gap (css «gap-gone», with the reason): nobody will sit there. Deactivating an officer does
+    not delete their future slots (that would be `org.services`' business); the grid shows the
+    hole instead, the counter is free to be booked again (`_check_counter_free` ignores such
+    slots) and no change is accepted for the gone officer."""
     cols = columns()
     slots = plan_of_day(commune=commune, day=day)
     by_officer: dict[int, list[PlanSlot]] = {}
@@ -788,7 +857,11 @@ def day_grid(*, commune: Commune, day: dt.date, now: dt.datetime) -> DayGrid:
         cells, gaps = [], 0
         for c in cols:
             hit = next((s for s in held if _overlaps(s.starts, s.ends, c, _column_end(c))), None)
-            if hit is not None:
+            gone = officer_gone(commune, hit.officer) if hit is not None else ""
+            if hit is not None and gone:
+                cells.append(Cell(hit, "Trống", "gap-gone", gone))
+                gaps += 1
+            elif hit is not None:
                 cells.append(Cell(hit, hit.officer.display_name, "staffed"))
             elif _counter_open(hours, c, _column_end(c)):
                 cells.append(Cell(None, "Trống", "gap"))

@@ -20,6 +20,7 @@ from motcua.queueing.models import Counter
 
 from . import plan as P
 from .models import PlanSlot, SlotKind
+from .setup import parse_pk
 
 # The days a plan may be shown for (a date outside gives 404, and its neighbours exist).
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -59,9 +60,10 @@ def _time(raw: Any, label: str) -> dt.time:
 
 def _pk(raw: Any, label: str) -> int:
     text = form_text(raw, label=label, max_length=12)
-    if not text.isdigit():
+    pk = parse_pk(text)  # ASCII digits only («²».isdigit() is true), bounded
+    if pk is None:
         raise ValidationFailed(f"Chưa chọn {label}.", code="required")
-    return int(text)
+    return pk
 
 
 def _officer(user: User, raw: Any) -> User:

@@ -276,3 +276,109 @@ def test_who_is_where_at_a_moment(w):
     assert where[w["staff"]["counter"].pk] == first
     assert where[w["staff"]["counter2"].pk].counter == w["counters"][1]
     assert P.who_is_where(commune=w["commune"], at=at.replace(hour=10)).keys() == {w["staff"]["counter"].pk}
+
+
+# ---- review findings (issue 11): officers gone, the copy, the re-check under the lock ----------
+
+
+def _deactivate(user):
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    user.refresh_from_db()
+
+
+def test_a_deactivated_or_moved_out_officers_counter_slot_is_a_gap_with_the_reason(w):
+    tomorrow = DAY + dt.timedelta(days=1)
+    for officer, counter in (("counter", 0), ("counter2", 1)):
+        P.plan_add(actor=w["staff"]["leader"], officer=w["staff"][officer], day=tomorrow, starts=t("07:00"),
+                   ends=t("17:30"), kind=SlotKind.COUNTER, counter=w["counters"][counter], now=NOW)  # fmt: skip
+    grid = P.day_grid(commune=w["commune"], day=tomorrow, now=NOW)
+    assert grid.gap_count == 0
+    _deactivate(w["staff"]["counter"])
+    type(w["staff"]["counter2"]).objects.filter(pk=w["staff"]["counter2"].pk).update(commune=w["other"])
+    grid = P.day_grid(commune=w["commune"], day=tomorrow, now=NOW)
+    first, second = grid.counters
+    assert first.gaps == second.gaps == 21 and grid.gap_count == 42
+    assert {c.css for c in first.cells} == {"gap-gone"}
+    assert "đã nghỉ" in first.cells[0].reason
+    assert "không còn thuộc xã/phường này" in second.cells[0].reason
+    assert len(grid.gone_notes) == 2
+    # The counter is free to be booked again by someone still here.
+    w["staff"]["leader"].refresh_from_db()
+    slot = P.plan_add(actor=w["staff"]["leader"], officer=w["staff"]["head_sc"], day=tomorrow,
+                      starts=t("08:00"), ends=t("09:00"), kind=SlotKind.COUNTER, counter=w["counters"][0],
+                      now=NOW)  # fmt: skip
+    assert slot.counter_id == w["counters"][0].pk
+
+
+def test_no_change_is_accepted_for_an_inactive_officer(w):
+    slot = add(w, "counter")
+    _deactivate(w["staff"]["counter"])
+    slot = PlanSlot.objects.select_related("officer").get(pk=slot.pk)
+    leader = w["staff"]["leader"]
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        P.plan_change(actor=leader, slot=slot, starts=t("08:00"), ends=t("09:00"), kind=SlotKind.COUNTER,
+                      counter=w["counters"][0], now=NOW)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        P.plan_remove(actor=leader, slot=slot, now=NOW)
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        add(w, "counter", starts="13:30", ends="15:00", counter=1)
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        P.plan_move(actor=leader, officer=w["staff"]["counter"], day=DAY, starts=t("13:30"), ends=t("15:00"),
+                    counter=w["counters"][1], reason="x", now=NOW)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        P.plan_replace_day(actor=leader, commune=w["commune"], day=DAY, reason="x", now=NOW, slots=[
+            P.SlotSpec(officer_id=w["staff"]["counter"].pk, starts=t("13:30"), ends=t("15:00"),
+                       counter_id=w["counters"][1].pk)])  # fmt: skip
+    assert PlanSlot.objects.count() == 1
+
+
+def test_an_officer_deactivated_between_the_read_and_the_lock_is_refused(w):
+    """The officer's row is read again under the lock: a stale (active) object does not pass."""
+    stale = w["staff"]["counter"]
+    type(stale).objects.filter(pk=stale.pk).update(is_active=False)
+    assert stale.is_active  # the caller's copy is stale
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        P.plan_mark_absent(actor=w["staff"]["leader"], officer=stale, day=DAY, now=NOW)
+    with pytest.raises(ValidationFailed, match="đã nghỉ"):
+        add(w, "counter")
+    assert not PlanSlot.objects.exists()
+
+
+def test_copy_skips_absences_former_departments_and_officers_gone(w):
+    staff, leader = w["staff"], w["staff"]["leader"]
+    office = Department.objects.get(commune=w["commune"], kind=DepartmentKind.OFFICE)
+    P.plan_mark_absent(actor=leader, officer=staff["counter"], day=DAY, reason="Ốm", now=NOW)
+    add(w, "counter2", counter=1)
+    dept = {"kind": SlotKind.DEPARTMENT, "counter": None, "department": w["econ"]}
+    add(w, "specialist_econ", **dept)
+    add(w, "head_econ", **dept)
+    add(w, "head_sc", starts="13:30", ends="17:00")
+    # Since: the specialist moved to the office, the economic head left, the one-stop head moved out.
+    type(leader).objects.filter(pk=staff["specialist_econ"].pk).update(department=office)
+    _deactivate(staff["head_econ"])
+    type(leader).objects.filter(pk=staff["head_sc"].pk).update(commune=w["other"])
+    result = P.plan_copy(actor=leader, day=DAY + dt.timedelta(days=1), source=DAY, now=NOW)
+    assert (result.copied, result.skipped) == (1, 4)
+    copied = PlanSlot.objects.filter(day=DAY + dt.timedelta(days=1))
+    assert [(s.officer_id, s.kind) for s in copied] == [(staff["counter2"].pk, SlotKind.COUNTER)]
+    assert list(PlanChange.objects.filter(action=P.Action.COPY).values_list("officer_id", flat=True)) == [
+        staff["counter2"].pk
+    ]
+
+
+def test_change_and_remove_check_the_slot_as_it_is_under_the_lock(w):
+    """A department head may change their people's DEPARTMENT slots only. A caller holding a stale
+    copy (read as DEPARTMENT before someone made it a COUNTER slot) is judged on the fresh row."""
+    head = w["staff"]["head_econ"]
+    slot = add(w, "specialist_econ", kind=SlotKind.DEPARTMENT, counter=None, department=w["econ"])
+    stale = PlanSlot.objects.select_related("officer", "department").get(pk=slot.pk)
+    PlanSlot.objects.filter(pk=slot.pk).update(
+        kind=SlotKind.COUNTER, counter=w["counters"][0], department=None
+    )
+    with pytest.raises(NotAllowed):
+        P.plan_remove(actor=head, slot=stale, now=NOW)
+    with pytest.raises(NotAllowed):
+        P.plan_change(actor=head, slot=stale, starts=t("08:00"), ends=t("09:00"), kind=SlotKind.DEPARTMENT,
+                      department=w["econ"], now=NOW)  # fmt: skip
+    fresh = PlanSlot.objects.get(pk=slot.pk)
+    assert (fresh.kind, fresh.starts) == (SlotKind.COUNTER, t("07:30"))

@@ -150,9 +150,13 @@ def test_absent_and_copy_forms(client, w):
                                                           "whole_day": "1", "reason": "Ốm"})  # fmt: skip
     assert response.status_code == 302
     assert PlanSlot.objects.get().kind == SlotKind.ABSENT
-    response = client.post("/nhan-su/lich/2026-03-11/sao-chep/", {"source": "hom-qua"})
-    assert response.status_code == 302
-    assert PlanSlot.objects.filter(day=dt.date(2026, 3, 11), kind=SlotKind.ABSENT).count() == 1
+    P.plan_add(actor=w["staff"]["leader"], officer=w["staff"]["counter2"], day=NOW.date(), starts=dt.time(13, 30),
+               ends=dt.time(17, 0), kind=SlotKind.COUNTER, counter=w["c2"], now=NOW)  # fmt: skip
+    response = client.post("/nhan-su/lich/2026-03-11/sao-chep/", {"source": "hom-qua"}, follow=True)
+    assert "Đã sao chép 1 ca từ hôm qua (bỏ qua 1 ca không còn hợp lệ)." in response.content.decode()
+    # An absence is of its day: it is not copied; the counter slot is.
+    copied = PlanSlot.objects.filter(day=dt.date(2026, 3, 11))
+    assert [(s.officer_id, s.kind) for s in copied] == [(w["staff"]["counter2"].pk, SlotKind.COUNTER)]
     assert client.post("/nhan-su/lich/2026-03-11/sao-chep/", {"source": "hom-qua"}).status_code == 409
     assert client.post("/nhan-su/lich/2026-03-12/sao-chep/", {"source": "x"}).status_code == 422
 
@@ -225,3 +229,24 @@ def test_dates_out_of_range_are_not_found_not_a_500(client, w):
         )
     page = client.get("/nhan-su/lich/cua-toi/?ngay=9999-12-31")
     assert page.status_code == 200 and "10/03/2026" in page.content.decode()
+
+
+def test_superscript_digits_as_ids_are_a_message_not_a_500(client, w):
+    """«²».isdigit() is true but int("²") fails: ids are ASCII digits only."""
+    client.force_login(w["staff"]["leader"])
+    base = {"officer": w["staff"]["counter2"].pk, "kind": "COUNTER", "counter": w["c2"].pk,
+            "starts": "13:30", "ends": "17:00"}  # fmt: skip
+    for key in ("officer", "counter"):
+        response = client.post(f"/nhan-su/lich/{DAY}/them/", base | {key: "²"})
+        assert response.status_code == 422
+        assert "Chưa chọn" in response.content.decode()
+    response = client.post(f"/nhan-su/lich/{DAY}/them/", base | {"officer": "99999999999"})
+    assert response.status_code == 422
+
+
+def test_the_grid_page_names_why_a_planned_counter_is_empty(client, w):
+    client.force_login(w["staff"]["leader"])
+    w["staff"]["counter"].__class__.objects.filter(pk=w["staff"]["counter"].pk).update(is_active=False)
+    page = client.get("/nhan-su/lich/").content.decode()
+    assert 'class="cell-gap-gone' in page
+    assert "Trống vì Quầy 1: Motcua đã nghỉ (tài khoản bị khóa)." in page
