@@ -1020,11 +1020,23 @@ def advise_cli(*, code: str, day: str, as_json: bool, now: dt.datetime, runs: in
     commune = Commune.objects.filter(pk=int(text)).first()
     if commune is None:
         raise NotFound(f"Không có xã/phường mã {text}.")
+    from .advisor_views import AHEAD_DAYS, BACK_DAYS  # the web page's window, the same here
+
+    raw = (day or "").strip()
     try:
-        target = dt.date.fromisoformat((day or "").strip())
+        if len(raw) != 10 or not raw.isascii() or raw[4] != "-" or raw[7] != "-":
+            raise ValueError(raw)  # fromisoformat also takes 20261201 and 2026-W49-1
+        target = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-12-01.", code="bad_day") from exc
     today = now.astimezone(LOCAL_TZ).date()
+    first, last = today - dt.timedelta(days=BACK_DAYS), today + dt.timedelta(days=AHEAD_DAYS)
+    if not first <= target <= last:
+        raise ValidationFailed(
+            f"Chỉ dự báo được đến {AHEAD_DAYS} ngày tới và xem lại trong một năm qua: "
+            f"ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}.",
+            code="day_out_of_window",
+        )
     advice = advise(commune=commune, day=target, today=today, runs=runs)
     if as_json:
         return json.dumps(advice_json(advice), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)

@@ -63,3 +63,24 @@ def test_advise_refuses_bad_input_with_a_vietnamese_message(code: str, day: str,
     with pytest.raises(CommandError, match=message) as info:
         call_command("staffing", "advise", code, "--day", day)
     assert info.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (
+            "0001-01-01",
+            "xem lại trong một năm qua: ngày từ 12/03/2025 đến 27/03/2026",
+        ),  # was an OverflowError
+        ("9999-12-31", "Chỉ dự báo được đến 14 ngày tới"),  # was accepted
+        ("2026-03-28", "Chỉ dự báo được đến 14 ngày tới"),  # 15 days after Friday 13/03
+        ("2025-03-11", "Chỉ dự báo được đến 14 ngày tới"),  # more than 366 days back
+        ("20260316", "Ngày phải có dạng YYYY-MM-DD"),  # fromisoformat would take it
+        ("2026-W12-1", "Ngày phải có dạng YYYY-MM-DD"),
+    ],
+)
+@pytest.mark.usefixtures("world")
+def test_advise_takes_only_the_web_pages_window_of_days(day: str, message: str) -> None:
+    with clock.pinned(NOW), pytest.raises(CommandError, match=message) as info:
+        call_command("staffing", "advise", "20209", "--day", day)
+    assert info.value.returncode == 2
