@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -131,6 +132,15 @@ def _department(actor: User, value: object, *, label: str, required: bool) -> De
 def _person(actor: User, person_id: int) -> User:
     """A staff member of the actor's commune (people.person_get_for scopes and 404s)."""
     return people.person_get_for(user=actor, pk=person_id)
+
+
+def _require_active(person: User, what: str) -> None:
+    """Moves, skills and trainings are changed only for people still working (an inactive
+    account's record stays as it was when they left)."""
+    if not person.is_active:
+        raise ValidationFailed(
+            f"{person.display_name} đã nghỉ (tài khoản bị khóa): không {what} được.", code="inactive_person"
+        )
 
 
 # ------------------------------------------------------------------------------- positions
@@ -271,6 +281,7 @@ def skill_set(*, actor: User, person_id: int, field_id: object, level: object, n
     """Add a skill or change its level (one per person and field)."""
     acting = people.manager(actor)
     person = _person(acting, person_id)
+    _require_active(person, "sửa kỹ năng")
     field = _field(field_id)
     if level not in SkillLevel.values:
         raise ValidationFailed("Mức kỹ năng không hợp lệ.", code="bad_level")
@@ -284,6 +295,7 @@ def skill_set(*, actor: User, person_id: int, field_id: object, level: object, n
 def skill_remove(*, actor: User, person_id: int, field_id: object, now: dt.datetime) -> None:
     acting = people.manager(actor)
     person = _person(acting, person_id)
+    _require_active(person, "sửa kỹ năng")
     pk = parse_pk(field_id)
     deleted, _ = Skill.objects.filter(user=person, field_id=pk or 0).delete()
     if not deleted:
@@ -304,11 +316,12 @@ def training_add(
 ) -> Training:
     acting = people.manager(actor)
     person = _person(acting, person_id)
+    _require_active(person, "ghi chứng chỉ, khóa học")
     if kind not in TrainingKind.values:
         raise ValidationFailed("Loại (chứng chỉ hay khóa bồi dưỡng) không hợp lệ.", code="bad_kind")
     clean_name = form_text(name, label="tên chứng chỉ, khóa học", max_length=TRAINING_NAME_MAX, required=True)
     clean_issuer = form_text(issuer, label="nơi cấp, tổ chức", max_length=ISSUER_MAX)
-    day = parse_date(on, label="ngày", today=now.date())
+    day = parse_date(on, label="ngày", today=timezone.localtime(now).date())
     field = _field(field_id) if str(field_id or "").strip() else None
     training = Training.objects.create(
         user=person, kind=str(kind), name=clean_name, issuer=clean_issuer, on=day, field=field
@@ -320,6 +333,7 @@ def training_add(
 def training_remove(*, actor: User, person_id: int, training_id: int, now: dt.datetime) -> None:
     acting = people.manager(actor)
     person = _person(acting, person_id)
+    _require_active(person, "xóa chứng chỉ, khóa học")
     deleted, _ = Training.objects.filter(pk=training_id, user=person).delete()
     if not deleted:
         raise NotFound("Không tìm thấy chứng chỉ, khóa học này.")
@@ -333,15 +347,34 @@ def staff_move(
     *, actor: User, person_id: int, on: object, to_department_id: object, reason: object, now: dt.datetime
 ) -> StaffMove:
     """«Chuyển phòng»: the user's department changes and the move is recorded, in one
-    transaction (the person's row locked, so two moves at once are one after the other)."""
+    transaction (the person's row locked, so two moves at once are one after the other).
+
+    The department changes NOW, so the move's date is today or earlier (a move planned for a
+    later day is recorded on that day), and not earlier than the person's latest recorded move
+    (the history is a chain: each move starts from the department the previous one led to).
+    Inactive people are not moved."""
     acting = people.manager(actor)
-    _person(acting, person_id)
-    day = parse_date(on, label="ngày chuyển", today=now.date())
+    _require_active(_person(acting, person_id), "chuyển phòng")
+    today = timezone.localtime(now).date()
+    day = parse_date(on, label="ngày chuyển", today=today)
+    if day > today:
+        raise ValidationFailed(
+            "Ngày chuyển không được sau hôm nay: hãy ghi việc chuyển phòng vào đúng ngày chuyển.",
+            code="future_move",
+        )
     clean_reason = form_text(reason, label="lý do", max_length=REASON_MAX)
     target = _department(acting, to_department_id, label="phòng chuyển đến", required=True)
     assert target is not None
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person_id)
+        _require_active(person, "chuyển phòng")
+        latest = StaffMove.objects.filter(user=person).order_by("-on", "-pk").first()
+        if latest is not None and day < latest.on:
+            raise ValidationFailed(
+                f"{person.display_name} đã có lần chuyển phòng ngày {latest.on:%d/%m/%Y}: "
+                "ngày chuyển mới không được trước ngày đó.",
+                code="backdated_move",
+            )
         if person.department_id == target.pk:
             raise ValidationFailed(f"{person.display_name} đang ở {target.name} rồi.", code="same_department")
         move = StaffMove.objects.create(

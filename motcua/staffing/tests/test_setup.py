@@ -425,3 +425,70 @@ def test_hub_links_by_role(world):
     head = _client(s["head_econ"]).get(url).content.decode()
     assert reverse("staffing_setup:people") in head and reverse("staffing_setup:positions") not in head
     assert reverse("staffing_setup:people") not in _client(s["specialist_econ"]).get(url).content.decode()
+
+
+# ------------------------------------------------------------------------------- review findings
+
+
+def test_a_move_dated_after_today_is_refused_and_changes_nothing(world):
+    admin, officer = world["staff"]["admin"], world["staff"]["specialist_econ"]
+    office = _dept(world["commune"], DepartmentKind.OFFICE)
+    # NOW is 02/03/2026 16:00 in Vietnam: today is 02/03, tomorrow is refused.
+    for on in ("2026-03-03", "2026-12-01"):
+        with pytest.raises(ValidationFailed, match="không được sau hôm nay") as exc:
+            setup.staff_move(actor=admin, person_id=officer.pk, on=on, to_department_id=office.pk, reason="",
+                             now=NOW)  # fmt: skip
+        assert exc.value.code == "future_move"
+    officer.refresh_from_db()
+    assert officer.department.kind == DepartmentKind.ECONOMIC and not StaffMove.objects.exists()
+    assert setup.staff_move(actor=admin, person_id=officer.pk, on="2026-03-02", to_department_id=office.pk,
+                            reason="", now=NOW).on == dt.date(2026, 3, 2)  # fmt: skip
+
+
+def test_a_move_dated_before_the_latest_recorded_one_is_refused(world):
+    admin, officer = world["staff"]["admin"], world["staff"]["specialist_econ"]
+    office = _dept(world["commune"], DepartmentKind.OFFICE)
+    culture = _dept(world["commune"], DepartmentKind.CULTURE_SOCIAL)
+    setup.staff_move(actor=admin, person_id=officer.pk, on="2026-02-01", to_department_id=office.pk, reason="",
+                     now=NOW)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="không được trước ngày đó") as exc:
+        setup.staff_move(actor=admin, person_id=officer.pk, on="2025-01-01", to_department_id=culture.pk,
+                         reason="", now=NOW)  # fmt: skip
+    assert exc.value.code == "backdated_move"
+    assert StaffMove.objects.count() == 1
+    # The same day as the latest, or later, is fine: the chain stays in order.
+    setup.staff_move(actor=admin, person_id=officer.pk, on="2026-02-01", to_department_id=culture.pk, reason="",
+                     now=NOW)  # fmt: skip
+    chain = list(StaffMove.objects.order_by("on", "pk").values_list("from_department_id", "to_department_id"))
+    assert chain == [
+        (_dept(world["commune"], DepartmentKind.ECONOMIC).pk, office.pk),
+        (office.pk, culture.pk),
+    ]
+
+
+def test_an_inactive_person_is_not_moved_nor_given_skills_or_trainings(world):
+    admin, officer = world["staff"]["admin"], world["staff"]["specialist_econ"]
+    training = setup.training_add(actor=admin, person_id=officer.pk, kind="COURSE", name="Kỹ năng giao tiếp",
+                                  on="2026-01-10", now=NOW)  # fmt: skip
+    setup.skill_set(actor=admin, person_id=officer.pk, field_id=world["land"].pk, level="CAN", now=NOW)
+    type(officer).objects.filter(pk=officer.pk).update(is_active=False)
+    office = _dept(world["commune"], DepartmentKind.OFFICE)
+    calls = [
+        lambda: setup.staff_move(actor=admin, person_id=officer.pk, on="2026-03-01", to_department_id=office.pk,
+                                 reason="", now=NOW),
+        lambda: setup.skill_set(actor=admin, person_id=officer.pk, field_id=world["civil"].pk, level="CAN", now=NOW),
+        lambda: setup.skill_remove(actor=admin, person_id=officer.pk, field_id=world["land"].pk, now=NOW),
+        lambda: setup.training_add(actor=admin, person_id=officer.pk, kind="COURSE", name="X", on="2026-01-10",
+                                   now=NOW),
+        lambda: setup.training_remove(actor=admin, person_id=officer.pk, training_id=training.pk, now=NOW),
+    ]  # fmt: skip
+    for call in calls:
+        with pytest.raises(ValidationFailed, match="đã nghỉ") as exc:
+            call()
+        assert exc.value.code == "inactive_person"
+    officer.refresh_from_db()
+    assert officer.department.kind == DepartmentKind.ECONOMIC
+    assert (
+        Skill.objects.filter(user=officer).count() == 1 and Training.objects.filter(user=officer).count() == 1
+    )
+    assert not StaffMove.objects.exists()
