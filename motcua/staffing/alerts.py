@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 
+from motcua.calendar.selectors import calendar_for_province
 from motcua.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from motcua.core.text import form_text
 from motcua.dossiers.models import Dossier
@@ -68,11 +69,16 @@ def _local(now: dt.datetime) -> dt.datetime:
 
 
 def center_open(*, commune: Commune, now: dt.datetime) -> bool:
-    """The center is open at `now`: within the usual sessions (07:30–11:30, 13:30–17:00, Monday to
-    Saturday) or within the hours of one of its active counters (CounterHours)."""
+    """The center is open at `now`: on a working day of the province's calendar (no weekend but
+    its make-up working days, no Tết nor other day off), within the calendar's office windows
+    (07:30–11:30, 13:30–17:00) or within the hours of one of its active counters (CounterHours,
+    which extend a working day, never open a day off)."""
     local = _local(now)
+    calendar = calendar_for_province(commune.province_id)
+    if not calendar.is_working_day(local.date()):
+        return False
     at = local.time()
-    if local.weekday() < 6 and any(start <= at < end for start, end in DEFAULT_SESSIONS):
+    if any(start <= at < end for start, end in calendar.office_windows):
         return True
     return CounterHours.objects.filter(
         counter__commune=commune, counter__active=True, starts__lte=at, ends__gt=at

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from motcua.calendar import selectors as calendar_selectors
+from motcua.calendar.models import CalendarDay
 from motcua.catalog.models import ProcedureField
 from motcua.core.errors import Conflict, NotAllowed, ValidationFailed
 from motcua.dossiers.models import Dossier, State
@@ -162,6 +164,47 @@ def test_nothing_is_raised_while_the_center_is_closed():
     assert not center_open(commune=w["commune"], now=lunch)
     assert alerts_detect(commune=w["commune"], now=lunch) == []
     assert not center_open(commune=w["commune"], now=NOW.replace(day=15))  # a Sunday
+
+
+@pytest.fixture
+def fresh_calendar():
+    """The province's calendar is cached per process; the rows a test adds are rolled back."""
+    calendar_selectors._cache.clear()
+    yield
+    calendar_selectors._cache.clear()
+
+
+@pytest.mark.usefixtures("fresh_calendar")
+def test_the_center_is_closed_on_the_calendars_days_off_even_with_counter_hours():
+    w = hall(waiting=0)
+    commune = w["commune"]
+    # a counter open 07:00–18:00 every day: extends a working day, never opens a day off
+    CounterHours.objects.create(
+        counter=w["b_counter"], group=w["groups"]["B"], starts=dt.time(7, 0), ends=dt.time(18, 0)
+    )
+    tuesday = NOW  # 10/03/2026 09:00
+    assert center_open(commune=commune, now=tuesday)
+    assert center_open(commune=commune, now=tuesday.replace(hour=17, minute=30))  # the counter's hours
+    assert not center_open(commune=commune, now=tuesday.replace(hour=18, minute=30))
+    assert not center_open(commune=commune, now=dt.datetime(2026, 3, 14, 9, 0, tzinfo=TZ))  # Saturday
+    assert not center_open(commune=commune, now=dt.datetime(2026, 3, 15, 9, 0, tzinfo=TZ))  # Sunday
+    assert not center_open(commune=commune, now=dt.datetime(2026, 2, 17, 9, 0, tzinfo=TZ))  # Tết
+    # no alert is raised on a day off, however long the line
+    sunday = dt.datetime(2026, 3, 15, 9, 0, tzinfo=TZ)
+    for i in range(14):
+        ticket_issue(
+            commune=commune, group_letter="B", priority=False, now=sunday - dt.timedelta(minutes=20 - i)
+        )
+    assert alerts_detect(commune=commune, now=sunday) == []
+    # the province's own calendar: a make-up working Saturday opens, a local day off closes
+    CalendarDay.objects.create(
+        date=dt.date(2026, 3, 14), kind=CalendarDay.Kind.WORK_DAY, province=commune.province
+    )
+    CalendarDay.objects.create(
+        date=dt.date(2026, 3, 10), kind=CalendarDay.Kind.DAY_OFF, province=commune.province
+    )
+    assert center_open(commune=commune, now=dt.datetime(2026, 3, 14, 9, 0, tzinfo=TZ))
+    assert not center_open(commune=commune, now=tuesday)
 
 
 def test_a_department_backlog_beyond_its_target_names_skilled_people_with_small_backlogs(settings):
