@@ -11,7 +11,14 @@ backlog and overdue now are the department's own open dossiers (`Dossier.departm
 by `quality.dashboard.overdue_now_q`.
 
 Per day or per week (a period of at most MAX_DAYS days): tickets served, dossiers received,
-dossiers finished (by the assignee) and planned counter hours of the people in scope.
+dossiers finished and planned counter hours of the people in scope.
+
+**Finished** («Đã giải quyết xong») has ONE definition on this page, in the person, department
+and day/week tables and the workbook alike: dossiers whose `finished_at` falls in the period and
+whose assignee (the officer who handled it to its end) is the person — whenever they were
+received. (Issue 10's `OfficerNumbers.finished` counts the dossiers *received* in the period and
+finished by its end; it is not used here, so the three tables add up to the same total.) The
+average processing time stays issue 10's (the handled dossiers received in the period).
 
 Who sees what: the commune leader, everyone of the commune; a department head, their
 department's people; any other officer only their own row (`cua-toi/`).
@@ -48,6 +55,7 @@ from motcua.quality.officers import (
 from motcua.queueing.models import EventKind, TicketEvent
 
 from .models import PlanSlot, SlotKind
+from .setup import parse_pk
 
 MAX_DAYS = 92
 GRAINS = {"ngay": "Theo ngày", "tuan": "Theo tuần"}
@@ -80,6 +88,7 @@ def _minutes(a: dt.time, b: dt.time) -> int:
 class PersonRow:
     numbers: OfficerNumbers
     planned_hours: float = 0.0
+    finished: int = 0  # finished in the period as assignee (see the module's note)
 
     @property
     def officer(self) -> User:
@@ -191,10 +200,11 @@ def workload_compute(
     ).values_list("first_received_at", flat=True):
         if received_at is not None:
             buckets[_bucket_start(received_at.astimezone(tz).date(), grain)].received += 1
-    for finished_at in dossiers.filter(
+    for assignee_id, finished_at in dossiers.filter(
         assignee_id__in=ids, finished_at__gte=since, finished_at__lt=until
-    ).values_list("finished_at", flat=True):
-        if finished_at is not None:
+    ).values_list("assignee_id", "finished_at"):
+        if finished_at is not None and assignee_id is not None:
+            rows[assignee_id].finished += 1
             buckets[_bucket_start(finished_at.astimezone(tz).date(), grain)].finished += 1
 
     departments: list[DepartmentRow] = []
@@ -212,7 +222,7 @@ def workload_compute(
             d.service_seconds_total += n.service_seconds_total
             d.received += n.received
             d.handled += n.handled
-            d.finished += n.finished
+            d.finished += row.finished
             d.processing_hours += n.processing_hours
             d.planned_hours += row.planned_hours
         dept_ids = [k for k in by_dept if k is not None]
@@ -254,7 +264,7 @@ def person_cells(p: PersonRow) -> list[Any]:
     n = p.numbers
     return [
         p.officer.display_name, p.officer.department.name if p.officer.department else "", n.tickets_served,
-        _r(n.avg_service_minutes), n.received, n.handled, n.finished, _r(n.avg_processing_hours), n.backlog,
+        _r(n.avg_service_minutes), n.received, n.handled, p.finished, _r(n.avg_processing_hours), n.backlog,
         n.overdue, _r(p.planned_hours), _r(p.tickets_per_hour, 2),
     ]  # fmt: skip
 
@@ -297,8 +307,9 @@ def workload_xlsx(*, commune: Commune, workload: Workload) -> bytes:
 
 def department_filter(people: list[User], raw: str) -> list[User]:
     """`?phong=<id>`: the people of one department among those the user sees (unknown: all)."""
-    if raw.isdigit() and len(raw) <= 12:
-        return [p for p in people if p.department_id == int(raw)]
+    pk = parse_pk(raw)  # ASCII digits only: «²».isdigit() is true and int("²") fails
+    if pk is not None:
+        return [p for p in people if p.department_id == pk]
     return people
 
 

@@ -175,3 +175,46 @@ def test_the_hub_links_the_workload(client, ward):
     client.force_login(staff["counter"])
     page = client.get("/nhan-su/").content.decode()
     assert 'href="/nhan-su/cong-viec/"' not in page and 'href="/nhan-su/cong-viec/cua-toi/"' in page
+
+
+def test_a_superscript_digit_as_department_is_ignored_not_a_500(client, ward):
+    """«²».isdigit() is true but int("²") fails: `?phong=` takes ASCII digits only."""
+    _, staff, other, _ = ward
+    client.force_login(staff["leader"])
+    for url in ("/nhan-su/cong-viec/", "/nhan-su/cong-viec/xuat-excel/"):
+        assert client.get(f"{url}?tu=01/03/2026&den=31/03/2026&phong=%C2%B2").status_code == 200
+    assert W.department_filter([other], "²") == [other]
+    assert W.department_filter([other], str(other.department_id)) == [other]
+
+
+def test_finished_has_one_definition_in_every_table(ward):
+    """A dossier received in February and finished in March by its assignee counts as finished in
+    March in the person's row, their department's and the day/week buckets alike."""
+    from motcua.dossiers.models import Channel, Dossier
+    from motcua.dossiers.services import Applicant, dossier_create_draft
+    from motcua.testing import make_procedure
+
+    commune, staff, _other, _ = ward
+    sp = staff["specialist_econ"]
+
+    def compute():
+        return W.workload_compute(commune=commune, people=[sp], start=MARCH[0], end=MARCH[1], grain="ngay",
+                                  now=NOW)  # fmt: skip
+
+    before = compute()
+    feb = dt.datetime(2026, 2, 20, 9, tzinfo=NOW.tzinfo)
+    d = dossier_create_draft(commune=commune, procedure=make_procedure(), form_data={}, now=feb,
+                             applicant=Applicant(name="Hồ Văn Dân", phone="0905000111"), channel=Channel.IN_PERSON)  # fmt: skip
+    Dossier.objects.filter(pk=d.pk).update(first_received_at=feb, received_by=sp, assignee=sp,
+                                           finished_at=dt.datetime(2026, 3, 5, 9, tzinfo=NOW.tzinfo))  # fmt: skip
+    wl = compute()
+    person, dept, buckets = (
+        wl.people[0].finished,
+        wl.departments[0].finished,
+        sum(b.finished for b in wl.buckets),
+    )
+    assert person == dept == buckets == before.people[0].finished + 1
+    assert W.person_cells(wl.people[0])[6] == person
+    assert W.department_cells(wl.departments[0])[6] == person
+    by_day = {b.label: b.finished for b in wl.buckets}
+    assert by_day["05/03"] == {b.label: b.finished for b in before.buckets}["05/03"] + 1
