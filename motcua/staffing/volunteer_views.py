@@ -177,7 +177,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
     ctx = _shift_form_context(user)
     if request.method == "POST":
         try:
-            s = V.shift_save(actor=user, data=_shift_input(request))
+            s = V.shift_save(actor=user, data=_shift_input(request), now=clock.now())
         except ValidationFailed as exc:
             ctx |= {"error": exc.message, "form": request.POST, "chosen": request.POST.getlist("members")}
             return render(request, "staffing/volunteers/shift_form.html", ctx, status=422)
@@ -223,7 +223,7 @@ def shift(request: HttpRequest, pk: int) -> HttpResponse:
     s = V.shift_get_for(user=user, pk=pk)
     if request.method == "POST":
         try:
-            V.shift_save(actor=user, data=_shift_input(request), shift=s)
+            V.shift_save(actor=user, data=_shift_input(request), shift=s, now=clock.now())
         except ValidationFailed as exc:
             s = V.shift_get_for(user=user, pk=pk)
             return _shift_page(request, user, s, error=exc.message, status=422)

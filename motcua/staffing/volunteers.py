@@ -44,6 +44,7 @@ from motcua.dossiers.models import Channel, Dossier
 from motcua.org.models import DepartmentKind, Role, User
 
 from .models import HelpKind, VolunteerHelp, VolunteerMember, VolunteerShift, VolunteerTeam
+from .setup import parse_pk
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF_ROLES = (Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.COMMUNE_LEADER, Role.ADMIN)
@@ -248,12 +249,20 @@ class ShiftInput:
     note: object = ""
 
 
-def _parse_day(value: object) -> dt.date:
+SHIFT_DAYS_AROUND = 366  # a shift's day: within a year either side of today
+
+
+def _parse_day(value: object, *, today: dt.date) -> dt.date:
     raw = form_text(value, label="ngày", max_length=10, required=True)
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationFailed("Ngày không hợp lệ (năm-tháng-ngày).", code="bad_date") from exc
+    if abs((day - today).days) > SHIFT_DAYS_AROUND:
+        raise ValidationFailed(
+            "Ngày của ca trực phải trong vòng một năm trước hoặc sau hôm nay.", code="far_date"
+        )
+    return day
 
 
 def _parse_time(value: object, label: str) -> dt.time:
@@ -273,21 +282,25 @@ def center_opening(province_id: int | None) -> tuple[dt.time, dt.time]:
     return windows[0][0], windows[-1][1]
 
 
-def shift_save(*, actor: User, data: ShiftInput, shift: VolunteerShift | None = None) -> VolunteerShift:
-    """Create a shift or change one: hours within the center's opening, members of the team
-    (active ones), no member on two overlapping shifts of one day (any team)."""
+def shift_save(
+    *, actor: User, data: ShiftInput, shift: VolunteerShift | None = None, now: dt.datetime
+) -> VolunteerShift:
+    """Create a shift or change one: a day within a year of today, hours within the center's
+    opening, members of the team (active ones), no member on two overlapping shifts of one day
+    (any team). Moving a shift to another day clears its recording link (the link works on the
+    shift's day only, and must not start working on the new day) and is refused once helps were
+    recorded on it (they happened on the old day)."""
     require_shift_manager(actor)
     commune_id = require_reader(actor)
     if shift is not None and shift.team.commune_id != commune_id:
         raise NotFound("Không tìm thấy ca trực.")
-    try:
-        team_pk = int(str(data.team_id)) if shift is None else shift.team_id
-        team = VolunteerTeam.objects.get(pk=team_pk, commune_id=commune_id)
-    except (ValueError, VolunteerTeam.DoesNotExist) as exc:
-        raise ValidationFailed("Chưa chọn đội tình nguyện.", code="team") from exc
+    team_pk = parse_pk(data.team_id) if shift is None else shift.team_id
+    team = VolunteerTeam.objects.filter(pk=team_pk or 0, commune_id=commune_id).first()
+    if team is None:
+        raise ValidationFailed("Chưa chọn đội tình nguyện.", code="team")
     if not team.active:
         raise ValidationFailed("Đội đã ngừng hoạt động.", code="team_inactive")
-    day = _parse_day(data.day)
+    day = _parse_day(data.day, today=local_day(now))
     starts = _parse_time(data.starts, "giờ bắt đầu")
     ends = _parse_time(data.ends, "giờ kết thúc")
     if starts >= ends:
@@ -298,11 +311,24 @@ def shift_save(*, actor: User, data: ShiftInput, shift: VolunteerShift | None = 
             f"Ca phải nằm trong giờ làm việc của Trung tâm ({opens:%H:%M}–{closes:%H:%M}).", code="hours"
         )
     note = form_text(data.note, label="ghi chú", max_length=300)
-    try:
-        wanted = {int(str(x)) for x in data.member_ids if str(x).strip()}
-    except ValueError as exc:
-        raise ValidationFailed("Thành viên không hợp lệ.", code="members") from exc
+    wanted: set[int] = set()
+    for raw in data.member_ids:
+        if not str(raw).strip():
+            continue
+        pk = parse_pk(raw)  # ASCII digits, bounded: 99999999999999999999 overflows SQLite
+        if pk is None:
+            raise ValidationFailed("Thành viên không hợp lệ.", code="members")
+        wanted.add(pk)
     with transaction.atomic():
+        if shift is not None:
+            # Re-read under a lock: a help recorded meanwhile, or another save, counts.
+            shift = VolunteerShift.objects.select_for_update().get(pk=shift.pk)
+            if day != shift.day and shift.helps.exists():
+                raise ValidationFailed(
+                    f"Ca đã có lượt hỗ trợ được ghi nhận ngày {shift.day:%d/%m/%Y}: không đổi sang ngày "
+                    "khác được (hãy tạo ca mới cho ngày đó).",
+                    code="has_helps",
+                )
         # Lock the members chosen: two managers saving overlapping shifts at once are serialised.
         members = list(
             VolunteerMember.objects.select_for_update()
@@ -325,8 +351,13 @@ def shift_save(*, actor: User, data: ShiftInput, shift: VolunteerShift | None = 
         if shift is None:
             shift = VolunteerShift.objects.create(team=team, day=day, starts=starts, ends=ends, note=note)
         else:
+            fields = ["day", "starts", "ends", "note"]
+            if day != shift.day:
+                # The old link must not open the shift on its new day: a new one is issued.
+                shift.token_hash, shift.token_issued_at = "", None
+                fields += ["token_hash", "token_issued_at"]
             shift.day, shift.starts, shift.ends, shift.note = day, starts, ends, note
-            shift.save(update_fields=["day", "starts", "ends", "note"])
+            shift.save(update_fields=fields)
         shift.members.set(members)
     return shift
 
@@ -439,6 +470,11 @@ def period_of(kind: str, anchor: dt.date) -> Period:
     return Period("tuan", monday, monday + dt.timedelta(days=6))
 
 
+# The anchor days a count may be asked for (as the plan's pages): outside, a Vietnamese 422
+# (9999-12-31's week or month would run past the last date Python knows).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 def parse_period(kind: object, day: object, *, today: dt.date) -> Period:
     k = str(kind or "tuan")
     if k not in PERIODS:
@@ -448,6 +484,8 @@ def parse_period(kind: object, day: object, *, today: dt.date) -> Period:
         anchor = dt.date.fromisoformat(raw) if raw else today
     except ValueError:
         anchor = today
+    if not FIRST_DAY <= anchor <= LAST_DAY:
+        raise ValidationFailed("Ngày xem số liệu phải từ năm 2000 đến năm 2100.", code="bad_date")
     return period_of(k, anchor)
 
 

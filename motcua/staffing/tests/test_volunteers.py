@@ -120,20 +120,20 @@ def test_name_matching_is_folded_and_whole_words():
 
 def test_a_member_cannot_be_on_two_overlapping_shifts(ward):
     head = ward["staff"]["center_head"]
-    first = V.shift_save(actor=head, data=V.ShiftInput(
+    first = V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(
         team_id=ward["a"].pk, day=D.isoformat(), starts="07:30", ends="11:30", member_ids=(ward["an"].pk,)))  # fmt: skip
     assert list(first.members.all()) == [ward["an"]]
     with pytest.raises(ValidationFailed, match="Nguyễn Văn An đã có ca 07:30–11:30") as exc:
-        V.shift_save(actor=head, data=V.ShiftInput(
+        V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(
             team_id=ward["a"].pk, day=D.isoformat(), starts="10:00", ends="12:00",
             member_ids=(ward["an"].pk, ward["binh"].pk)))  # fmt: skip
     assert exc.value.code == "overlap"
     # Back to back is not an overlap; another day is fine; changing the shift itself is fine.
-    V.shift_save(actor=head, data=V.ShiftInput(team_id=ward["a"].pk, day=D.isoformat(), starts="11:30",
+    V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(team_id=ward["a"].pk, day=D.isoformat(), starts="11:30",
                                                ends="16:00", member_ids=(ward["an"].pk,)))  # fmt: skip
-    V.shift_save(actor=head, data=V.ShiftInput(team_id=ward["a"].pk, day="2026-06-11", starts="08:00",
+    V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(team_id=ward["a"].pk, day="2026-06-11", starts="08:00",
                                                ends="10:00", member_ids=(ward["an"].pk,)))  # fmt: skip
-    V.shift_save(actor=head, shift=first, data=V.ShiftInput(day=D.isoformat(), starts="08:00", ends="11:00",
+    V.shift_save(now=at(D, 7), actor=head, shift=first, data=V.ShiftInput(day=D.isoformat(), starts="08:00", ends="11:00",
                                                             member_ids=(ward["an"].pk,)))  # fmt: skip
     assert VolunteerShift.objects.count() == 3
 
@@ -143,7 +143,7 @@ def test_shift_hours_within_the_centers_opening_and_members_of_the_team(ward):
 
     def save(**kw):
         data = {"team_id": ward["a"].pk, "day": D.isoformat(), "starts": "07:30", "ends": "11:30"} | kw
-        return V.shift_save(actor=head, data=V.ShiftInput(**data))
+        return V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(**data))
 
     for kw, code in [
         ({"starts": "06:30"}, "hours"),
@@ -184,7 +184,7 @@ def test_nul_and_over_long_inputs_are_refused_in_vietnamese(ward):
     with pytest.raises(ValidationFailed, match="Họ và tên dài quá 150"):
         V.member_add(actor=admin, team=ward["a"], full_name="A" * 151, phone="")
     with pytest.raises(ValidationFailed, match="Ghi chú có ký tự không hợp lệ"):
-        V.shift_save(actor=admin, data=V.ShiftInput(team_id=ward["a"].pk, day=D.isoformat(), starts="07:30",
+        V.shift_save(now=at(D, 7), actor=admin, data=V.ShiftInput(team_id=ward["a"].pk, day=D.isoformat(), starts="07:30",
                                                     ends="08:30", note="x\x00"))  # fmt: skip
     s = shift(ward["a"], D, (7, 30), (11, 30))
     with pytest.raises(ValidationFailed, match="Ghi chú dài quá 300"):
@@ -385,3 +385,85 @@ def test_every_page_renders_for_a_manager_and_the_hub_links_them(client, ward):
     client.force_login(ward["staff"]["counter"])
     page = client.get(f"/nhan-su/tinh-nguyen/ca/{s.pk}/").content.decode()
     assert "Nguyễn Văn An" in page and "Cấp mã" not in page and "Sửa ca trực" not in page
+
+
+# --------------------------------------------------------------------------------------------
+# review findings: extreme dates, moving a shift, huge ids
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ky=thang&ngay=9999-12-15",
+        "ky=tuan&ngay=9999-12-31",
+        "ky=ngay&ngay=9999-12-31",
+        "ky=tuan&ngay=0001-01-01",
+        "ky=ngay&ngay=0001-01-01",
+        "ky=thang&ngay=1999-12-31",
+        "ky=tuan&ngay=2101-01-01",
+    ],
+)
+def test_counts_for_a_day_outside_2000_2100_is_a_vietnamese_422(client, ward, query):
+    client.force_login(ward["staff"]["leader"])
+    for url in ("/nhan-su/tinh-nguyen/so-lieu/", "/nhan-su/tinh-nguyen/so-lieu/xuat-excel/"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 422
+        assert "từ năm 2000 đến năm 2100" in response.content.decode()
+    edge = query.rsplit("=", 1)[0] + "=2100-12-31"
+    assert client.get(f"/nhan-su/tinh-nguyen/so-lieu/?{edge}").status_code == 200
+
+
+def test_a_shift_day_is_within_a_year_of_today(client, ward):
+    head = ward["staff"]["center_head"]
+    for day in ("9999-12-31", "0001-01-01", "2027-06-12", "2025-06-08"):
+        with pytest.raises(ValidationFailed, match="trong vòng một năm") as exc:
+            V.shift_save(now=at(D, 7), actor=head, data=V.ShiftInput(team_id=ward["a"].pk, day=day, starts="07:30",
+                                                                     ends="11:30"))  # fmt: skip
+        assert exc.value.code == "far_date"
+    client.force_login(head)
+    with clock.pinned(at(D, 7)):
+        response = client.post("/nhan-su/tinh-nguyen/ca/moi/", {"team": ward["a"].pk, "day": "9999-12-31",
+                                                                "starts": "08:00", "ends": "09:00"})  # fmt: skip
+    assert response.status_code == 422 and "trong vòng một năm" in response.content.decode()
+    assert not VolunteerShift.objects.exists()
+
+
+def test_moving_a_shift_to_another_day_clears_its_link_and_is_refused_once_helps_are_recorded(ward):
+    head = ward["staff"]["center_head"]
+    s = shift(ward["a"], D, (7, 30), (11, 30), ward["an"])
+    raw = V.shift_issue_token(actor=head, shift=s, now=at(D, 7))
+    data = {"day": D.isoformat(), "starts": "07:30", "ends": "11:00", "member_ids": (ward["an"].pk,)}
+    V.shift_save(now=at(D, 7), actor=head, shift=s, data=V.ShiftInput(**data))  # same day: the link stays
+    assert V.shift_by_token(pk=s.pk, token=raw, now=at(D, 9)) == s
+    tomorrow = D + dt.timedelta(days=1)
+    moved = V.shift_save(
+        now=at(D, 7), actor=head, shift=s, data=V.ShiftInput(**data | {"day": tomorrow.isoformat()})
+    )
+    assert (moved.day, moved.token_hash, moved.token_issued_at) == (tomorrow, "", None)
+    with pytest.raises(NotFound):
+        V.shift_by_token(pk=s.pk, token=raw, now=at(tomorrow, 9))  # the old link does not open it
+    VolunteerHelp.objects.create(shift=moved, kind=HelpKind.GUIDANCE, at=at(tomorrow, 9))
+    with pytest.raises(ValidationFailed, match="không đổi sang ngày khác") as exc:
+        V.shift_save(
+            now=at(D, 7), actor=head, shift=moved, data=V.ShiftInput(**data | {"day": D.isoformat()})
+        )
+    assert exc.value.code == "has_helps"
+    s.refresh_from_db()
+    assert s.day == tomorrow
+    # Hours may still change on its own day.
+    V.shift_save(
+        now=at(D, 7), actor=head, shift=moved, data=V.ShiftInput(**data | {"day": tomorrow.isoformat()})
+    )
+
+
+def test_huge_or_non_ascii_ids_in_the_shift_form_are_a_message_not_a_500(client, ward):
+    client.force_login(ward["staff"]["center_head"])
+    url = "/nhan-su/tinh-nguyen/ca/moi/"
+    base = {"team": ward["a"].pk, "day": D.isoformat(), "starts": "08:00", "ends": "09:00"}
+    with clock.pinned(at(D, 7)):
+        for bad in ({"members": ["99999999999999999999"]}, {"members": ["²"]}, {"team": "99999999999999999999"},
+                    {"team": "²"}):  # fmt: skip
+            response = client.post(url, base | bad)
+            assert response.status_code == 422, bad
+    assert not VolunteerShift.objects.exists()
