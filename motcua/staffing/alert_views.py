@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +24,7 @@ from motcua.org.models import Role, User
 from motcua.quality import charts
 
 from . import alerts
-from .models import AlertKind, AlertState
+from .models import AlertKind, AlertState, DetectionMark
 
 REFRESH_S = 20
 
@@ -35,17 +35,24 @@ def _leader(request: HttpRequest) -> User:
 
 def _detect(user: User) -> None:
     """Detection for the user's commune, at most once per MOTCUA_STAFFING_ALERT_DETECT_SECONDS
-    per process: the leader's page and every officer's banner poll every 20 s, and ten officers
-    polling must not run ten detections (a dozen queries each) every 20 s."""
+    across every web worker: the leader's page and every officer's banner poll every 20 s, and ten
+    officers polling (on several gunicorn workers) must not run ten detections (a dozen queries
+    each) every 20 s. The guard is a row per commune (DetectionMark): the request whose conditional
+    UPDATE … SET last_at = now WHERE last_at ≤ now − N s (or last_at > now: a clock set back)
+    changes it detects, the others do not; the row is created on first use, by its creator's
+    detection."""
     assert user.commune is not None
     now = clock.now()
-    key = f"staffing-alerts-detected:{user.commune_id}"
-    last = cache.get(key)
-    if last is not None and dt.timedelta(0) <= now - last < dt.timedelta(
-        seconds=settings.MOTCUA_STAFFING_ALERT_DETECT_SECONDS
-    ):
-        return
-    cache.set(key, now, timeout=3600)
+    mark, created = DetectionMark.objects.get_or_create(commune_id=user.commune_id, defaults={"last_at": now})
+    if not created:
+        due = now - dt.timedelta(seconds=settings.MOTCUA_STAFFING_ALERT_DETECT_SECONDS)
+        won = (
+            DetectionMark.objects.filter(pk=mark.pk)
+            .filter(Q(last_at__lte=due) | Q(last_at__gt=now))
+            .update(last_at=now)
+        )
+        if not won:
+            return
     alerts.alerts_detect(commune=user.commune, now=now)
 
 

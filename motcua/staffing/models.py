@@ -265,6 +265,18 @@ class Alert(models.Model):
         return self.message
 
 
+class DetectionMark(models.Model):
+    """When alert detection last ran for a commune: the throttle of detection on read shared by
+    every web worker (a per-process cache let each gunicorn worker detect). The worker whose
+    conditional UPDATE … WHERE last_at ≤ now − N s changes the row is the one that detects."""
+
+    commune = models.OneToOneField("geo.Commune", on_delete=models.CASCADE, related_name="+")
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.last_at:%H:%M:%S}"
+
+
 class VolunteerTeam(models.Model):
     """A volunteer team (Đoàn Thanh niên's «Mùa hè xanh», a school's youth union…)."""
 

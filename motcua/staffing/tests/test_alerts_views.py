@@ -7,7 +7,7 @@ import pytest
 
 from motcua.core import clock
 from motcua.org.models import DepartmentKind, Role
-from motcua.staffing.models import Alert, AlertState
+from motcua.staffing.models import Alert, AlertState, DetectionMark
 from motcua.testing import make_commune, make_staff, make_user
 
 from .test_alerts import NOW, hall
@@ -109,3 +109,45 @@ def test_detection_on_read_is_throttled_per_commune(monkeypatch, client):
         with clock.pinned(start + dt.timedelta(seconds=seconds)):
             alert_views._detect(staff["leader"])
     assert [round((t - start).total_seconds()) for t in runs] == [0, 16]
+    # the mark is one row per commune, shared by every worker
+    assert DetectionMark.objects.get(commune=staff["leader"].commune).last_at == start + dt.timedelta(
+        seconds=16
+    )
+    # another commune has its own
+    other = make_staff(make_commune(20210, "Phường Khác", "H48.20210"), prefix="o_")
+    with clock.pinned(start + dt.timedelta(seconds=20)):
+        alert_views._detect(other["leader"])
+    assert len(runs) == 3 and DetectionMark.objects.count() == 2
+
+
+def test_the_detection_throttle_is_shared_by_every_worker(monkeypatch):
+    """Several gunicorn workers each have their own memory (a per-process cache let each detect):
+    a worker that has never seen the commune still skips detection within the N seconds, since the
+    guard is the commune's DetectionMark row, not the process's cache."""
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from motcua.staffing import alert_views
+
+    staff = make_staff(make_commune())
+    runs: list[object] = []
+    monkeypatch.setattr(alert_views.alerts, "alerts_detect", lambda *, commune, now: runs.append(now) or [])
+    with clock.pinned(NOW):
+        alert_views._detect(staff["leader"])
+    cache.clear()  # "another worker": nothing in its memory
+    with clock.pinned(NOW + dt.timedelta(seconds=5)):
+        alert_views._detect(staff["leader"])
+    assert runs == [NOW]
+    # a second worker's UPDATE finds the row already moved on: it does not detect
+    assert (
+        DetectionMark.objects.filter(
+            commune=staff["leader"].commune,
+            last_at__lte=NOW + dt.timedelta(seconds=5) - dt.timedelta(seconds=15),
+        ).update(last_at=NOW)
+        == 0
+    )
+    # a clock set back (a mark in the future) does not silence detection
+    with clock.pinned(NOW - dt.timedelta(minutes=5)):
+        alert_views._detect(staff["leader"])
+    assert len(runs) == 2
