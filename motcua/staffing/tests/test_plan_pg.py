@@ -109,3 +109,55 @@ def test_nul_and_over_long_values_in_every_field_are_a_message_not_a_500(client)
                 for bad in (NUL, LONG):
                     assert client.get(page, {name: bad}).status_code < 500, (page, name)
     assert not PlanSlot.objects.exclude(note="").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_removal_waiting_for_the_lock_is_judged_on_the_slot_as_committed_meanwhile():
+    """A department head removes their specialist's DEPARTMENT slot while the leader, holding the
+    officer's lock, makes it a COUNTER slot. The head's call waits for the lock, then reads the slot
+    again and is refused (a department head may not remove a counter slot); the slot stays."""
+    import time
+
+    from django.db import transaction
+
+    from motcua.core.errors import NotAllowed
+    from motcua.org.models import Department
+
+    commune = make_commune()
+    make_service_groups(commune)
+    staff = make_staff(commune)
+    c1 = make_counter(commune, 1, "A")
+    econ = Department.objects.get(commune=commune, kind=DepartmentKind.ECONOMIC)
+    officer = staff["specialist_econ"]
+    slot = P.plan_add(actor=staff["leader"], officer=officer, day=NOW.date(), starts=dt.time(8),
+                      ends=dt.time(10), kind=SlotKind.DEPARTMENT, department=econ, now=NOW)  # fmt: skip
+    locked = threading.Event()
+
+    def leader() -> str:
+        try:
+            with transaction.atomic():
+                list(User.objects.select_for_update().filter(pk=officer.pk).values_list("pk"))
+                PlanSlot.objects.filter(pk=slot.pk).update(kind=SlotKind.COUNTER, counter=c1, department=None)
+                locked.set()
+                time.sleep(1.0)  # the head's call is now waiting for the officer's lock
+            return "ok"
+        finally:
+            connections.close_all()
+
+    def head() -> str:
+        try:
+            stale = PlanSlot.objects.select_related("officer", "department").get(pk=slot.pk)
+            assert stale.kind == SlotKind.DEPARTMENT
+            locked.wait(timeout=30)
+            P.plan_remove(actor=User.objects.get(pk=staff["head_econ"].pk), slot=stale, now=NOW)
+            return "removed"
+        except NotAllowed:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(leader), pool.submit(head)
+        assert (a.result(timeout=60), b.result(timeout=60)) == ("ok", "refused")
+    assert PlanSlot.objects.get(pk=slot.pk).kind == SlotKind.COUNTER
