@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.utils import timezone
+
 from motcua.dossiers.models import Dossier
 from motcua.geo.models import Commune
 from motcua.quality.models import Rating, RatingSource, RatingSubject, RatingTablet
@@ -87,7 +89,15 @@ def ratings_load(*, now: dt.datetime, commune_code: int = W.COMMUNE_CODE, unhapp
         added += 1
     tickets = (
         Ticket.objects.select_related("counter__officer")
-        .filter(commune=commune, state=TicketState.DONE, rating__isnull=True, finished_at__lte=now)
+        # Today's hall only: the weeks of queue history behind the staffing advisor
+        # (staffing_history.py) are not rated, so a rerun adds only the new day's tickets.
+        .filter(
+            commune=commune,
+            day=timezone.localdate(now),
+            state=TicketState.DONE,
+            rating__isnull=True,
+            finished_at__lte=now,
+        )
         .order_by("pk")
     )
     tablet = _tablet(commune, now=now)

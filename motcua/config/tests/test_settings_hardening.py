@@ -124,6 +124,9 @@ def test_receipt_qr_code_and_link_use_the_configured_public_url(client, settings
     monkeypatch.setattr(segno, "make", spy)
     body = client.get(reverse("dossiers:form", args=[d.pk, "01"])).content.decode()
     expected = "https://motcua.thanhkhe.example.vn" + reverse("portal:status", args=[d.code, d.secret])
-    assert payloads == [expected], "the QR code encodes the public status URL"
+    from motcua.quality.ratings import rating_path_of_dossier
+
+    rating = "https://motcua.thanhkhe.example.vn" + rating_path_of_dossier(d, source="bien-nhan")
+    assert payloads == [expected, rating], "the QR codes encode the public status and rating URLs"
     assert expected in body, "the printed lookup link is the same URL"
     assert "127.0.0.1" not in body

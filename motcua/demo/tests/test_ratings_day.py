@@ -34,7 +34,7 @@ def loaded(django_db_setup, django_db_blocker):
 def test_a_realistic_share_is_rated(loaded):
     ward = Commune.objects.get(code=W.COMMUNE_CODE)
     ended = Dossier.objects.filter(commune=ward, state__in=list(RATEABLE_STATES)).count()
-    done = Ticket.objects.filter(commune=ward, state=TicketState.DONE).count()
+    done = Ticket.objects.filter(commune=ward, state=TicketState.DONE, day=NOW.date()).count()
     s = ratings_summary(ward)
     assert ended > 50 and done > 50
     assert 0.2 <= s["dossiers"] / ended <= 0.4
@@ -48,6 +48,12 @@ def test_a_realistic_share_is_rated(loaded):
     # Who the rating is about was copied (an online dossier refused before anybody received it
     # has nobody).
     assert ratings.filter(officer__isnull=True).count() <= 0.05 * ratings.count()
+
+
+def test_the_queue_history_is_not_rated(loaded):
+    """The weeks of tickets behind the staffing advisor are history, not today's hall."""
+    assert Ticket.objects.filter(commune_id=W.COMMUNE_CODE, day__lt=NOW.date()).exists()
+    assert not Rating.objects.filter(ticket__day__lt=NOW.date()).exists()
 
 
 def test_rerun_adds_nothing(loaded):

@@ -194,7 +194,7 @@ def test_from_an_empty_database_to_the_leaders_overdue_list(
     # for exactly that URL (segno is deterministic), and the printed link is the same URL.
     expected = PUBLIC_URL + reverse("portal:status", args=[dossier.code, dossier.secret])
     printed = segno.make(expected, error="m").svg_inline(scale=3, dark="#000", title="Mã QR tra cứu hồ sơ")
-    qr_path = counter.locator("figure.qr-float svg path").get_attribute("d")
+    qr_path = counter.get_by_role("img", name="Mã QR tra cứu hồ sơ").locator("path").get_attribute("d")
     assert qr_path and f'd="{qr_path}"' in printed, "the QR code encodes the public status URL"
     assert f'd="{qr_path}"' not in segno.make(
         expected.replace(PUBLIC_URL, "http://127.0.0.1:8000"), error="m"
