@@ -622,7 +622,7 @@ def alert_apply(
         raise ValidationFailed("Hãy ghi lý do bỏ qua cảnh báo.", code="reason_required")
     with transaction.atomic():
         locked = (
-            Alert.objects.select_for_update()
+            Alert.objects.select_for_update(of=("self",))
             .select_related("group", "department", "commune")
             .get(pk=alert.pk)
         )
