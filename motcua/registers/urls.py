@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import address_views, views
 
 app_name = "registers"
 
 urlpatterns = [
     path("", views.job_list, name="jobs"),
+    path("dia-chi/", address_views.address_convert, name="addresses"),
+    path("dia-chi/tai-ve/<str:token>/", address_views.address_download, name="addresses_download"),
     path("<int:pk>/", views.job_detail, name="job"),
     path("<int:pk>/tien-do/", views.job_progress, name="progress"),
     path("<int:pk>/chay-lai/", views.job_rerun, name="rerun"),

@@ -102,6 +102,17 @@ def _job(w: World) -> list[Kwargs]:
     return [{"pk": w["job"].pk}]
 
 
+def _ac_address_token(w: World) -> str:
+    """An address conversion result of A's data officer (made once)."""
+    from motcua.registers import addresses
+
+    if "ac_token" not in w:
+        table = addresses.table_from_text(f"12 Hà Huy Tập, {SECRET_NAME}, Đà Nẵng")
+        results = addresses.convert_table(table, 0)
+        w["ac_token"] = addresses.store_result(user_id=w["staff"]["data"].pk, table=table, results=results)
+    return str(w["ac_token"])
+
+
 def _staff(w: World) -> list[Kwargs]:
     return [{"pk": w["staff"][role].pk} for role in ("counter", "admin")]
 
@@ -651,6 +662,8 @@ URLS: dict[str, Scoped | Own | Public] = {
     "dossiers:document": Scoped(lambda w: [{"pk": w["document"].pk}]),
     # register merge
     "registers:jobs": Own("the commune's own merge jobs (POST creates one in the user's commune)"),
+    "registers:addresses": Own("the address conversion tool: the result is kept for its maker only"),
+    "registers:addresses_download": Scoped(lambda w: [{"token": _ac_address_token(w)}]),
     "registers:job": Scoped(_job),
     "registers:progress": Scoped(_job),
     "registers:rerun": Scoped(_job),

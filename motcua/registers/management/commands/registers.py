@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from motcua.core import clock
 from motcua.core.errors import ValidationFailed
+from motcua.registers.addresses import convert_file
 from motcua.registers.evaluation.__main__ import main as evaluation_main
 from motcua.registers.pipeline import registers_merge, write_clusters, write_review_pairs
 
@@ -24,6 +25,12 @@ class Command(BaseCommand):
         merge.add_argument("--out", type=Path, required=True, help="CLUSTERS.csv (record_id,person_id)")
         merge.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
         merge.add_argument("--review-out", type=Path, help="các cặp chưa chắc chắn, để rà soát (CSV)")
+        convert = sub.add_parser("convert-addresses", help="chuyển địa chỉ cũ sang đơn vị hành chính mới")
+        convert.add_argument("input", type=Path, help="IN.csv hoặc IN.xlsx")
+        convert.add_argument("--out", type=Path, required=True, help="OUT.csv")
+        convert.add_argument(
+            "--column", default="", help="tên cột địa chỉ (mặc định: cột có tên chứa «địa chỉ»)"
+        )
         for name in _EVALUATION:
             sub.add_parser(name, help=f"công cụ đánh giá: {name} (motcua registers {name} --help)")
 
@@ -34,6 +41,9 @@ class Command(BaseCommand):
         super().run_from_argv(argv)
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["sub"] == "convert-addresses":
+            self._convert_addresses(options)
+            return
         files: list[Path] = options["files"]  # type: ignore[assignment]
         try:
             report = registers_merge(
@@ -55,3 +65,12 @@ class Command(BaseCommand):
                 ensure_ascii=False,
             )
         )  # fmt: skip
+
+    def _convert_addresses(self, options: dict[str, object]) -> None:
+        src: Path = options["input"]  # type: ignore[assignment]
+        out: Path = options["out"]  # type: ignore[assignment]
+        try:
+            summary = convert_file(src=src, out=out, column=str(options.get("column") or ""))
+        except ValidationFailed as exc:
+            raise CommandError("\n".join([exc.message, *exc.details]), returncode=2) from exc
+        self.stdout.write(summary)
