@@ -123,14 +123,24 @@ def _base_context(request: HttpRequest, period: Period | None) -> dict[str, Any]
     }
 
 
+def _period_or_422(
+    request: HttpRequest, user: User, commune_code: int | None, template: str
+) -> Period | HttpResponse:
+    """The period asked for, or the page itself with the Vietnamese message and 422 (after the
+    403/404 of the commune, so a bad period never tells an outsider more than a good one)."""
+    try:
+        return _period(request)
+    except ValidationFailed as exc:
+        access = dashboard_scope_for(user=user, commune_code=commune_code)
+        context = _base_context(request, None) | {"error": exc.message, "access": access}
+        return render(request, template, context, status=422)
+
+
 def _dashboard(request: HttpRequest, commune_code: int | None) -> HttpResponse:
     user = _user(request)
-    try:
-        period = _period(request)
-    except ValidationFailed as exc:
-        access = dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before 422
-        context = _base_context(request, None) | {"error": exc.message, "access": access}
-        return render(request, "quality/dashboard.html", context, status=422)
+    period = _period_or_422(request, user, commune_code, "quality/dashboard.html")
+    if isinstance(period, HttpResponse):
+        return period
     d = dashboard_for(user=user, period=period, now=clock.now(), commune_code=commune_code)
     context = _base_context(request, period) | {
         "d": d,
@@ -157,12 +167,9 @@ def province_commune(request: HttpRequest, commune: int) -> HttpResponse:
 
 def _indicator(request: HttpRequest, code: str, commune_code: int | None) -> HttpResponse:
     user = _user(request)
-    try:
-        period = _period(request)
-    except ValidationFailed as exc:
-        access = dashboard_scope_for(user=user, commune_code=commune_code)
-        context = _base_context(request, None) | {"error": exc.message, "access": access}
-        return render(request, "quality/indicator.html", context, status=422)
+    period = _period_or_422(request, user, commune_code, "quality/indicator.html")
+    if isinstance(period, HttpResponse):
+        return period
     drill = indicator_for(user=user, code=code, period=period, commune_code=commune_code)
     page = Paginator(drill.ids, DRILL_PAGE).get_page(request.GET.get("trang"))
     context = _base_context(request, period) | {
@@ -196,12 +203,10 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 
 def _export(request: HttpRequest, commune_code: int | None) -> HttpResponse:
     user = _user(request)
-    access = dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before a bad period's 422
-    try:
-        period = _period(request)
-    except ValidationFailed as exc:
-        context = _base_context(request, None) | {"error": exc.message, "access": access}
-        return render(request, "quality/dashboard.html", context, status=422)
+    dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before a bad period's 422
+    period = _period_or_422(request, user, commune_code, "quality/dashboard.html")
+    if isinstance(period, HttpResponse):
+        return period
     d = dashboard_for(user=user, period=period, now=clock.now(), commune_code=commune_code)
     return _xlsx(
         dashboard_xlsx(d), f"chat-luong-{d.commune.pk}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
@@ -222,12 +227,9 @@ def province_commune_export(request: HttpRequest, commune: int) -> HttpResponse:
 
 def _indicator_export(request: HttpRequest, code: str, commune_code: int | None) -> HttpResponse:
     user = _user(request)
-    try:
-        period = _period(request)
-    except ValidationFailed as exc:
-        access = dashboard_scope_for(user=user, commune_code=commune_code)  # 403/404 before 422
-        context = _base_context(request, None) | {"error": exc.message, "access": access}
-        return render(request, "quality/indicator.html", context, status=422)
+    period = _period_or_422(request, user, commune_code, "quality/indicator.html")
+    if isinstance(period, HttpResponse):
+        return period
     drill = indicator_for(user=user, code=code, period=period, commune_code=commune_code)
     name = f"chi-so-{drill.indicator.code}-{drill.access.commune.pk}"
     if drill.access.department is not None:
