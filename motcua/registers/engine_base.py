@@ -87,5 +87,8 @@ class Runner(Protocol):
     def suspect_clusters(self, clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
         """Members and edges (a, b, p) of the clusters that may hold a conflict."""
 
+    def guard_columns(self) -> pa.Table:
+        """``clustering.GUARD_COLUMNS`` of every record."""
+
     def review_pairs(self, clusters: pa.Table, lo: float, hi: float, threshold: float) -> pa.Table:
         """Uncertain pairs with both sides' values, nearest the threshold first."""

@@ -642,6 +642,14 @@ class _SparkRun:
         )
         return members, edges
 
+    def guard_columns(self) -> pa.Table:
+        t = self._name
+        return self._arrow(
+            self.spark.sql(
+                f"select unique_id as record_id, citizen_id_nz, cmnd, birth_date, dob_swapped from {t('features')} order by unique_id"  # noqa: S608 - identifiers are ours
+            )
+        )
+
     def review_pairs(self, clusters: pa.Table, lo: float, hi: float, threshold: float) -> pa.Table:
         t = self._name
         threshold_weight = math.log2(threshold / (1 - threshold))

@@ -94,6 +94,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .clustering import guard_split
 from .engine_base import Model
 
 if TYPE_CHECKING:
@@ -287,6 +288,9 @@ class LinkResult:
     review_pairs: pa.Table  # uncertain pairs with both sides' values
     pairs: pa.Table  # every scored pair with probability >= review_band[0]
     stats: dict[str, Any] = field(default_factory=dict)
+    # What the conflict guard reads of each record (``clustering.GUARD_COLUMNS``): with ``pairs``,
+    # enough to cluster again under new reviewers' decisions (``clustering.cluster_edges``).
+    guard: pa.Table | None = None
 
 
 # --------------------------------------------------------------------------- model settings
@@ -820,7 +824,8 @@ def _run(
     stats["warnings"] = notes
     timings["total"] = round(time.perf_counter() - started, 3)
     stats["timings"] = timings
-    return LinkResult(clusters=clusters, review_pairs=review, pairs=pairs_out, stats=stats)
+    guard_table = runner.guard_columns()
+    return LinkResult(clusters=clusters, review_pairs=review, pairs=pairs_out, stats=stats, guard=guard_table)
 
 
 # --------------------------------------------------------------------------- clustering
@@ -829,112 +834,10 @@ def _run(
 def _cluster(
     runner: Runner, threshold: float, labels: Sequence[tuple[str, str, bool]]
 ) -> tuple[pa.Table, dict[str, Any]]:
-    """Connected components, then the guard on clusters holding a conflict."""
+    """Connected components, then the guard on clusters holding a conflict (``clustering``)."""
     components = runner.connected_components(threshold, labels)
     members, edges = runner.suspect_clusters(components)
-    cluster_of = dict(
-        zip(
-            components.column("record_id").to_pylist(),
-            components.column("cluster_id").to_pylist(),
-            strict=True,
-        )
-    )
-    verdict = {(a, b): m for a, b, m in labels}
-    by_cluster: dict[Any, list[dict[str, Any]]] = {}
-    for row in members.to_pylist():
-        by_cluster.setdefault(row["cluster_id"], []).append(row)
-    edges_by_cluster: dict[Any, list[tuple[float, str, str]]] = {}
-    for a, b, p in zip(
-        edges.column("a").to_pylist(),
-        edges.column("b").to_pylist(),
-        edges.column("p").to_pylist(),
-        strict=True,
-    ):
-        edges_by_cluster.setdefault(cluster_of[a], []).append((p, a, b))
-    split_clusters = 0
-    extra_groups = 0
-    for cid, recs in by_cluster.items():
-        groups = _constrained_components(recs, edges_by_cluster.get(cid, []), verdict)
-        if len(groups) > 1:
-            split_clusters += 1
-            extra_groups += len(groups) - 1
-            for k, group in enumerate(groups):
-                for rid in group:
-                    cluster_of[rid] = (cid, k)
-    # person_id: numbered in the order of each person's smallest record_id (stable, readable).
-    first: dict[Any, str] = {}
-    for rid, cid in cluster_of.items():
-        if cid not in first or rid < first[cid]:
-            first[cid] = rid
-    order = {cid: i for i, (_, cid) in enumerate(sorted((rid, cid) for cid, rid in first.items()))}
-    width = max(6, len(str(len(order))))
-    record_ids = sorted(cluster_of)
-    clusters = pa.table(
-        {
-            "record_id": pa.array(record_ids, pa.string()),
-            "person_id": pa.array(
-                [f"P{order[cluster_of[r]] + 1:0{width}d}" for r in record_ids], pa.string()
-            ),
-        }
-    )
-    guard = {
-        "suspect_clusters": len(by_cluster),
-        "split_clusters": split_clusters,
-        "persons_added_by_split": extra_groups,
-    }
-    return clusters, guard
-
-
-def _constrained_components(
-    records: list[dict[str, Any]], edges: list[tuple[float, str, str]], verdict: dict[tuple[str, str], bool]
-) -> list[list[str]]:
-    """Greedy merge of ``records`` along ``edges`` (strongest first) never joining two groups
-    that hold a conflicting pair. Without conflicts: the connected components."""
-    by_id = {r["record_id"]: r for r in records}
-    parent = {rid: rid for rid in by_id}
-    members = {rid: [rid] for rid in by_id}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for _p, a, b in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            continue
-        if any(_conflict(by_id[x], by_id[y], verdict) for x in members[ra] for y in members[rb]):
-            continue
-        if len(members[ra]) < len(members[rb]):
-            ra, rb = rb, ra
-        parent[rb] = ra
-        members[ra].extend(members.pop(rb))
-    return sorted((sorted(m) for m in members.values()), key=lambda g: g[0])
-
-
-def _conflict(x: dict[str, Any], y: dict[str, Any], verdict: dict[tuple[str, str], bool]) -> bool:
-    """Two records that cannot be one person (a reviewer's decision overrides)."""
-    key = (
-        (x["record_id"], y["record_id"])
-        if x["record_id"] < y["record_id"]
-        else (y["record_id"], x["record_id"])
-    )
-    if key in verdict:
-        return not verdict[key]
-    cx, cy = x["citizen_id_nz"], y["citizen_id_nz"]
-    if (cx and cx == cy) or (x["cmnd"] and x["cmnd"] == y["cmnd"]):
-        return False
-    if cx and cy and not _damerau_at_most_one(cx, cy):
-        return True
-    mx, my = x["cmnd"], y["cmnd"]
-    if mx and my and not _damerau_at_most_one(mx, my):
-        return True
-    dx, dy = x["birth_date"], y["birth_date"]
-    if dx and dy and dx != dy and dx != y["dob_swapped"] and dy != x["dob_swapped"]:
-        differing = sum(a != b for a, b in zip(dx.split("-"), dy.split("-"), strict=False))
-        return differing >= 2
-    return False
+    return guard_split(components, members, edges, labels)
 
 
 def _set_u(level: Any, u: float) -> None:
@@ -942,32 +845,6 @@ def _set_u(level: Any, u: float) -> None:
     EM, after labels), so that record is replaced too."""
     level._trained_u_probabilities = [{"probability": u, "description": "motcua: contact u", "m_or_u": "u"}]
     level.u_probability = u
-
-
-def _damerau_at_most_one(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are equal or one edit apart (substitution, insertion, deletion,
-    adjacent transposition)."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    if la > lb:
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
 
 
 # --------------------------------------------------------------------------- input
@@ -1503,6 +1380,12 @@ class _DuckDBRun:
             """
         ).to_arrow_table()
         return members, edges
+
+    def guard_columns(self) -> pa.Table:
+        return self.con.sql(
+            "select unique_id as record_id, citizen_id_nz, cmnd, birth_date, dob_swapped"
+            " from motcua_features order by unique_id"
+        ).to_arrow_table()
 
     def review_pairs(self, clusters: pa.Table, lo: float, hi: float, threshold: float) -> pa.Table:
         threshold_weight = math.log2(threshold / (1 - threshold))

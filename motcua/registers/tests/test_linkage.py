@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from motcua.core.text import fold
-from motcua.registers import linkage
+from motcua.registers import clustering, linkage
 from motcua.registers.linkage import LinkResult, link
 
 SURNAME_KEY = {"huynh": "hoang", "vo": "vu"}
@@ -296,6 +296,25 @@ def test_a_rejected_pair_is_never_merged(base):
     assert persons(rejected)["a1"] != persons(rejected)["a2"]
 
 
+def test_stored_edges_cluster_to_the_runs_persons(base):
+    """``clustering.cluster_edges`` on what a run keeps (its pairs and guard columns) gives the
+    run's persons; with a reviewer's decision, what a run with that decision gives — without
+    scoring again (applying decisions to a finished merge)."""
+    rows, result = base
+    assert result.guard is not None and result.guard.column_names == list(clustering.GUARD_COLUMNS)
+    threshold = result.stats["match_threshold"]
+    again, _ = clustering.cluster_edges(result.guard, result.pairs, threshold=threshold)
+    assert again.equals(result.clusters)
+    decided, guard = clustering.cluster_edges(
+        result.guard, result.pairs, threshold=threshold, labels=[("a2", "a1", False)]
+    )
+    p = dict(zip(decided.column("record_id").to_pylist(), decided.column("person_id").to_pylist(), strict=True))
+    assert p["a1"] != p["a2"]
+    rerun = link(table(rows), seed=1, labels=[("a1", "a2", False)])
+    assert decided.equals(rerun.clusters)
+    assert guard["suspect_clusters"] >= 1
+
+
 def test_many_accepted_labels_train_m():
     rows = population()
     labels = [(r["record_id"][:-1], r["record_id"], True) for r in rows if r["record_id"].endswith("b")]
@@ -341,12 +360,12 @@ def test_constrained_components_split_at_the_weakest_bridge():
         },
     ]
     edges = [(0.97, "a", "b"), (0.95, "b", "c")]
-    assert linkage._constrained_components(recs, edges, {}) == [["a", "b"], ["c"]]
+    assert clustering.constrained_components(recs, edges, {}) == [["a", "b"], ["c"]]
     # Without the conflict: plain connected components.
     recs[2] |= {"citizen_id_nz": None, "birth_date": None}
-    assert linkage._constrained_components(recs, edges, {}) == [["a", "b", "c"]]
+    assert clustering.constrained_components(recs, edges, {}) == [["a", "b", "c"]]
     # A reviewer's rejection is a conflict too.
-    assert linkage._constrained_components(recs, edges, {("a", "c"): False}) == [["a", "b"], ["c"]]
+    assert clustering.constrained_components(recs, edges, {("a", "c"): False}) == [["a", "b"], ["c"]]
 
 
 def test_conflicting_dates_and_ids():
@@ -359,22 +378,22 @@ def test_conflicting_dates_and_ids():
             "dob_swapped": swapped,
         }
 
-    assert linkage._conflict(r("a", dob="1980-06-15"), r("b", dob="1980-09-23"), {})
-    assert not linkage._conflict(r("a", dob="1980-06-15"), r("b", dob="1980-06-16"), {})  # one field off
-    assert not linkage._conflict(r("a", dob="1980-06-05", swapped="1980-05-06"), r("b", dob="1980-05-06"), {})
-    assert linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {})
-    assert not linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080111112"), {})  # one digit
+    assert clustering.conflict(r("a", dob="1980-06-15"), r("b", dob="1980-09-23"), {})
+    assert not clustering.conflict(r("a", dob="1980-06-15"), r("b", dob="1980-06-16"), {})  # one field off
+    assert not clustering.conflict(r("a", dob="1980-06-05", swapped="1980-05-06"), r("b", dob="1980-05-06"), {})
+    assert clustering.conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {})
+    assert not clustering.conflict(r("a", cid="48080111111"), r("b", cid="48080111112"), {})  # one digit
     # Sharing an ID outweighs the dates; a reviewer's acceptance outweighs everything.
-    assert not linkage._conflict(r("a", cid="1", dob="1980-06-15"), r("b", cid="1", dob="1990-01-01"), {})
-    assert not linkage._conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {("a", "b"): True})
+    assert not clustering.conflict(r("a", cid="1", dob="1980-06-15"), r("b", cid="1", dob="1990-01-01"), {})
+    assert not clustering.conflict(r("a", cid="48080111111"), r("b", cid="48080222222"), {("a", "b"): True})
 
 
 def test_damerau_at_most_one():
-    assert linkage._damerau_at_most_one("048085001234", "048085001234")
-    assert linkage._damerau_at_most_one("048085001234", "048085001284")
-    assert linkage._damerau_at_most_one("048085001234", "048085002134")
-    assert linkage._damerau_at_most_one("48085001234", "048085001234")
-    assert not linkage._damerau_at_most_one("048085001234", "048085004321")
+    assert clustering.damerau_at_most_one("048085001234", "048085001234")
+    assert clustering.damerau_at_most_one("048085001234", "048085001284")
+    assert clustering.damerau_at_most_one("048085001234", "048085002134")
+    assert clustering.damerau_at_most_one("48085001234", "048085001234")
+    assert not clustering.damerau_at_most_one("048085001234", "048085004321")
 
 
 def test_engine_is_a_parameter():
