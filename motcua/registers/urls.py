@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/tai-ve/", views.job_download, name="download"),
     path("<int:pk>/ra-soat/", views.review, name="review"),
     path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),
+    # R-A apply decisions (issue 12)
+    # R-B national export (issue 12)
 ]

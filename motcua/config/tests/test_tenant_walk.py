@@ -674,6 +674,8 @@ URLS: dict[str, Scoped | Own | Public] = {
         lambda w: [{"pk": w["job"].pk, "pair_id": w["pair"].pk}],
         post=lambda w: {"verdict": "match", "reason": "Đã xác minh với tổ dân phố"},
     ),
+    # R-A apply decisions (issue 12)
+    # R-B national export (issue 12)
     # the commune's administration
     "org:admin_home": Own("the administrator's own commune"),
     "org:departments": Own("the departments of the administrator's own commune"),
