@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import address_views, views
+from . import address_views, national_views, views
 
 app_name = "registers"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),
     # R-A apply decisions (issue 12)
     # R-B national export (issue 12)
+    path("<int:pk>/tai-ve/dan-cu/", national_views.job_download_national, name="download_national"),
 ]

@@ -676,6 +676,7 @@ URLS: dict[str, Scoped | Own | Public] = {
     ),
     # R-A apply decisions (issue 12)
     # R-B national export (issue 12)
+    "registers:download_national": Scoped(_job, query=lambda w: {"dinh-dang": "csv"}),
     # the commune's administration
     "org:admin_home": Own("the administrator's own commune"),
     "org:departments": Own("the departments of the administrator's own commune"),

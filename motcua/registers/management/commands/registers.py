@@ -1,4 +1,5 @@
 """`motcua registers merge FILE [FILE ...] --out CLUSTERS.csv [--engine duckdb|spark]`,
+`convert-addresses IN --out OUT.csv`, `export-national JOB_FOLDER|records.parquet --out OUT.csv|.xlsx`,
 plus `generate`, `score` and `baseline` (the evaluation tools)."""
 
 import json
@@ -10,6 +11,7 @@ from motcua.core import clock
 from motcua.core.errors import ValidationFailed
 from motcua.registers.addresses import convert_file
 from motcua.registers.evaluation.__main__ import main as evaluation_main
+from motcua.registers.national_export import export_file
 from motcua.registers.pipeline import registers_merge, write_clusters, write_review_pairs
 
 _EVALUATION = ("generate", "score", "baseline")
@@ -31,6 +33,14 @@ class Command(BaseCommand):
         convert.add_argument(
             "--column", default="", help="tên cột địa chỉ (mặc định: cột có tên chứa «địa chỉ»)"
         )
+        national = sub.add_parser(
+            "export-national",
+            help="xuất danh sách hợp nhất theo bố cục CSDLQG về dân cư (mỗi người một dòng)",
+        )
+        national.add_argument(
+            "input", type=Path, help="thư mục đợt hợp nhất (job-N hoặc run-N) hoặc records.parquet"
+        )
+        national.add_argument("--out", type=Path, required=True, help="OUT.csv hoặc OUT.xlsx")
         for name in _EVALUATION:
             sub.add_parser(name, help=f"công cụ đánh giá: {name} (motcua registers {name} --help)")
 
@@ -43,6 +53,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if options["sub"] == "convert-addresses":
             self._convert_addresses(options)
+            return
+        if options["sub"] == "export-national":
+            self._export_national(options)
             return
         files: list[Path] = options["files"]  # type: ignore[assignment]
         try:
@@ -71,6 +84,15 @@ class Command(BaseCommand):
         out: Path = options["out"]  # type: ignore[assignment]
         try:
             summary = convert_file(src=src, out=out, column=str(options.get("column") or ""))
+        except ValidationFailed as exc:
+            raise CommandError("\n".join([exc.message, *exc.details]), returncode=2) from exc
+        self.stdout.write(summary)
+
+    def _export_national(self, options: dict[str, object]) -> None:
+        src: Path = options["input"]  # type: ignore[assignment]
+        out: Path = options["out"]  # type: ignore[assignment]
+        try:
+            summary = export_file(src=src, out=out, now=clock.now())
         except ValidationFailed as exc:
             raise CommandError("\n".join([exc.message, *exc.details]), returncode=2) from exc
         self.stdout.write(summary)
