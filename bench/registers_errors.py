@@ -63,14 +63,14 @@ def load(data: Path, cache: Path) -> pa.Table:
 def run_with_hooks(table: pa.Table, threshold: float) -> tuple[Any, dict[str, Any]]:
     """``linkage.link`` with the intermediate tables kept (the module is patched for the run)."""
     kept: dict[str, Any] = {}
-    run_cls = linkage._DuckDBRun
+    run_cls = linkage.SplinkRun
     orig_block, orig_predict = run_cls.block, run_cls.predict
     orig_corr, orig_cc = run_cls.corroborate, run_cls.connected_components
 
     def block(self: Any, estimate: Any) -> Any:
         out = orig_block(self, estimate)
         blocked = self.linker.inference.compute_blocked_pairs_for_predict()
-        kept["blocked"] = self.con.sql(
+        kept["blocked"] = self.engine.con.sql(
             # Splink's join keys are "source_dataset-__-unique_id" when linking several tables.
             f"select least(l, r) a, greatest(l, r) b, k from (select"
             f" regexp_replace(join_key_l, '^.*-__-', '') l, regexp_replace(join_key_r, '^.*-__-', '') r,"
@@ -91,10 +91,10 @@ def run_with_hooks(table: pa.Table, threshold: float) -> tuple[Any, dict[str, An
 
     def corroborate(self: Any, strong: float) -> Any:
         info = orig_corr(self, strong)
-        kept["scored"] = self.con.sql(
+        kept["scored"] = self.engine.con.sql(
             "select least(unique_id_l, unique_id_r) a, greatest(unique_id_l, unique_id_r) b,"
             " match_probability p, match_weight w, household_evidence he, cast(match_key as int) k,"
-            " columns('^gamma_') from motcua_pairs"
+            f" columns('^gamma_') from {self.engine.physical('pairs')}"
         ).to_arrow_table()
         return info
 

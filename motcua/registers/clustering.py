@@ -43,7 +43,10 @@ def guard_split(
         by_cluster.setdefault(row["cluster_id"], []).append(row)
     edges_by_cluster: dict[Any, list[tuple[float, str, str]]] = {}
     for a, b, p in zip(
-        edges.column("a").to_pylist(), edges.column("b").to_pylist(), edges.column("p").to_pylist(), strict=True
+        edges.column("a").to_pylist(),
+        edges.column("b").to_pylist(),
+        edges.column("p").to_pylist(),
+        strict=True,
     ):
         edges_by_cluster.setdefault(cluster_of[a], []).append((p, a, b))
     split_clusters = 0
@@ -77,7 +80,9 @@ def number_persons(cluster_of: dict[str, Any]) -> pa.Table:
     return pa.table(
         {
             "record_id": pa.array(record_ids, pa.string()),
-            "person_id": pa.array([f"P{order[cluster_of[r]] + 1:0{width}d}" for r in record_ids], pa.string()),
+            "person_id": pa.array(
+                [f"P{order[cluster_of[r]] + 1:0{width}d}" for r in record_ids], pa.string()
+            ),
         }
     )
 
@@ -138,7 +143,11 @@ def cluster_edges(
                 return True
         return False
 
-    rejected_in = {component[x] for (x, y), m in verdict.items() if not m and x in rows and y in rows and component[x] == component[y]}
+    rejected_in = {
+        component[x]
+        for (x, y), m in verdict.items()
+        if not m and x in rows and y in rows and component[x] == component[y]
+    }
     suspects = {root for root, ids in groups.items() if root in rejected_in or suspect(ids)}
     member_rows = [
         {"cluster_id": root, **rows[rid]} for root in sorted(suspects) for rid in sorted(groups[root])
@@ -194,7 +203,11 @@ def constrained_components(
 
 def conflict(x: dict[str, Any], y: dict[str, Any], verdict: dict[tuple[str, str], bool]) -> bool:
     """Two records that cannot be one person (a reviewer's decision overrides)."""
-    key = (x["record_id"], y["record_id"]) if x["record_id"] < y["record_id"] else (y["record_id"], x["record_id"])
+    key = (
+        (x["record_id"], y["record_id"])
+        if x["record_id"] < y["record_id"]
+        else (y["record_id"], x["record_id"])
+    )
     if key in verdict:
         return not verdict[key]
     cx, cy = x["citizen_id_nz"], y["citizen_id_nz"]
@@ -224,7 +237,12 @@ def damerau_at_most_one(a: str, b: str) -> bool:
         diff = [i for i in range(la) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     if la > lb:
         a, b = b, a
     i = 0

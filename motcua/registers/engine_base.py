@@ -1,94 +1,72 @@
-"""What ``linkage._run`` asks of an engine: the interface of ``linkage._DuckDBRun`` and
-``engine_spark._SparkRun`` (one linkage run: its tables live until ``close``), and what an engine
-is given of the model (``Model``).
+"""What the linkage asks of an SQL engine (issue 12 §2): one small protocol, ``Engine``.
 
-Every table crossing this boundary is a ``pyarrow.Table`` with the same columns and types on
-every engine, so the engine-neutral steps (``_run``, the conflict guard of ``_cluster``, the
-person numbering) run unchanged whichever engine holds the pairs.
+The model (``model``: features, blocking rules, comparisons — DuckDB SQL) and the orchestration
+(``linkage``: Splink's linker, the household evidence, the clustering's SQL, the conflict guard)
+are written once. An engine only keeps tables and runs SQL: it loads an Arrow table, makes a
+table from a query, answers a query as Arrow, lists a table's columns, and gives Splink its
+database API on the same tables. ``linkage`` writes every statement in DuckDB's dialect and
+passes it through ``to_dialect`` for engines that speak another (Spark SQL, SQLite, ...).
 
-The dependencies go one way: ``linkage`` imports an engine (the Spark one only when asked for)
-and hands it a ``Model``; an engine never imports ``linkage``. Both import this module, which
-imports neither.
+An engine's tables have *logical* names (``features``, ``pairs``, ``edges``...). ``create`` may
+be asked to rebuild a table from a query that reads the table itself (``pairs`` after the
+household evidence): the engine must give the result a fresh physical name (or otherwise not
+read what it is overwriting) and ``physical(name)`` must then name the new one.
+
+Columns an engine must produce: none of its own — every column comes from the model's SQL and
+Splink's; what it must keep are the *types* on the way back (``query``): text as Arrow
+``string`` (or ``large_string``: ``linkage`` casts it), integers as ``int64`` (or narrower),
+fractions as ``float64``, truth values as ``bool``. So the engine-neutral steps (the conflict
+guard, the person numbering, the review list) see the same tables from every engine.
+
+The engines: ``engine_duckdb.DuckDBEngine`` (embedded, the default), ``engine_spark.SparkEngine``
+(a province on a cluster); a third, on SQLite, is written in a test
+(``tests/test_engine_protocol.py``) to show the protocol is enough.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pyarrow as pa
 
 
-class Trainer(Protocol):
-    """A run that estimates the model's parameters (``linkage._DuckDBRun``): another engine
-    scores with the parameters it trained (``model_json``)."""
+class Engine(Protocol):
+    name: str  # "duckdb", "spark", ... (stats and logs)
+    dialect: str  # sqlglot's name of its SQL dialect
 
-    def lap(self) -> float: ...
+    def splink_api(self) -> Any:
+        """Splink's ``DatabaseAPI`` over this engine's tables (made once, on first call)."""
 
-    def close(self) -> None: ...
+    def load(self, name: str, table: pa.Table) -> str:
+        """Put ``table`` in as table ``name`` (replacing one of that name); its physical name."""
 
-    def train(self, labels: Sequence[tuple[str, str, bool]], timings: dict[str, float]) -> dict[str, Any]: ...
+    def create(self, name: str, sql: str) -> str:
+        """Make table ``name`` from the query ``sql`` (this engine's dialect), replacing one of that
+        name — ``sql`` may read the table it replaces; its physical name."""
 
-    def model_json(self) -> dict[str, Any]:
-        """The trained model as Splink's model JSON (``save_model_to_json``)."""
+    def physical(self, name: str) -> str:
+        """The name to write in SQL for the logical table ``name``."""
 
+    def query(self, sql: str) -> pa.Table:
+        """The query's result as Arrow (types: see the module docstring)."""
 
-@dataclass(frozen=True)
-class Model:
-    """The linkage model as ``linkage`` defines it, for an engine that runs it elsewhere.
-
-    - ``features_sql``: the feature query in DuckDB SQL, ``{table}`` the input table;
-    - ``display_columns``: the columns each side of a review pair shows;
-    - ``blocking_rules()``: ``(name, rule)`` in order;
-    - ``settings(link_type, n_records)``: Splink's ``SettingsCreator`` (DuckDB SQL in its levels);
-    - ``trainer(table, seed)``: a run that trains the parameters (DuckDB), closed by the caller.
-    """
-
-    features_sql: str
-    display_columns: Sequence[str]
-    blocking_rules: Callable[[], list[tuple[str, Any]]]
-    settings: Callable[[str, int], Any]
-    trainer: Callable[[pa.Table, int], Trainer]
-
-
-class Runner(Protocol):
-    n_records: int
-    n_sources: int
-    link_type: str  # "link_and_dedupe" (several registers) or "dedupe_only"
-
-    def lap(self) -> float:
-        """Seconds since the previous lap (or the start)."""
+    def columns(self, name: str) -> list[str]:
+        """The columns of table ``name``, in order."""
 
     def close(self) -> None:
-        """Free the run's tables (and whatever the engine started for it)."""
+        """Free the engine's tables and whatever it started (a session, a directory)."""
 
-    def count_comparisons(self, sample: float) -> list[dict[str, Any]]:
-        """Splink's blocking analysis per rule: rule, sql, marginal, cumulative, estimate."""
 
-    def block(self, estimate: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Build the candidate pairs; exact counts per rule beside the estimate."""
+def to_dialect(sql: str, dialect: str) -> str:
+    """DuckDB SQL (as the model and the orchestration write it) in ``dialect``."""
+    if dialect == "duckdb":
+        return sql
+    import sqlglot
 
-    def train(self, labels: Sequence[tuple[str, str, bool]], timings: dict[str, float]) -> dict[str, Any]:
-        """Estimate the model's parameters; the training figures (``parameters`` among them)."""
+    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=dialect))
 
-    def predict(self, floor: float) -> None:
-        """Score the candidate pairs, keep those with probability >= floor."""
 
-    def pairs(self, floor: float) -> pa.Table:
-        """Scored pairs >= floor: record_id_l < record_id_r, then the engine's score columns."""
-
-    def corroborate(self, strong: float) -> dict[str, Any]:
-        """Household evidence added to the scored pairs' weights."""
-
-    def connected_components(self, threshold: float, labels: Sequence[tuple[str, str, bool]]) -> pa.Table:
-        """record_id, cluster_id: connected components over the pairs >= threshold and labels."""
-
-    def suspect_clusters(self, clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
-        """Members and edges (a, b, p) of the clusters that may hold a conflict."""
-
-    def guard_columns(self) -> pa.Table:
-        """``clustering.GUARD_COLUMNS`` of every record."""
-
-    def review_pairs(self, clusters: pa.Table, lo: float, hi: float, threshold: float) -> pa.Table:
-        """Uncertain pairs with both sides' values, nearest the threshold first."""
+def string_columns(table: pa.Table) -> pa.Table:
+    """``table`` with large strings as strings (Spark's Arrow gives large ones; DuckDB's do not)."""
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields))

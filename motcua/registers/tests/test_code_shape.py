@@ -88,9 +88,14 @@ def test_no_import_cycle_between_the_register_modules():
     graph = import_graph()
     assert graph["services"] >= {"selectors"}  # the graph sees the app's imports
     assert find_cycle(graph) is None, f"import cycle: {' → '.join(find_cycle(graph) or [])}"
-    # The dependencies go one way: the task → the worker; linkage → the Spark engine → engine_base.
+    # The dependencies go one way: the task → the worker; the orchestration (linkage) → the model,
+    # training, clustering and the engines → engine_base. An engine knows nothing of the model or
+    # the steps (issue 12 §2), the model nothing of how it is run.
     assert "tasks" not in graph["worker"] and "services" not in graph["worker"]
-    assert "linkage" not in graph["engine_spark"]
+    for engine in ("engine_duckdb", "engine_spark"):
+        assert graph[engine] <= {"engine_base"}, graph[engine]
+    assert graph["model"] == set() and graph["clustering"] == set()
+    assert graph["training"] <= {"engine_base"}
 
 
 def _import_fresh(module: str, *, django: bool = True) -> subprocess.CompletedProcess[str]:

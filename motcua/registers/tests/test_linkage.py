@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from motcua.core.text import fold
-from motcua.registers import clustering, linkage
+from motcua.registers import clustering, linkage, model, training
 from motcua.registers.linkage import LinkResult, link
 
 SURNAME_KEY = {"huynh": "hoang", "vo": "vu"}
@@ -216,7 +216,7 @@ def test_background_copies_found(base):
 def test_stats_count_comparisons_per_blocking_rule(base):
     rows, result = base
     blocking = result.stats["blocking"]
-    assert [b["rule"] for b in blocking] == [name for name, _ in linkage.blocking_rules()]
+    assert [b["rule"] for b in blocking] == [name for name, _ in model.blocking_rules()]
     assert blocking[-1]["cumulative"] == sum(b["marginal"] for b in blocking) == result.stats["comparisons"]
     assert 0 < result.stats["comparisons"] < len(rows) * (len(rows) - 1) / 2 / 10
     assert {"train_u", "train_em", "predict", "cluster", "total"} <= set(result.stats["timings"])
@@ -318,7 +318,7 @@ def test_stored_edges_cluster_to_the_runs_persons(base):
 def test_many_accepted_labels_train_m():
     rows = population()
     labels = [(r["record_id"][:-1], r["record_id"], True) for r in rows if r["record_id"].endswith("b")]
-    assert len(labels) >= linkage.MIN_LABELS_FOR_M
+    assert len(labels) >= training.MIN_LABELS_FOR_M
     result = link(table(rows), seed=1, labels=labels)
     assert result.stats["training"]["m_from_labels"] is True
 
@@ -435,10 +435,10 @@ def admitted(left, right):
     import duckdb
 
     con = duckdb.connect()
-    con.register("motcua_input", linkage._conform(table([left, right]), []))
-    con.execute("create table f as " + linkage._FEATURES_SQL.format(table="motcua_input"))
+    con.register("motcua_input", model.conform(table([left, right]), []))
+    con.execute("create table f as " + model.FEATURES_SQL.format(table="motcua_input"))
     names = []
-    for name, rule in linkage.blocking_rules():
+    for name, rule in model.blocking_rules():
         sql = rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
         found = con.execute(
             f"select count(*) from f as l, f as r where l.unique_id = ? and r.unique_id = ? and ({sql})",  # noqa: S608
@@ -513,7 +513,7 @@ def test_a_spelling_far_rarer_than_its_neighbour_is_a_typo():
         rec("y1", "ward_1", "Lê Hữu Dũng", "1980-01-02", "M"),
     ]
     n_hung = sum(r["given"] == "hung" for r in rows)
-    assert n_hung >= 3 * linkage.TYPO_RATIO
+    assert n_hung >= 3 * model.TYPO_RATIO
     p = persons(link(table(rows), seed=1))
     assert p["x1"] == p["x2"]
     assert p["y1"] != p["x2"]

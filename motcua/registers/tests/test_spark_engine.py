@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from motcua.core import clock
-from motcua.registers import engine_spark
+from motcua.registers import engine_spark, training
 from motcua.registers.evaluation.generator import generate_registers
 from motcua.registers.io import read_registers
 from motcua.registers.linkage import link
@@ -180,20 +180,22 @@ def test_cli_engine_spark_writes_clusters_csv(spark, registers, tmp_path):
 
 
 def test_training_sample_above_the_cap(monkeypatch):
-    """Above MOTCUA_SPARK_TRAIN_MAX_RECORDS the model is trained on a seeded uniform sample."""
+    """Above MOTCUA_TRAIN_MAX_RECORDS the model is trained on a seeded uniform sample (any engine;
+    the Spark engine's old variable name still counts)."""
     table = pa.table({"record_id": [f"r{i:05d}" for i in range(5000)]})
-    run = engine_spark._SparkRun.__new__(engine_spark._SparkRun)
-    run._input, run.n_records, run.seed = table, table.num_rows, 3
-    monkeypatch.setenv("MOTCUA_SPARK_TRAIN_MAX_RECORDS", "2500")
-    sample, sampled = run._training_table()
-    again, _ = run._training_table()
+    monkeypatch.setenv("MOTCUA_TRAIN_MAX_RECORDS", "2500")
+    sample, sampled = training.training_table(table, seed=3)
+    again, _ = training.training_table(table, seed=3)
     assert sampled and sample.num_rows == 2500 and sample.equals(again)
     assert len(set(sample.column("record_id").to_pylist())) == 2500
-    monkeypatch.setenv("MOTCUA_SPARK_TRAIN_MAX_RECORDS", "10")  # never below 2,000 records
-    assert run._training_table()[0].num_rows == 2000
-    monkeypatch.setenv("MOTCUA_SPARK_TRAIN_MAX_RECORDS", "5000")
-    whole, sampled = run._training_table()
+    monkeypatch.setenv("MOTCUA_TRAIN_MAX_RECORDS", "10")  # never below 2,000 records
+    assert training.training_table(table, seed=3)[0].num_rows == 2000
+    monkeypatch.setenv("MOTCUA_TRAIN_MAX_RECORDS", "5000")
+    whole, sampled = training.training_table(table, seed=3)
     assert whole is table and not sampled
+    monkeypatch.delenv("MOTCUA_TRAIN_MAX_RECORDS")
+    monkeypatch.setenv("MOTCUA_SPARK_TRAIN_MAX_RECORDS", "2500")
+    assert training.training_table(table, seed=3)[0].num_rows == 2500
 
 
 def test_a_model_for_other_comparisons_is_refused():
@@ -208,4 +210,4 @@ def test_a_model_for_other_comparisons_is_refused():
     model = {"comparisons": [{"output_column_name": "given", "comparison_levels": []}],
              "probability_two_random_records_match": 0.01}  # fmt: skip
     with pytest.raises(ValueError, match="comparisons"):
-        engine_spark._apply_model(Linker(), model)
+        training.apply_model(Linker(), model)
