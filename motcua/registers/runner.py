@@ -38,7 +38,9 @@ from motcua.core.errors import DomainError
 
 from .export import quality_report, records_view, write_workbook
 from .io import Limits
+from .linkage import DEFAULT_MATCH_THRESHOLD, DEFAULT_REVIEW_BAND
 from .pipeline import registers_merge
+from .recluster import write_recluster_inputs
 from .storage import RESULT_NAME, WORKBOOK_NAME
 
 
@@ -98,6 +100,9 @@ def _run(spec: dict[str, Any], progress: Any) -> Path:
     pq.write_table(
         raw.append_column("person_id", _person_column(raw, result.clusters)), folder / "records.parquet"
     )
+    # What applying reviewers' decisions needs later without scoring again (``recluster``):
+    # the scored pairs kept, what the conflict guard reads, the normalised values reported.
+    write_recluster_inputs(folder, pairs=result.pairs, guard=result.guard, normalised=report.normalised)
     progress("write", 0.97)
 
     review = result.review_pairs.to_pylist()
@@ -116,6 +121,9 @@ def _run(spec: dict[str, Any], progress: Any) -> Path:
             "timings": {k: round(v, 2) for k, v in report.timings.items()},
             "comparisons": result.stats.get("comparisons"),
             "labels_used": len(labels),
+            # The threshold the persons were cut at (``recluster`` cuts the stored edges there).
+            "match_threshold": result.stats.get("match_threshold", DEFAULT_MATCH_THRESHOLD),
+            "review_band": result.stats.get("review_band", list(DEFAULT_REVIEW_BAND)),
             "quality": {k: v for k, v in quality.items() if k != "conflicts"},
             "warnings": result.stats.get("warnings", []),
         },

@@ -7,6 +7,8 @@ is passed in by the interface (``motcua.core.clock``).
   duplicate record_ids are checked by the run's first step, which fails the job with every
   problem listed (the same refusal as the command line).
 - ``merge_job_rerun`` queues a new run that applies the decisions made since the last one.
+- ``merge_job_apply_decisions`` applies the decisions made since the last run at once, without
+  a run: the run's stored edges cut again with them (``recluster``), in seconds.
 - ``merge_job_cancel`` stops a queued or running job (the worker, ``worker.merge_job_run``,
   watches the flag).
 - ``review_decide`` records an accept/reject with its reason (append-only audit trail).
@@ -28,12 +30,14 @@ from django.utils import timezone
 
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.text import clean_text
+from motcua.geo.models import Commune
 from motcua.org.models import User
 
 from .io import check_upload, limits_from_settings
 from .models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
-from .selectors import is_stale, merge_user
-from .storage import job_dir, safe_name
+from .recluster import recluster_run
+from .selectors import is_stale, latest_decisions, merge_user, pending_decisions
+from .storage import job_dir, run_dir, safe_name
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 MAX_FILES = 20
@@ -136,6 +140,68 @@ def merge_job_rerun(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
             ]
         )
         transaction.on_commit(lambda: _enqueue(locked.pk))
+    return locked
+
+
+def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
+    """Apply every decision so far to the last run's results without running it again: its stored
+    edges cut again with the decisions (``recluster.recluster_run``: the persons, records.parquet,
+    the workbook, the result's stats), the review pairs' ``same_person`` and the job's stats
+    rewritten; the decisions count as applied (``pending_decisions`` is 0 after). Synchronous
+    (seconds). The model does not learn from them: that is the rerun's (``merge_job_rerun``)."""
+    merge_user(user)
+    if job.commune_id != user.commune_id:
+        raise NotFound("Không tìm thấy đợt hợp nhất.")
+    with transaction.atomic():
+        locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+        if locked.is_active:
+            raise Conflict("Đợt hợp nhất đang chạy; hãy chờ lần chạy này xong rồi áp dụng quyết định.")
+        if locked.runs == 0:
+            raise Conflict("Đợt hợp nhất chưa có kết quả nào để áp dụng quyết định.")
+        pending = pending_decisions(locked)
+        if pending == 0:
+            raise Conflict("Không có quyết định mới nào cần áp dụng.")
+        decided = latest_decisions(locked)
+        ordered = sorted(decided.values(), key=lambda d: d.pk)
+        local = timezone.localtime(now)
+        outcome = recluster_run(
+            folder=run_dir(locked),
+            labels=[(a, b, d.is_match) for (a, b), d in decided.items()],
+            title=locked.title,
+            commune=locked.commune.name,
+            run_no=locked.runs,
+            generated_at=local.replace(tzinfo=None),
+            decisions=[
+                {
+                    "decided_at": timezone.localtime(d.decided_at).strftime("%d/%m/%Y %H:%M"),
+                    "decided_by": d.decided_by.display_name,
+                    "record_id_l": d.record_id_l,
+                    "record_id_r": d.record_id_r,
+                    "verdict": "Cùng một người" if d.is_match else "Hai người khác nhau",
+                    "reason": d.reason,
+                }
+                for d in ordered
+            ],
+            unit_names=dict(Commune.objects.values_list("code", "name")),
+            applied={
+                "decisions": pending,
+                "total": len(decided),
+                "by": user.display_name,
+                "at": now.isoformat(),
+                "time": f"{local:%H:%M}",
+                "date": f"{local:%d/%m/%Y}",
+            },
+        )
+        changed = []
+        for pair in ReviewPair.objects.filter(job=locked):
+            same = outcome.same_person.get((pair.record_id_l, pair.record_id_r))
+            if same is not None and same != pair.same_person:
+                pair.same_person = same
+                changed.append(pair)
+        ReviewPair.objects.bulk_update(changed, ["same_person"], batch_size=1000)
+        locked.stats = outcome.stats
+        locked.decisions_applied_upto = ordered[-1].pk
+        locked.save(update_fields=["stats", "decisions_applied_upto"])
     return locked
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import address_views, national_views, views
+from . import address_views, apply_views, national_views, views
 
 app_name = "registers"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/ra-soat/", views.review, name="review"),
     path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),
     # R-A apply decisions (issue 12)
+    path("<int:pk>/ap-dung/", apply_views.job_apply, name="apply"),
     # R-B national export (issue 12)
     path("<int:pk>/tai-ve/dan-cu/", national_views.job_download_national, name="download_national"),
 ]

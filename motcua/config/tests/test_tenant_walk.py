@@ -675,6 +675,7 @@ URLS: dict[str, Scoped | Own | Public] = {
         post=lambda w: {"verdict": "match", "reason": "Đã xác minh với tổ dân phố"},
     ),
     # R-A apply decisions (issue 12)
+    "registers:apply": Scoped(_job, post=lambda w: {}),
     # R-B national export (issue 12)
     "registers:download_national": Scoped(_job, query=lambda w: {"dinh-dang": "csv"}),
     # the commune's administration

@@ -1,0 +1,176 @@
+"""Applying reviewers' decisions without a rerun: ``recluster.recluster_run`` on a real run's
+folder (``runner._run`` on the two small registers of tests/data, no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from motcua.core.errors import Conflict
+from motcua.registers import recluster, runner
+from motcua.registers.io import Limits
+from motcua.registers.storage import RESULT_NAME, WORKBOOK_NAME
+
+from .files import DATA
+
+NOW = dt.datetime(2025, 11, 30, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("recluster") / "run-1"
+    spec = {
+        "paths": [str(DATA / "chinh_gian.csv"), str(DATA / "tam_thuan.csv")],
+        "labels": [],
+        "limits": asdict(Limits()),
+        "out_dir": str(folder),
+        "title": "Dân cư Chính Gián và Tam Thuận",
+        "commune": "Phường Thanh Khê",
+        "run_no": 1,
+        "now": NOW.isoformat(),
+        "generated_at": "2025-11-30T09:00:00",
+        "original_names": {},
+        "unit_names": {},
+        "decisions": [],
+    }
+    runner._run(spec, lambda step, fraction: None)
+    return folder
+
+
+@pytest.fixture
+def run(finished_run, tmp_path) -> Path:
+    """A fresh copy of the finished run for each test (recluster rewrites it in place)."""
+    return Path(shutil.copytree(finished_run, tmp_path / "run-1"))
+
+
+def apply(folder: Path, labels: list[tuple[str, str, bool]]) -> recluster.Reclustered:
+    return recluster.recluster_run(
+        folder=folder,
+        labels=labels,
+        title="Dân cư Chính Gián và Tam Thuận",
+        commune="Phường Thanh Khê",
+        run_no=1,
+        generated_at=dt.datetime(2025, 11, 30, 9, 30),
+        decisions=[
+            {
+                "decided_at": "30/11/2025 09:20",
+                "decided_by": "Cán bộ dữ liệu",
+                "record_id_l": a,
+                "record_id_r": b,
+                "verdict": "Cùng một người" if m else "Hai người khác nhau",
+                "reason": "Đã xác minh với tổ dân phố",
+            }
+            for a, b, m in labels
+        ],
+        unit_names={},
+        applied={"decisions": len(labels)},
+    )
+
+
+def parquet_persons(folder: Path) -> dict[str, str]:
+    t = pq.read_table(folder / "records.parquet")
+    return dict(zip(t.column("record_id").to_pylist(), t.column("person_id").to_pylist(), strict=True))
+
+
+def workbook_persons(folder: Path) -> tuple[dict[str, str], int, list[tuple]]:
+    wb = load_workbook(folder / WORKBOOK_NAME, read_only=True)
+    rows = list(wb["Bản ghi gốc"].iter_rows(values_only=True))
+    head = rows[0]
+    persons = {r[head.index("Mã bản ghi")]: r[head.index("Mã người")] for r in rows[1:]}
+    merged = len(list(wb["Danh sách hợp nhất"].iter_rows(values_only=True))) - 1
+    audit = list(wb["Quyết định rà soát"].iter_rows(values_only=True))
+    return persons, merged, audit
+
+
+def result(folder: Path) -> dict:
+    return json.loads((folder / RESULT_NAME).read_text(encoding="utf-8"))
+
+
+def test_the_run_stores_what_reclustering_needs(run):
+    edges = pq.read_table(run / recluster.EDGES_NAME)
+    assert edges.column_names == list(recluster.EDGE_COLUMNS)
+    assert edges.num_rows > 0
+    assert min(edges.column("match_probability").to_pylist()) >= result(run)["stats"]["review_band"][0]
+    guard = pq.read_table(run / recluster.GUARD_NAME)
+    assert guard.num_rows == 20 and "citizen_id_nz" in guard.column_names
+    assert pq.read_table(run / recluster.NORMALISED_NAME).num_rows == 20
+    assert result(run)["stats"]["match_threshold"] == 0.7
+
+
+def test_without_decisions_the_persons_are_the_runs(run):
+    before = parquet_persons(run)
+    out = apply(run, [])
+    assert parquet_persons(run) == before
+    assert out.persons == out.persons_before == result(run)["stats"]["persons"] == 12
+
+
+def test_a_rejected_pair_splits_a_person(run):
+    merged_pair = next(p for p in result(run)["review_pairs"] if p["same_person"])
+    a, b = merged_pair["record_id_l"], merged_pair["record_id_r"]
+    assert parquet_persons(run)[a] == parquet_persons(run)[b]
+
+    out = apply(run, [(a, b, False)])
+
+    assert out.persons == out.persons_before + 1 == 13
+    persons = parquet_persons(run)
+    assert persons[a] != persons[b]
+    in_book, n_merged, audit = workbook_persons(run)
+    assert in_book == persons and n_merged == 13
+    assert audit[1][2:5] == (a, b, "Hai người khác nhau")
+    stats = result(run)["stats"]
+    assert stats["persons"] == 13 and stats["quality"]["persons"] == 13
+    assert stats["applied"]["decisions"] == 1
+    pair = next(p for p in result(run)["review_pairs"] if (p["record_id_l"], p["record_id_r"]) == (a, b))
+    assert pair["same_person"] is False and out.same_person[(a, b)] is False
+    # The rest of the run is untouched: the other persons stay whole.
+    assert persons["CG-001"] == persons["TT-001"]
+
+
+def test_an_accepted_pair_joins_two_persons(run):
+    persons = parquet_persons(run)
+    assert persons["CG-009"] != persons["TT-009"]
+
+    out = apply(run, [("CG-009", "TT-009", True)])
+
+    assert out.persons == 11
+    persons = parquet_persons(run)
+    assert persons["CG-009"] == persons["TT-009"]
+    in_book, n_merged, _ = workbook_persons(run)
+    assert in_book == persons and n_merged == 11
+    assert result(run)["stats"]["persons"] == 11
+
+
+def test_the_latest_labels_replace_the_last_application(run):
+    pair = next(p for p in result(run)["review_pairs"] if p["same_person"])
+    a, b = pair["record_id_l"], pair["record_id_r"]
+    apply(run, [(a, b, False)])
+    # A reviewer changes their mind: the pair is one person again (the stored edges are the run's).
+    out = apply(run, [(a, b, True)])
+    assert out.persons == 12
+    assert parquet_persons(run)[a] == parquet_persons(run)[b]
+
+
+@pytest.mark.parametrize("missing", [recluster.EDGES_NAME, recluster.GUARD_NAME, recluster.NORMALISED_NAME])
+def test_a_run_without_its_edges_gets_a_clear_message(run, missing):
+    (run / missing).unlink()
+    workbook = (run / WORKBOOK_NAME).read_bytes()
+    with pytest.raises(Conflict) as caught:
+        apply(run, [("CG-009", "TT-009", True)])
+    assert "Áp dụng quyết định và chạy lại" in caught.value.message
+    assert (run / WORKBOOK_NAME).read_bytes() == workbook  # nothing rewritten
+    assert not recluster.has_inputs(run)
+
+
+def test_a_result_without_its_threshold_is_an_old_run(run):
+    data = result(run)
+    del data["stats"]["match_threshold"]
+    (run / RESULT_NAME).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(Conflict):
+        apply(run, [])
