@@ -35,7 +35,7 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
         change = "" if persons_before is None else f" (trước đó {persons_before:,})".replace(",", ".")
         messages.success(
             request,
-            f"Đã áp dụng {applied['decisions']} quyết định: danh sách hợp nhất còn "
+            f"Đã áp dụng {applied['decisions']} quyết định: danh sách hợp nhất có "
             f"{persons:,} người{change}.".replace(",", "."),
         )
     return redirect("registers:job", pk=job.pk)
