@@ -17,10 +17,11 @@ relative's number typed on the row), the gender from the CCCD when the row has n
 year from the CCCD when the row has no birth date.
 
 Blocking (``blocking_rules``): every rule a conjunction rare in the population, never the surname
-alone (Nguyễn is ~38 % of people). With ``locality`` (a province, or several communes) the rules
-on a name and a date also require the same ``block_area`` — the province of the new commune
-(``FEATURES_SQL``): comparisons per record then stay flat as the population grows (issue 12 §3,
-docs/scaling.md); IDs, phones and the exact full name + birth date still cross areas.
+alone (Nguyễn is ~38 % of people). The rules on a name and a date hold within one area
+(``block_area``: the new commune most of a register's rows convert to), so that comparisons per
+record stay flat as a province's population grows (issue 12 §3, docs/scaling.md); across areas a
+pair is found by an ID, a phone, or the same full name and birth date. One commune's merge (all
+its old wards convert to it) is unchanged by this.
 """
 
 from __future__ import annotations
@@ -138,11 +139,19 @@ select
     address_folded,
     nullif(street_key, '') as street_key,
     old_ward,
-    new_ward_code
+    new_ward_code,
+    -- The register's area for the blocking rules on a name and a date: the new commune most of
+    -- its rows convert to; a register none of whose rows converts goes with the run's main one.
+    coalesce(
+        area_code,
+        (select new_ward_code from {table} where new_ward_code is not null
+         group by new_ward_code order by count(*) desc, new_ward_code limit 1),
+        0
+    ) as block_area
 from (
     -- No birth date written, a CCCD that does not contradict the row's gender: the year it
     -- encodes (4th digit: century, 5th-6th: year) stands for a year-only birth date.
-    select input.*,
+    select input.*, area.area_code,
         case
             when birth_year is null and nullif(citizen_id, '') is not null
                 and id_century_gender between 0 and 3 and id_birth_year_2 between 0 and 99
@@ -151,6 +160,16 @@ from (
             then case when id_century_gender <= 1 then 1900 else 2000 end + id_birth_year_2
         end as birth_year_cccd
     from {table} as input
+    left join (
+        select area_source, new_ward_code as area_code
+        from (
+            select coalesce(source, '') as area_source, new_ward_code,
+                   row_number() over (partition by coalesce(source, '') order by count(*) desc, new_ward_code) as area_rank
+            from {table} where new_ward_code is not null
+            group by coalesce(source, ''), new_ward_code
+        ) as ranked
+        where area_rank = 1
+    ) as area on area.area_source = coalesce(input.source, '')
 ) as input
 where record_id is not null
 ) as features
@@ -158,32 +177,39 @@ where record_id is not null
 
 
 def blocking_rules() -> list[tuple[str, Any]]:
-    """(name, Splink blocking rule) pairs; a pair is compared if any rule admits it."""
+    """(name, Splink blocking rule) pairs; a pair is compared if any rule admits it.
+
+    The rules on a name and a date hold within one area (``block_area``: the new commune of the
+    register): their keys grow with the square of a name's count, so over a province they would
+    grow with the square of the population; within a commune they stay flat (docs/scaling.md).
+    Across areas a pair is found by an ID, a phone, or the same full name and birth date.
+    """
     from splink import block_on
 
+    area = " and l.block_area = r.block_area"
     return [
         ("citizen_id", block_on("citizen_id_nz")),
         ("cmnd", block_on("cmnd")),
         ("phone", block_on("phone")),
         # A household book number means something within its ward's register only.
         ("household_no", block_on("source", "household_no")),
-        ("surname_key+birth_date", block_on("surname_key", "birth_date")),
-        ("given+birth_date", block_on("given", "birth_date")),
+        ("surname_key+birth_date", block_on("surname_key", "birth_date", "block_area")),
+        ("given+birth_date", block_on("given", "birth_date", "block_area")),
         # One orientation suffices: a swap is its own inverse (x.swapped = y.date iff
         # y.swapped = x.date).
         (
             "dob_swapped=birth_date+surname_key",
-            "l.dob_swapped = r.birth_date and l.surname_key = r.surname_key",
+            "l.dob_swapped = r.birth_date and l.surname_key = r.surname_key" + area,
         ),
-        ("dob_swapped=birth_date+given", "l.dob_swapped = r.birth_date and l.given = r.given"),
+        ("dob_swapped=birth_date+given", "l.dob_swapped = r.birth_date and l.given = r.given" + area),
         # Same name, the birth date known to the year only on one side (both orientations) ...
         (
             "surname_key+given+year_only",
-            "l.surname_key = r.surname_key and l.given = r.given and l.birth_year = r.year_only",
+            "l.surname_key = r.surname_key and l.given = r.given and l.birth_year = r.year_only" + area,
         ),
         (
             "year_only+surname_key+given",
-            "l.year_only = r.birth_year and l.surname_key = r.surname_key and l.given = r.given",
+            "l.year_only = r.birth_year and l.surname_key = r.surname_key and l.given = r.given" + area,
         ),
         # ... or one of day, month, year mistyped: the other two agree and the third is a typo
         # away (one digit, one apart, two digits swapped). Any other difference is another date,
@@ -191,25 +217,25 @@ def blocking_rules() -> list[tuple[str, Any]]:
         # common name's count: Nguyễn Văn Hùng).
         (
             "surname_key+given+year+month",
-            _same("surname_key", "given", "birth_year", "birth_month") + " and " + _typo("birth_day"),
+            _same("surname_key", "given", "birth_year", "birth_month") + " and " + _typo("birth_day") + area,
         ),
         (
             "surname_key+given+year+day",
-            _same("surname_key", "given", "birth_year", "birth_day") + " and " + _typo("birth_month"),
+            _same("surname_key", "given", "birth_year", "birth_day") + " and " + _typo("birth_month") + area,
         ),
         (
             "surname_key+given+month+day",
-            _same("surname_key", "given", "birth_month", "birth_day") + " and " + _typo("birth_year"),
+            _same("surname_key", "given", "birth_month", "birth_day") + " and " + _typo("birth_year") + area,
         ),
         # The name in another order, or with other spaces (the same name and year with two other
         # dates is another person: every rule above has seen the pairs that could be one).
         (
             "name_sorted+birth_year",
-            _same("name_sorted", "birth_year") + " and l.name_folded <> r.name_folded",
+            _same("name_sorted", "birth_year") + " and l.name_folded <> r.name_folded" + area,
         ),
         (
             "name_nospace+birth_year",
-            _same("name_nospace", "birth_year") + " and l.name_folded <> r.name_folded",
+            _same("name_nospace", "birth_year") + " and l.name_folded <> r.name_folded" + area,
         ),
         # Addresses are local to a register (see the contact comparison).
         ("street_key+surname_key+given", block_on("source", "street_key", "surname_key", "given")),
@@ -218,6 +244,10 @@ def blocking_rules() -> list[tuple[str, Any]]:
         # register, where a household or an address can confirm it.
         ("name_folded=name_undated", "l.name_folded = r.name_undated and l.source = r.source"),
         ("name_undated=name_folded", "l.name_undated = r.name_folded and l.source = r.source"),
+        # Across areas (a family that moved to another commune): the same full name and birth
+        # date, a key as rare nationally as a CCCD is common (within an area the rules above
+        # have already admitted every such pair).
+        ("name_folded+birth_date (any area)", block_on("name_folded", "birth_date")),
     ]
 
 
