@@ -6,8 +6,8 @@
 script runs the web app's merge once as the task worker's child process does (``runner._run``,
 no database: the spec is made here) into ``DIR/run/`` — or reuses it — then applies decisions to
 it with ``recluster.recluster_run``, as ``services.merge_job_apply_decisions`` does: half of
-them reject a pair the run merged, half accept a pair it kept apart (the review pairs with the
-most uncertain first). Prints one JSON line per application: the per-step timings, persons
+them reject a review pair scored above the threshold, half accept one scored below it (the most
+uncertain first). Prints one JSON line per application: the per-step timings, persons
 before and after, the peak RSS of this process.
 """
 
@@ -66,9 +66,12 @@ def main() -> int:
         seconds = _merge(args.data, folder)
         print(json.dumps({"merge_seconds": round(seconds, 1)}), flush=True)
     result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    # Chosen on the scores (which an application does not change), so every attempt applies the
+    # same decisions: pairs above the threshold rejected, pairs below it accepted.
+    threshold = result["stats"]["match_threshold"]
     pairs = result["review_pairs"]
-    merged = [p for p in pairs if p["same_person"]][: args.decisions // 2]
-    split = [p for p in pairs if not p["same_person"]][: args.decisions - len(merged)]
+    merged = [p for p in pairs if p["match_probability"] >= threshold][: args.decisions // 2]
+    split = [p for p in pairs if p["match_probability"] < threshold][: args.decisions - len(merged)]
     labels = [(p["record_id_l"], p["record_id_r"], False) for p in merged]
     labels += [(p["record_id_l"], p["record_id_r"], True) for p in split]
     decisions = [
