@@ -35,6 +35,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,16 @@ def _register_jaro_winkler(spark: Any) -> None:
     spark.udf.register("jaro_winkler", udf(_duckdb_jaro_winkler, "double"))
 
 
+@dataclass(frozen=True)
+class SparkInput:
+    """Records that stay on Spark as a run's input (``spark_pipeline``): ``frame`` a DataFrame of
+    the model's input columns, ``num_rows`` its count (``linkage.SplinkRun`` reads it).
+    ``SparkEngine.load`` takes it (or a bare DataFrame) as well as an Arrow table."""
+
+    frame: Any
+    num_rows: int
+
+
 class SparkEngine:
     """``engine_base.Engine`` on Spark: temporary views over parquet, uniquely named per run."""
 
@@ -177,8 +188,12 @@ class SparkEngine:
         self._names[name] = physical
         return physical
 
-    def load(self, name: str, table: pa.Table) -> str:
-        return self._view(self.spark.createDataFrame(table, schema=_spark_schema(table.schema)), name)
+    def load(self, name: str, table: pa.Table | SparkInput | Any) -> str:
+        """An Arrow table (sent from the driver), or a ``SparkInput`` / DataFrame (viewed as it
+        is: the records stay on the executors)."""
+        if isinstance(table, pa.Table):
+            return self._view(self.spark.createDataFrame(table, schema=_spark_schema(table.schema)), name)
+        return self._view(table.frame if isinstance(table, SparkInput) else table, name)
 
     def create(self, name: str, sql: str) -> str:
         """The query written as parquet under the run's directory and viewed as ``name``:
