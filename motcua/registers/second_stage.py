@@ -186,33 +186,74 @@ def _gender(pairs: pa.Table, side: str) -> np.ndarray:
     return out
 
 
+# Rival candidates and two-step paths, by joins (each pair's neighbours: ~the sum of the squared
+# degrees, small). ``p``: i, l, r, w (ID-free weight), sl, sr (sources).
+_NEIGHBOURS_SQL = """
+with e as (
+    select i, l as a, r as b, w, sr as sb from p
+    union all
+    select i, r as a, l as b, w, sl as sb from p
+),
+rivals as (
+    select x.i, count(*) as k
+    from e as x join e as y on y.a = x.a and y.b <> x.b and y.sb = x.sb and y.w >= x.w - 1
+    group by x.i
+),
+hops as (
+    select x.i, max(least(y.w, z.w)) as best
+    from p as x
+    join e as y on y.a = x.l and y.b <> x.r
+    join e as z on z.a = x.r and z.b = y.b
+    group by x.i
+)
+select p.i, coalesce(rivals.k, 0) as k, hops.best
+from p left join rivals on rivals.i = p.i left join hops on hops.i = p.i
+order by p.i
+"""
+
+
 def features(pairs: pa.Table, w_noid: np.ndarray, weight: np.ndarray) -> dict[str, np.ndarray]:
     """Categorical evidence per pair (small ints), none of it from the pair's own IDs."""
+    import duckdb
+
     n = pairs.num_rows
+    strong = math.log2(0.7 / 0.3)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("set threads to 2")
+        con.register(
+            "p_in",
+            pa.table(
+                {
+                    "i": pa.array(np.arange(n, dtype=np.int64)),
+                    "l": pairs.column("record_id_l"),
+                    "r": pairs.column("record_id_r"),
+                    "w": pa.array(w_noid, pa.float64()),
+                    "sl": pairs.column("source_l"),
+                    "sr": pairs.column("source_r"),
+                }
+            ),
+        )
+        con.execute("create table p as select * from p_in")
+        got = con.execute(_NEIGHBOURS_SQL).fetchnumpy()
+    finally:
+        con.close()
+    comp = np.minimum(np.asarray(got["k"], dtype=np.int64), 2).astype(np.int8)
+    best = np.ma.filled(np.ma.asarray(got["best"]).astype(float), np.nan)  # NaN: no path
+    hop = np.where(np.isnan(best), 0, np.where(best < strong, 1, 2)).astype(np.int8)
+    # Household co-movement: strong pairs (full weights: a housemate's ID is fair evidence)
+    # between a's household and b's, less those of a and b themselves.
     left, right = _strs(pairs, "record_id_l"), _strs(pairs, "record_id_r")
-    src_l, src_r = _strs(pairs, "source_l"), _strs(pairs, "source_r")
-    source: dict[str, Any] = {}
-    adj: dict[str, dict[str, float]] = {}  # ID-free weights
-    full: dict[str, dict[str, float]] = {}
-    for i in range(n):
-        a, b = left[i], right[i]
-        source[a], source[b] = src_l[i], src_r[i]
-        adj.setdefault(a, {})[b] = adj.setdefault(b, {})[a] = float(w_noid[i])
-        full.setdefault(a, {})[b] = full.setdefault(b, {})[a] = float(weight[i])
     hh_l, hh_r = _groups(pairs, "l"), _groups(pairs, "r")
     group: dict[str, str] = {}
-    for i in range(n):
-        if hh_l[i] is not None:
-            group[left[i]] = hh_l[i]
-        if hh_r[i] is not None:
-            group[right[i]] = hh_r[i]
-    strong = math.log2(0.7 / 0.3)
-    # Strong pairs between two households (each pair once), and from one record into a household.
+    for a, b, ga, gb in zip(left, right, hh_l, hh_r, strict=True):
+        if ga is not None:
+            group[a] = ga
+        if gb is not None:
+            group[b] = gb
     between: dict[tuple[str, str], int] = {}
     into: dict[tuple[str, str], int] = {}
-    for i in range(n):
-        if weight[i] < strong:
-            continue
+    for i in np.flatnonzero(weight >= strong).tolist():
         a, b = left[i], right[i]
         ga, gb = group.get(a), group.get(b)
         if ga is None or gb is None or ga == gb:
@@ -221,25 +262,12 @@ def features(pairs: pa.Table, w_noid: np.ndarray, weight: np.ndarray) -> dict[st
         between[key] = between.get(key, 0) + 1
         into[(a, gb)] = into.get((a, gb), 0) + 1
         into[(b, ga)] = into.get((b, ga), 0) + 1
-    hop = np.zeros(n, dtype=np.int8)
-    comp = np.zeros(n, dtype=np.int8)
     co = np.zeros(n, dtype=np.int8)
     for i in range(n):
-        a, b, w = left[i], right[i], float(w_noid[i])
-        na, nb = adj[a], adj[b]
-        small, big = (na, nb) if len(na) <= len(nb) else (nb, na)
-        best = -math.inf
-        for c, wc in small.items():
-            if c in big and c != a and c != b:
-                best = max(best, min(wc, big[c]))
-        hop[i] = 0 if best == -math.inf else (1 if best < strong else 2)
-        k = sum(1 for x, wx in na.items() if x != b and source[x] == src_r[i] and wx >= w - 1)
-        k += sum(1 for x, wx in nb.items() if x != a and source[x] == src_l[i] and wx >= w - 1)
-        comp[i] = min(k, 2)
+        a, b = left[i], right[i]
         ga, gb = group.get(a), group.get(b)
         if ga is None or gb is None or ga == gb:
             continue
-        # The other members' strong pairs: all between the two households, less a's and b's own.
         moved = between.get((ga, gb) if ga < gb else (gb, ga), 0)
         moved -= into.get((a, gb), 0) + into.get((b, ga), 0) - int(weight[i] >= strong)
         co[i] = 1 + min(moved, 2)

@@ -244,7 +244,9 @@ def test_300k_pairs_in_bounded_time():
     n = len(left)
     rid = np.char.add("r", np.char.zfill(np.arange(n_records).astype(str), 6))
     household = np.char.add("h", (np.arange(n_records) // 4).astype(str))
-    cccd = np.where(rng.random(n_records) < 0.7, np.char.add("48", np.arange(n_records).astype(str)), None)
+    cccd = np.array(
+        [f"48{i}" if u < 0.7 else None for i, u in enumerate(rng.random(n_records))], dtype=object
+    )
     same = rng.random(n) < 0.5
     w = rng.normal(4, 6, n)
     gamma_ids = np.where(
