@@ -177,6 +177,7 @@ def link(
     seed: int = 0,
     blocking_sample: float | None = None,
     progress: Callable[[str, float], None] | None = None,
+    second_look: bool = True,
 ) -> LinkResult:
     """Link the records of ``table`` (normalised registers) into persons.
 
@@ -187,6 +188,8 @@ def link(
     ``blocking_sample``: proportion of records sampled by Splink's blocking analysis to estimate
     the comparisons before building them (None: all records up to 50,000, else 50,000's worth).
     ``seed`` makes the u sampling reproducible (everything else is deterministic).
+    ``second_look``: the second stage on the pairs no ID can decide (``second_stage``; it changes
+    nothing unless its evidence predicts the registers' own ID verdicts out of sample).
     """
     if isinstance(engine, str) and engine not in ENGINES:
         raise ValueError(f"Unknown engine {engine!r}; expected one of {ENGINES}")
@@ -228,6 +231,7 @@ def link(
             label_list,
             max_pairs_warning,
             blocking_sample,
+            second_look,
             notes=notes,
             timings=timings,
             started=started,
@@ -246,6 +250,7 @@ def _run(
     label_list: list[tuple[str, str, bool]],
     max_pairs_warning: int,
     blocking_sample: float | None,
+    second_look: bool,
     *,
     notes: list[str],
     timings: dict[str, float],
@@ -297,6 +302,9 @@ def _run(
     run.predict(min(lo, PREDICT_FLOOR))
     timings["predict"] = run.lap()
     stats["household_evidence"] = run.corroborate(match_threshold)
+    if second_look:
+        stats["second_stage"] = run.second_stage(match_threshold)
+        timings["second_stage"] = run.lap()
     pairs = run.pairs(lo)
     timings["household_evidence"] = run.lap()
     stats["pairs_scored_above_review_floor"] = pairs.num_rows
@@ -532,11 +540,15 @@ class SplinkRun:
     # -- prediction
     def predict(self, floor: float) -> None:
         df = self.linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        keep = {"match_weight", "match_probability", "match_key", "unique_id_l", "unique_id_r"}
+        keep |= {"source_dataset_l", "source_dataset_r"}
+        names = [c.unquote().name for c in df.columns]
+        columns = ", ".join(c for c in names if c in keep or c.startswith("gamma_"))
         self.engine.create(
             "pairs",
             to_dialect(
                 f"""
-                select *, match_weight as model_match_weight, cast(null as varchar) as household_evidence
+                select {columns}, match_weight as model_match_weight, cast(null as varchar) as household_evidence
                 from {df.physical_name}
                 """,  # noqa: S608 - Splink's table
                 self.engine.dialect,
@@ -654,6 +666,45 @@ class SplinkRun:
             "weight_not_corroborated": round(w_no, 3),
         }
         return info
+
+    def second_stage(self, threshold: float) -> dict[str, Any]:
+        """The second stage (``second_stage.rescore``) on the scored pairs with both sides'
+        features; the weights it changes replace the pairs' weights and probabilities."""
+        from . import second_stage
+
+        ordered = "least(p.unique_id_l, p.unique_id_r)", "greatest(p.unique_id_l, p.unique_id_r)"
+        gammas = ", ".join(f"p.{c}" for c in self.engine.columns("pairs") if c.startswith("gamma_"))
+        side = ", ".join(f"{s}.{c} as {c}_{s}" for c in second_stage.FEATURE_COLUMNS for s in ("l", "r"))
+        pairs = self.query(
+            f"""
+            select {ordered[0]} as record_id_l, {ordered[1]} as record_id_r, p.match_weight, p.match_probability,
+                   p.model_match_weight, p.household_evidence, {gammas}, {side}
+            from {{pairs}} p
+            join {{features}} l on l.unique_id = {ordered[0]}
+            join {{features}} r on r.unique_id = {ordered[1]}
+            order by record_id_l, record_id_r
+            """  # noqa: S608 - identifiers are ours
+        )
+        changed, stats = second_stage.rescore(pairs, threshold=threshold, seed=self.seed)
+        if not changed.num_rows:
+            return stats
+        self.engine.load("second", changed.select(["record_id_l", "record_id_r", "match_weight"]))
+        weight = "coalesce(s.match_weight, p.match_weight)"
+        exprs = {
+            "match_weight": f"{weight} as match_weight",
+            "match_probability": f"case when s.match_weight is null then p.match_probability"
+            f" else 1 / (1 + pow(2, -({weight}))) end as match_probability",
+        }
+        select = ",\n".join(exprs.get(c, f"p.{c}") for c in self.engine.columns("pairs"))
+        self.create(
+            "pairs",
+            f"""
+            select {select}
+            from {{pairs}} p
+            left join {{second}} s on s.record_id_l = {ordered[0]} and s.record_id_r = {ordered[1]}
+            """,  # noqa: S608 - identifiers are ours
+        )
+        return stats
 
     # -- clustering
     def _labels(self, labels: Sequence[tuple[str, str, bool]]) -> None:

@@ -533,7 +533,9 @@ def settings(link_type: str, n_records: int) -> Any:
         comparisons=comparisons(n_records),
         blocking_rules_to_generate_predictions=[rule for _, rule in blocking_rules()],
         retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
+        # Splink keeps the comparison vectors (gamma_*) only with the matching columns; the run
+        # keeps the vectors (the second stage, the error analysis) and drops the columns.
+        retain_matching_columns=True,
     )
 
 

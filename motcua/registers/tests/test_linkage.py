@@ -358,6 +358,33 @@ def test_name_and_date_rules_hold_within_an_area():
     assert ("b1", "b2") in admitted and ("c1", "c2") in admitted
 
 
+def test_the_second_stage_sees_both_sides_and_its_weights_count(base, monkeypatch):
+    """The run hands the second stage every scored pair with both sides' features, and the
+    weights it returns replace the pairs' (here: a stand-in that breaks one pair)."""
+    from motcua.registers import second_stage
+
+    rows, result = base
+    assert "second_stage" in result.stats
+    seen = {}
+
+    def rescore(pairs, *, threshold, seed):
+        seen["columns"] = pairs.column_names
+        seen["pairs"] = set(
+            zip(pairs.column("record_id_l").to_pylist(), pairs.column("record_id_r").to_pylist(), strict=True)
+        )
+        changed = pa.table({"record_id_l": ["a1"], "record_id_r": ["a2"], "match_weight": [-30.0]})
+        return changed, {"applied": True}
+
+    monkeypatch.setattr(second_stage, "rescore", rescore)
+    again = link(table(rows), seed=1)
+    assert ("a1", "a2") in seen["pairs"]
+    assert {f"{c}_{s}" for c in second_stage.FEATURE_COLUMNS for s in "lr"} <= set(seen["columns"])
+    assert "gamma_ids" in seen["columns"]
+    assert persons(again)["a1"] != persons(again)["a2"]
+    assert persons(result)["a1"] == persons(result)["a2"]
+    assert not link(table(rows), seed=1, second_look=False).stats.get("second_stage")
+
+
 def test_many_accepted_labels_train_m():
     rows = population()
     labels = [(r["record_id"][:-1], r["record_id"], True) for r in rows if r["record_id"].endswith("b")]
