@@ -1,9 +1,11 @@
 """Register-merge benchmark (issue 3): ours against the spreadsheet way and generic Splink.
 
     .venv/bin/python bench/registers_bench.py --persons 200000 [--rows 1000000] [--seed 0]
-        [--skip-generic] [--data DIR] [--timeout 900] [--json-out FILE]
+        [--generators main,heldout] [--skip-generic] [--data DIR] [--timeout 900] [--json-out FILE]
 
-1. Generates the synthetic registers once (`motcua registers generate`, 5 old wards): a set of
+1. Generates the synthetic registers once (`motcua registers generate`, 5 old wards; with
+   `--generators main,heldout` also with the independently written held-out generator,
+   `evaluation/heldout.py`, each its own sets `heldout-…`): a set of
    `--persons` persons and, with `--rows`, a set of about that many rows (the number of persons
    is found from a 20,000-person pilot with the same seed: ~1.16 rows per person). With
    `--data DIR` the sets are kept in DIR (`persons-N-seed-S/`, `rows-N-seed-S/`) and reused by
@@ -25,7 +27,7 @@
    the cores: above 0.10 the row is flagged *disturbed* (run again). Before each method it waits
    up to `--quiet-wait` seconds for the machine to be idle.
 4. Scores every clustering with the pairwise scorer (outside the measured time) and prints one
-   table per set, with the issue's targets checked (at the persons set: F1 ≥ 0.98, ≤ 60 s,
+   table per set, with the issues' targets checked (at the persons set: F1 ≥ 0.985, ≤ 60 s,
    ≤ 4 GiB; at the rows set: ≤ 5 min).
 """
 
@@ -53,7 +55,7 @@ GENERIC = str(ROOT / "bench" / "registers_generic_splink.py")
 TICK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 
-TARGET_F1 = 0.98
+TARGET_F1 = 0.985  # issue 12 (issue 3 asked 0.98)
 TARGET_WALL_PERSONS = 60.0
 TARGET_RSS_MB = 4096.0
 TARGET_WALL_ROWS = 300.0
@@ -269,8 +271,8 @@ def run_generic(
 # --------------------------------------------------------------------------- data sets
 
 
-def generate(out_dir: Path, persons: int, seed: int) -> dict[str, Any]:
-    """`motcua registers generate` into out_dir, or the manifest of a set already there."""
+def generate(out_dir: Path, persons: int, seed: int, heldout: bool = False) -> dict[str, Any]:
+    """`motcua registers generate [--heldout]` into out_dir, or the manifest of a set already there."""
     manifest = out_dir / "generate.json"
     if manifest.exists() and (out_dir / "truth.csv").exists():
         info = json.loads(manifest.read_text())
@@ -292,6 +294,7 @@ def generate(out_dir: Path, persons: int, seed: int) -> dict[str, Any]:
             str(seed),
             "--out-dir",
             str(out_dir),
+            *(["--heldout"] if heldout else []),
         ],
         cwd=ROOT,
         check=True,
@@ -299,6 +302,10 @@ def generate(out_dir: Path, persons: int, seed: int) -> dict[str, Any]:
         text=True,
     )
     info = json.loads(done.stdout)
+    if "rows" not in info:  # the held-out generator does not count them
+        with open(info["truth"], encoding="utf-8") as f:
+            info["rows"] = sum(1 for _ in f) - 1
+    info["generator"] = "heldout" if heldout else "main"
     info["persons"] = persons
     info["seed"] = seed
     info["generate_seconds"] = round(time.monotonic() - started, 1)
@@ -307,9 +314,10 @@ def generate(out_dir: Path, persons: int, seed: int) -> dict[str, Any]:
     return info
 
 
-def persons_for_rows(rows: int, seed: int, scratch: Path) -> tuple[int, float]:
+def persons_for_rows(rows: int, seed: int, scratch: Path, heldout: bool = False) -> tuple[int, float]:
     """The number of persons that gives about `rows` rows, from a pilot set with the same seed."""
-    pilot = generate(scratch / f"pilot-{PILOT_PERSONS}-seed-{seed}", PILOT_PERSONS, seed)
+    tag = "heldout-" if heldout else ""
+    pilot = generate(scratch / f"{tag}pilot-{PILOT_PERSONS}-seed-{seed}", PILOT_PERSONS, seed, heldout)
     ratio = pilot["rows"] / PILOT_PERSONS
     return math.ceil(rows / ratio), ratio
 
@@ -390,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--persons", type=int, default=200_000, help="persons of the first set (0: none)")
     parser.add_argument("--rows", type=int, default=0, help="also a set of about this many rows")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--generators",
+        default="main",
+        help="main (evaluation/generator.py), heldout (evaluation/heldout.py), or both",
+    )
     parser.add_argument("--data", type=Path, help="keep/reuse the generated sets in this directory")
     parser.add_argument("--skip-generic", action="store_true")
     parser.add_argument("--methods", default="ours,spreadsheet,generic", help="comma-separated subset")
@@ -424,17 +437,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {NCPU} cores, {cpu_model()}; load average at start {results['machine']['load_start']}")
     print("code: " + ", ".join(f"{k} {v}" for k, v in results["code"].items()))
     try:
-        plan: list[tuple[str, int, bool]] = []
-        if args.persons:
-            plan.append((f"persons-{args.persons}-seed-{args.seed}", args.persons, True))
-        if args.rows:
-            persons, ratio = persons_for_rows(args.rows, args.seed, base)
-            print(f"--rows {args.rows:,}: {persons:,} persons ({ratio:.4f} rows per person in the pilot)")
-            plan.append((f"rows-{args.rows}-seed-{args.seed}", persons, False))
+        plan: list[tuple[str, int, bool, bool]] = []
+        for generator in [g.strip() for g in args.generators.split(",") if g.strip()]:
+            if generator not in ("main", "heldout"):
+                raise SystemExit(f"unknown generator {generator!r}")
+            heldout = generator == "heldout"
+            tag = "heldout-" if heldout else ""
+            if args.persons:
+                plan.append((f"{tag}persons-{args.persons}-seed-{args.seed}", args.persons, True, heldout))
+            if args.rows:
+                persons, ratio = persons_for_rows(args.rows, args.seed, base, heldout)
+                print(
+                    f"--rows {args.rows:,} ({generator}): {persons:,} persons ({ratio:.4f} rows per person in the pilot)"
+                )
+                plan.append((f"{tag}rows-{args.rows}-seed-{args.seed}", persons, False, heldout))
         reports = []
-        for name, persons, persons_set in plan:
+        for name, persons, persons_set, heldout in plan:
             set_dir = base / name
-            info = generate(set_dir, persons, args.seed)
+            info = generate(set_dir, persons, args.seed, heldout)
             files = [str(f) for f in info["files"]]
             truth = Path(info["truth"])
             print(
@@ -471,13 +491,15 @@ def main(argv: list[str] | None = None) -> int:
                         break
                 assert best is not None
                 runs.append(best)
-            label = f"{persons:,} persons" if persons_set else f"~{args.rows:,} rows"
+            label = (f"{persons:,} persons" if persons_set else f"~{args.rows:,} rows") + (
+                " (held-out generator)" if heldout else " (main generator)"
+            )
             reports.append(table(label, info, runs, persons_set=persons_set))
             results["sets"].append(
                 {
                     "name": name,
                     "persons_set": persons_set,
-                    "data": {k: info.get(k) for k in ("rows", "persons", "seed", "structure", "generate_seconds")},
+                    "data": {k: info.get(k) for k in ("rows", "persons", "seed", "generator", "structure", "generate_seconds")},
                     "runs": [
                         {**asdict(r), "peak_mb": r.peak_mb, "disturbed": r.disturbed,
                          "checks": checks(r, persons_set=persons_set) if r.method == "ours" else None}
