@@ -28,6 +28,7 @@ import os
 import resource
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -117,13 +118,16 @@ def run(data: Path, cache_dir: Path, threshold: float) -> dict[str, Any]:
     linked = as_map(result.clusters)
     before_cl, _ = clustering.cluster_edges(result.guard, pairs, threshold=threshold)
     before = as_map(before_cl)
-    # Persons are numbered alike: the same record_id -> person_id when the clusterings agree.
-    moved = sum(1 for r, p in before.items() if linked.get(r) != p)
+    canon_link = _canonical(linked)
+    moved = sum(1 for r, p in _canonical(before).items() if canon_link.get(r) != p)
 
     mem0 = peak_mb()
+    tracemalloc.start()
     started = time.perf_counter()
     changed, stats = second_stage.rescore(pairs, threshold=threshold, seed=0, enabled=True)
     rescore_s = time.perf_counter() - started
+    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     mem1 = peak_mb()
     new_w = as_map(changed.append_column("key", _keys(changed)), "key", "match_weight")
     keys = _keys(pairs).to_pylist()
@@ -139,7 +143,7 @@ def run(data: Path, cache_dir: Path, threshold: float) -> dict[str, Any]:
     s1 = score_clusters(truth=truth, clusters=as_map(after_cl))
     print(
         f"  rows {table.num_rows:,}, pairs >= 0.01 {pairs.num_rows:,}, link {link_s:.1f} s;"
-        f" records clustered differently from link's own: {moved}"
+        f" records whose person differs from link's own: {moved}"
     )
     print(f"  link    P {s_link.precision:.4f} R {s_link.recall:.4f} F1 {s_link.f1:.4f}")
     print(f"  before  P {s0.precision:.4f} R {s0.recall:.4f} F1 {s0.f1:.4f}")
@@ -147,9 +151,22 @@ def run(data: Path, cache_dir: Path, threshold: float) -> dict[str, Any]:
         f"  after   P {s1.precision:.4f} R {s1.recall:.4f} F1 {s1.f1:.4f}"
         f"  (applied: {stats['applied']}, pairs changed {changed.num_rows:,})"
     )
-    print(f"  rescore {rescore_s:.2f} s; peak RSS {mem0:.0f} MB before, {mem1:.0f} MB after")
+    print(
+        f"  rescore {rescore_s:.2f} s, {traced:.0f} MB at most allocated by Python/numpy in it;"
+        f" process peak RSS {mem0:.0f} MB before it, {mem1:.0f} MB after"
+    )
     print(f"  second stage: { {k: v for k, v in stats.items() if k not in ('applied',)} }")
     return {"set": data.name, "f1_before": s0.f1, "f1_after": s1.f1, "rescore_s": rescore_s}
+
+
+def _canonical(persons: dict[str, str]) -> dict[str, str]:
+    """record_id -> the smallest record_id of its person: equal for equal clusterings, whatever
+    the numbering."""
+    first: dict[str, str] = {}
+    for rid, pid in persons.items():
+        if pid not in first or rid < first[pid]:
+            first[pid] = rid
+    return {rid: first[pid] for rid, pid in persons.items()}
 
 
 def _keys(t: pa.Table) -> pa.Array:
