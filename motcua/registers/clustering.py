@@ -48,7 +48,9 @@ def guard_split(
         edges.column("p").to_pylist(),
         strict=True,
     ):
-        edges_by_cluster.setdefault(cluster_of[a], []).append((p, a, b))
+        # Each edge as (low id, high id): the greedy order breaks ties on the ids, and an engine
+        # gives a pair in either orientation.
+        edges_by_cluster.setdefault(cluster_of[a], []).append((p, min(a, b), max(a, b)))
     split_clusters = 0
     extra_groups = 0
     for cid, recs in by_cluster.items():
