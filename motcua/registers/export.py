@@ -15,25 +15,36 @@ digits contradict the row's gender or birth year).
 - *Xung đột*: each conflict with the records involved;
 - *Quyết định rà soát*: the reviewers' decisions (who, when, accept/reject, reason).
 
-openpyxl in write-only mode (rows are streamed: a ward's 230,000 records fit in little memory).
-Every cell goes through ``motcua.core.excel``: what the registers' clerks typed is written as
-text, never as a formula (a name ``=HYPERLINK(…)`` stays a name).
+openpyxl in write-only mode writes each sheet's frame (widths, frozen header, filter, the styled
+header row) and the summary; the big sheets' rows are written by ``save_workbook`` straight into
+the saved file's sheet XML, a column at a time with pyarrow's string kernels — the same cells
+openpyxl would write (inline strings, numbers as numbers, Excel's quote prefix on a text that
+starts like a formula) in a fraction of the time: openpyxl's per-cell objects took ~95 % of an
+application of decisions at a ward's size (docs/performance.md). Every value goes through the
+rules of ``motcua.core.excel``: what the registers' clerks typed is written as text, never as a
+formula (a name ``=HYPERLINK(…)`` stays a name).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import posixpath
+import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.etree import ElementTree
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from motcua.core.excel import append_text_row, text_cell
+from motcua.core.excel import MAX_CELL_CHARS, append_text_row, safe_text, text_cell
 from motcua.core.text import fold
 
 GENDER_LABEL = {"M": "Nam", "F": "Nữ"}
@@ -194,6 +205,10 @@ def merged_persons(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for pid in sorted(by_person):
         members = by_person[pid]
+        if len(members) == 1:
+            # Most persons have one record: its values, without counting (the same result).
+            out.append(_single_person(pid, members[0]))
+            continue
         full_dates = [m["n_birth_date"] for m in members if m["n_birth_date"]]
         if full_dates:
             birth = _dmy(_most_common(full_dates))
@@ -223,6 +238,29 @@ def merged_persons(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _single_person(pid: str, m: dict[str, Any]) -> dict[str, Any]:
+    """``merged_persons``' row of a person of one record."""
+    if m["n_birth_date"]:
+        birth = _dmy(m["n_birth_date"])
+    else:
+        birth = str(m["n_birth_year"]) if m["n_birth_year"] else ""
+    return {
+        "person_id": pid,
+        "full_name": m["full_name"] or "",
+        "birth_date": birth,
+        "gender": GENDER_LABEL.get(m["n_gender"] or "", ""),
+        "citizen_id": m["n_citizen_id"] or "",
+        "cmnd": m["n_cmnd"] or "",
+        "address": m["address"] or "",
+        "new_unit": m["new_unit"] or "",
+        "phone": m["phone"] or "",
+        "household_no": m["household_no"] or "",
+        "n_records": 1,
+        "registers": 1,
+        "provenance": f"{m['source'] or m['file_name']} (dòng {m['line_no']}, mã {m['record_id']})",
+    }
 
 
 def _most_common(values: Sequence[Any]) -> Any:
@@ -266,9 +304,11 @@ def write_workbook(
     decisions: Sequence[dict[str, Any]],
 ) -> None:
     wb = Workbook(write_only=True)
+    bodies: dict[str, list[list[Any]]] = {}
     _summary_sheet(wb, title, commune, run_no, generated_at, report, n_decisions=len(decisions))
     _table_sheet(
         wb,
+        bodies,
         "Danh sách hợp nhất",
         (
             ("Mã người", 10, "person_id"),
@@ -289,6 +329,7 @@ def write_workbook(
     )
     _table_sheet(
         wb,
+        bodies,
         "Bản ghi gốc",
         (
             ("Mã người", 10, "person_id"),
@@ -314,6 +355,7 @@ def write_workbook(
     ]
     _table_sheet(
         wb,
+        bodies,
         "Xung đột",
         (
             ("Loại xung đột", 40, "kind"),
@@ -331,6 +373,7 @@ def write_workbook(
     )
     _table_sheet(
         wb,
+        bodies,
         "Quyết định rà soát",
         (
             ("Thời điểm", 18, "decided_at"),
@@ -343,9 +386,12 @@ def write_workbook(
         decisions,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    wb.save(tmp)
-    tmp.replace(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        save_workbook(wb, tmp, bodies)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _summary_sheet(
@@ -405,16 +451,21 @@ def _summary_sheet(
 
 
 def _table_sheet(
-    wb: Workbook, name: str, columns: Sequence[tuple[str, int, str]], rows: Iterable[dict[str, Any]]
+    wb: Workbook,
+    bodies: dict[str, list[list[Any]]],
+    name: str,
+    columns: Sequence[tuple[str, int, str]],
+    rows: Iterable[dict[str, Any]],
 ) -> None:
+    """The sheet's frame and header row through openpyxl; its rows (``bodies[name]``, a list of
+    values per column) are written by ``save_workbook``."""
     ws = wb.create_sheet(name)
     ws.freeze_panes = "A2"
     for i, (_, width, _) in enumerate(columns):
         ws.column_dimensions[_letter(i)].width = width
     append_text_row(ws, [_cell(ws, head, font=_HEAD_FONT, fill=_HEAD_FILL) for head, _, _ in columns])
-    keys = [key for _, _, key in columns]
-    for row in rows:
-        append_text_row(ws, [row.get(k) for k in keys])
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    bodies[name] = [[row.get(key) for row in rows] for _, _, key in columns]
     ws.auto_filter.ref = f"A1:{_letter(len(columns) - 1)}1"
 
 
@@ -428,3 +479,130 @@ def _letter(i: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(i + 1)
+
+
+# --------------------------------------------------------------------------- fast rows
+
+# What ``core.excel.safe_text`` removes (XML 1.0 refuses them), in RE2's syntax.
+_ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+# ``core.excel.FORMULA_START``: a text starting so gets Excel's quote prefix.
+_FORMULA_RE2 = r"^[=+\-@\t\r]"
+_CHUNK_ROWS = 20_000
+# zlib's level 1: about a third of level 6's time for a file ~15 % larger (docs/performance.md).
+_ZIP_LEVEL = 1
+
+
+def save_workbook(wb: Workbook, out: Path | IO[bytes], bodies: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+    """Save the write-only ``wb`` to ``out`` with the rows of ``bodies`` (sheet title → one list of
+    values per column, all of one length) written after each sheet's last appended row (its
+    header): the cells ``core.excel.append_text_row`` would give, without a Python object per
+    cell. Texts are inline strings (never formulas; one starting with = + - @ tab or CR carries
+    the quote prefix), ints and floats numbers, ``None`` an empty text cell; other values go
+    through ``safe_text``."""
+    quote = text_cell(wb.worksheets[0], "=").style_id if bodies else 0
+    frame = io.BytesIO()
+    wb.save(frame)
+    with zipfile.ZipFile(frame) as src:
+        paths = _sheet_paths(src)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as dst:
+            for info in src.infolist():
+                title = next((t for t in bodies if paths.get(t) == info.filename), None)
+                if title is None:
+                    dst.writestr(info, src.read(info.filename))
+                    continue
+                head, end, tail = src.read(info.filename).partition(b"</sheetData>")
+                if not end:
+                    raise ValueError(f"{info.filename}: no sheetData")
+                entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry._compresslevel = _ZIP_LEVEL  # type: ignore[attr-defined]
+                with dst.open(entry, "w") as fh:
+                    fh.write(head)
+                    first = head.count(b"<row ") + 1  # after the header openpyxl wrote
+                    for chunk in _row_chunks(bodies[title], first=first, quote=quote):
+                        fh.write(chunk)
+                    fh.write(end + tail)
+
+
+def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → its XML's path in the package (workbook.xml and its relationships)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    pkg = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    # openpyxl wrote these two a moment ago, in memory: not untrusted input.
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))  # noqa: S314
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    target = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{pkg}Relationship")}
+    out = {}
+    for sheet in workbook.iter(f"{main}sheet"):
+        path = target.get(sheet.get(rel), "")
+        out[sheet.get("name", "")] = path.lstrip("/") if path.startswith("/") else posixpath.join("xl", path)
+    return out
+
+
+def _row_chunks(columns: Sequence[Sequence[Any]], *, first: int, quote: int) -> Iterable[bytes]:
+    n = len(columns[0]) if columns else 0
+    letters = [_letter(i) for i in range(len(columns))]
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(n, start + _CHUNK_ROWS)
+        rows = pa.array([str(first + i) for i in range(start, stop)], pa.string())
+        cells = [
+            _cells(col[start:stop], letter, rows, quote) for letter, col in zip(letters, columns, strict=True)
+        ]
+        joined = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "")
+        yield "".join(joined.to_pylist()).encode("utf-8")
+
+
+def _cells(values: Sequence[Any], letter: str, rows: pa.Array, quote: int) -> pa.Array:
+    kinds = {type(v) for v in values} - {type(None)}
+    empty = pc.binary_join_element_wise('<c r="', letter, rows, '" t="inlineStr"></c>', "")
+    if kinds <= {str}:
+        return _text_cells(pa.array(values, pa.string()), letter, rows, quote, empty)
+    if kinds <= {int}:
+        try:
+            numbers = pa.array(values, pa.int64())
+        except OverflowError:
+            pass
+        else:
+            cell = pc.binary_join_element_wise(
+                '<c r="', letter, rows, '" t="n"><v>', pc.cast(numbers, pa.string()), "</v></c>", ""
+            )
+            return pc.if_else(pc.is_null(numbers), empty, cell)
+    # Anything else (floats, dates, booleans…): as ``safe_text`` gives it, a cell at a time.
+    safe = [safe_text(v) for v in values]
+    texts = _text_cells(
+        pa.array([v if isinstance(v, str) else None for v in safe], pa.string()), letter, rows, quote, empty
+    )
+    numbers = pa.array(
+        [None if isinstance(v, str) else f'<c r="{letter}{r}" t="n"><v>{_number(v)}</v></c>'
+         for v, r in zip(safe, rows.to_pylist(), strict=True)],
+        pa.string(),
+    )  # fmt: skip
+    return pc.if_else(pc.is_null(numbers), texts, numbers)
+
+
+def _number(value: Any) -> str:
+    from openpyxl.compat import safe_string
+
+    return str(safe_string(value))
+
+
+def _text_cells(text: pa.Array, letter: str, rows: pa.Array, quote: int, empty: pa.Array) -> pa.Array:
+    """``core.excel.safe_text`` on a column of texts, then the inline-string cells."""
+    text = pc.utf8_normalize(pc.fill_null(text, ""), "NFC")
+    text = pc.replace_substring_regex(text, _ILLEGAL_RE2, "")
+    if pc.any(pc.greater(pc.utf8_length(text), MAX_CELL_CHARS)).as_py():
+        text = pa.array(
+            [t if len(t) <= MAX_CELL_CHARS else t[: MAX_CELL_CHARS - 1] + "…" for t in text.to_pylist()],
+            pa.string(),
+        )
+    style = pc.if_else(pc.match_substring_regex(text, _FORMULA_RE2), f' s="{quote}"', "")
+    spaced = pc.not_equal(text, pc.utf8_trim_whitespace(text))
+    opening = pc.if_else(spaced, '<t xml:space="preserve">', "<t>")
+    escaped = text
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
+        escaped = pc.replace_substring(escaped, raw, entity)
+    cell = pc.binary_join_element_wise(
+        '<c r="', letter, rows, '"', style, ' t="inlineStr"><is>', opening, escaped, "</t></is></c>", ""
+    )
+    return pc.if_else(pc.equal(text, ""), empty, cell)

@@ -434,15 +434,17 @@ def write_xlsx(rows: Iterable[dict[str, Any]], out: Path | IO[bytes]) -> None:
 
     from motcua.core.excel import append_text_row, text_cell
 
+    from .export import save_workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_NAME)
     sheet.freeze_panes = "A2"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F4")
     append_text_row(sheet, [text_cell(sheet, h, font=bold, fill=fill) for h in HEADERS])
-    for row in rows:
-        # Every value is text except the two counts: codes, dates and IDs never become numbers.
-        append_text_row(sheet, [row[k] if k in ("stt", "n_records") else _text(row[k]) for k in _KEYS])
-    book.save(out)
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    # Every value is text except the two counts: codes, dates and IDs never become numbers.
+    columns = [[row[k] if k in ("stt", "n_records") else _text(row[k]) for row in rows] for k in _KEYS]
+    save_workbook(book, out, {SHEET_NAME: columns})
 
 
 def write(rows: Sequence[dict[str, Any]], out: Path, fmt: str) -> None:
@@ -476,19 +478,51 @@ def export_file(*, src: Path, out: Path, now: dt.datetime) -> str:
     )
 
 
-def export_for_run(*, run_folder: Path, fmt: str, now: dt.datetime) -> Path:
-    """The export of a finished run, made once and kept beside its records.parquet (remade when
-    that file changes)."""
-    if fmt not in FORMATS:
-        raise ValidationFailed("Định dạng tải về phải là csv hoặc xlsx.")
+def _run_export_path(run_folder: Path, fmt: str) -> Path:
+    """Where the export of ``run_folder``'s current records.parquet is kept (named after its
+    modification time and size, so an application of decisions that rewrites it makes the old
+    export stale)."""
+    stat = (run_folder / RECORDS_NAME).stat()
+    return run_folder / f"dan-cu-{stat.st_mtime_ns}-{stat.st_size}.{fmt}"
+
+
+def existing_export(run_folder: Path) -> dict[str, Path | None]:
+    """Each format's export of the run's current records, if it has been written."""
+    if not (run_folder / RECORDS_NAME).is_file():
+        return dict.fromkeys(FORMATS)
+    return {fmt: p if (p := _run_export_path(run_folder, fmt)).is_file() else None for fmt in FORMATS}
+
+
+def write_run_exports(*, run_folder: Path, now: dt.datetime) -> dict[str, Path]:
+    """Both formats of a finished run's export, made once from its records.parquet and kept beside
+    it (older ones removed). Called off the request: by the run (``runner``) and after an
+    application of decisions (``tasks.merge_job_files_task``)."""
     source = run_folder / RECORDS_NAME
     if not source.is_file():
         raise ValidationFailed("Đợt hợp nhất chưa có danh sách hợp nhất để xuất.")
-    stat = source.stat()
-    out = run_folder / f"dan-cu-{stat.st_mtime_ns}-{stat.st_size}.{fmt}"
-    if not out.is_file():
+    wanted = {fmt: _run_export_path(run_folder, fmt) for fmt in FORMATS}
+    missing = [fmt for fmt, path in wanted.items() if not path.is_file()]
+    if missing:
         rows = national_rows(read_records(source), now=now)
-        write(rows, out, fmt)
+        for fmt in missing:
+            write(rows, wanted[fmt], fmt)
+    for fmt, out in wanted.items():
+        for stale in run_folder.glob(f"dan-cu-*.{fmt}"):
+            if stale != out:
+                stale.unlink(missing_ok=True)
+    return wanted
+
+
+def export_for_run(*, run_folder: Path, fmt: str, now: dt.datetime) -> Path:
+    """The export of a finished run in ``fmt``, made once and kept beside its records.parquet
+    (remade when that file changes)."""
+    if fmt not in FORMATS:
+        raise ValidationFailed("Định dạng tải về phải là csv hoặc xlsx.")
+    if not (run_folder / RECORDS_NAME).is_file():
+        raise ValidationFailed("Đợt hợp nhất chưa có danh sách hợp nhất để xuất.")
+    out = _run_export_path(run_folder, fmt)
+    if not out.is_file():
+        write(national_rows(read_records(run_folder / RECORDS_NAME), now=now), out, fmt)
         for stale in run_folder.glob(f"dan-cu-*.{fmt}"):
             if stale != out:
                 stale.unlink(missing_ok=True)

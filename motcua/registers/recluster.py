@@ -14,9 +14,18 @@ beside ``records.parquet`` (the records as read, with their person) and ``result
 stats name the threshold the persons were cut at). ``recluster_run`` cuts the stored edges again
 at that threshold with the decisions (``clustering.cluster_edges``: an accepted pair is an edge of
 probability 1, a rejected one never ends up in one person — as in the run) and rewrites what
-depends on the persons, in place: records.parquet's person_id, the Excel workbook (the same
-``export`` calls as ``runner``), the result's stats (persons, quality) and the review pairs'
-``same_person``. Seconds at a ward's size (docs/performance.md, «Applying decisions»).
+depends on the persons, in place: records.parquet's person_id, the result's stats (persons,
+quality) and the review pairs' ``same_person``. Seconds at a ward's size (docs/performance.md,
+«Applying decisions»).
+
+The files handed out (the Excel workbook, the national export in CSV and Excel) are not written
+there: ``recluster_run`` writes what they are to be made of in ``files.json`` (a generation number,
+the records.parquet they follow, the workbook's title and decisions) and ``write_files`` — the
+background task's — writes them and then ``files-ready.json`` with that generation. Until the two
+generations agree, ``files_ready`` is False and the downloads refuse the stale files. The run
+(``runner``) writes its files itself and both markers (generation 0). ``write_files`` holds a lock
+on the folder, does nothing when the files are already those of the current generation, and
+starts again when an application lands while it writes: the newest state wins.
 
 The scores stay those of the run: the model does not learn from the decisions (a full rerun
 does), and pairs the run never scored cannot join. No database and no Django here: the service
@@ -26,10 +35,12 @@ does), and pairs the run never scored cannot join. No database and no Django her
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +52,16 @@ from motcua.core.errors import Conflict
 
 from .clustering import GUARD_COLUMNS, cluster_edges
 from .export import quality_report, records_view, write_workbook
+from .national_export import write_run_exports
 from .storage import RESULT_NAME, WORKBOOK_NAME
 
 EDGES_NAME = "edges.parquet"
 GUARD_NAME = "guard.parquet"
 NORMALISED_NAME = "normalised.parquet"
 RECORDS_NAME = "records.parquet"
+FILES_NAME = "files.json"  # what the handed-out files are to be made of (generation, workbook)
+READY_NAME = "files-ready.json"  # the generation the handed-out files were written for
+LOCK_NAME = ".files.lock"
 EDGE_COLUMNS = ("record_id_l", "record_id_r", "match_probability")
 # What ``export.records_view`` reads of the normalised table.
 NORMALISED_COLUMNS = (
@@ -101,6 +116,7 @@ class Reclustered:
     persons_before: int
     persons: int
     timings: dict[str, float] = field(default_factory=dict)
+    generation: int = 0  # of the handed-out files, now to be written (``write_files``)
 
 
 def recluster_run(
@@ -145,18 +161,8 @@ def recluster_run(
 
     records = records_view(raw, normalised, clusters, unit_names)
     quality = quality_report(records)
+    del records
     lap("report")
-    write_workbook(
-        out=folder / WORKBOOK_NAME,
-        title=title,
-        commune=commune,
-        run_no=run_no,
-        generated_at=generated_at,
-        records=records,
-        report=quality,
-        decisions=decisions,
-    )
-    lap("workbook")
 
     person_of = dict(
         zip(clusters.column("record_id").to_pylist(), clusters.column("person_id").to_pylist(), strict=True)
@@ -180,15 +186,151 @@ def recluster_run(
     if applied is not None:
         stats["applied"] = applied | {"seconds": timings["total"]}
     result["stats"] = stats
-    tmp = folder / (RESULT_NAME + ".tmp")
-    tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, folder / RESULT_NAME)
+    _replace_text(folder / RESULT_NAME, json.dumps(result, ensure_ascii=False))
+    # The handed-out files are now stale: the background task (``write_files``) remakes them.
+    generation = write_files_spec(
+        folder,
+        title=title,
+        commune=commune,
+        run_no=run_no,
+        generated_at=generated_at,
+        decisions=decisions,
+        unit_names=unit_names,
+    )
     return Reclustered(
-        stats=stats, same_person=same_person, persons_before=persons_before, persons=persons, timings=timings
+        stats=stats,
+        same_person=same_person,
+        persons_before=persons_before,
+        persons=persons,
+        timings=timings,
+        generation=generation,
     )
 
 
+# --------------------------------------------------------------------------- the handed-out files
+
+
+def _records_token(folder: Path) -> list[int]:
+    """Which records.parquet the files follow (a new one is a new inode: ``os.replace``)."""
+    stat = (folder / RECORDS_NAME).stat()
+    return [stat.st_ino, stat.st_mtime_ns, stat.st_size]
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_files_spec(
+    folder: Path,
+    *,
+    title: str,
+    commune: str,
+    run_no: int,
+    generated_at: dt.datetime,
+    decisions: Sequence[dict[str, Any]],
+    unit_names: dict[int, str],
+    ready: bool = False,
+) -> int:
+    """Record what the handed-out files are to be made of, for records.parquet as it is now, under
+    the next generation number (returned). ``ready``: they have been written already (the run)."""
+    previous = _read_json(folder / FILES_NAME) or {}
+    generation = int(previous.get("generation", -1)) + 1
+    spec = {
+        "generation": generation,
+        "records": _records_token(folder),
+        "title": title,
+        "commune": commune,
+        "run_no": run_no,
+        "generated_at": generated_at.isoformat(),
+        "decisions": list(decisions),
+        "unit_names": {str(k): v for k, v in unit_names.items()},
+    }
+    _replace_text(folder / FILES_NAME, json.dumps(spec, ensure_ascii=False))
+    if ready:
+        _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
+    return generation
+
+
+def files_ready(folder: Path) -> bool:
+    """The workbook and the national export are those of the current persons. A run made before
+    the files left the request has no ``files.json``: its files were written with it."""
+    spec = _read_json(folder / FILES_NAME)
+    if spec is None:
+        return not (folder / FILES_NAME).exists()
+    done = _read_json(folder / READY_NAME)
+    return done is not None and done.get("generation") == spec.get("generation")
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with (folder / LOCK_NAME).open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_files(folder: Path, *, now: dt.datetime, attempts: int = 5) -> int | None:
+    """The background side: write the workbook and the national export for the current
+    ``files.json``, then mark them ready. Idempotent (nothing to do when they are ready: None);
+    when an application rewrites the records meanwhile, starts again with the newest (at most
+    ``attempts`` times). Returns the generation written."""
+    with _locked(folder):
+        for _ in range(attempts):
+            spec = _read_json(folder / FILES_NAME)
+            if spec is None or files_ready(folder):
+                # Current already; only a national export missing (a run from before they were
+                # made with it) is written.
+                if (folder / RECORDS_NAME).is_file():
+                    write_run_exports(run_folder=folder, now=now)
+                return None
+            generation = spec["generation"]
+            stored = pq.read_table(folder / RECORDS_NAME)
+            if _records_token(folder) != spec["records"]:
+                # records.parquet is newer than the spec: an application is between its two
+                # writes; its own spec follows in a moment.
+                time.sleep(0.2)
+                continue
+            _write_workbook(folder, spec, stored)
+            write_run_exports(run_folder=folder, now=now)
+            latest = _read_json(folder / FILES_NAME) or {}
+            if latest.get("generation") != generation or _records_token(folder) != spec["records"]:
+                continue  # an application landed while writing: the newest state wins
+            _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
+            return int(generation)
+    raise Conflict("Danh sách hợp nhất thay đổi liên tục; chưa viết được tệp Excel.", code="files_busy")
+
+
+def _write_workbook(folder: Path, spec: dict[str, Any], stored: pa.Table) -> None:
+    raw = stored.drop_columns(["person_id"])
+    clusters = stored.select(["record_id", "person_id"])
+    normalised = pq.read_table(folder / NORMALISED_NAME)
+    unit_names = {int(k): v for k, v in spec["unit_names"].items()}
+    records = records_view(raw, normalised, clusters, unit_names)
+    write_workbook(
+        out=folder / WORKBOOK_NAME,
+        title=spec["title"],
+        commune=spec["commune"],
+        run_no=spec["run_no"],
+        generated_at=dt.datetime.fromisoformat(spec["generated_at"]),
+        records=records,
+        report=quality_report(records),
+        decisions=spec["decisions"],
+    )
+
+
+def _replace_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _replace_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, path)

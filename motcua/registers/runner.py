@@ -39,8 +39,9 @@ from motcua.core.errors import DomainError
 from .export import quality_report, records_view, write_workbook
 from .io import Limits
 from .linkage import DEFAULT_MATCH_THRESHOLD, DEFAULT_REVIEW_BAND
+from .national_export import write_run_exports
 from .pipeline import registers_merge
-from .recluster import write_recluster_inputs
+from .recluster import write_files_spec, write_recluster_inputs
 from .storage import RESULT_NAME, WORKBOOK_NAME
 
 
@@ -103,6 +104,19 @@ def _run(spec: dict[str, Any], progress: Any) -> Path:
     # What applying reviewers' decisions needs later without scoring again (``recluster``):
     # the scored pairs kept, what the conflict guard reads, the normalised values reported.
     write_recluster_inputs(folder, pairs=result.pairs, guard=result.guard, normalised=report.normalised)
+    # The national export made now, so that its first download is served at once; then the
+    # files are marked as those of these persons (``recluster.files_ready``).
+    write_run_exports(run_folder=folder, now=dt.datetime.fromisoformat(spec["now"]))
+    write_files_spec(
+        folder,
+        title=spec["title"],
+        commune=spec["commune"],
+        run_no=spec["run_no"],
+        generated_at=dt.datetime.fromisoformat(spec["generated_at"]),
+        decisions=spec["decisions"],
+        unit_names=unit_names,
+        ready=True,
+    )
     progress("write", 0.97)
 
     review = result.review_pairs.to_pylist()

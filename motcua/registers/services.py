@@ -146,9 +146,12 @@ def merge_job_rerun(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
 def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
     """Apply every decision so far to the last run's results without running it again: its stored
     edges cut again with the decisions (``recluster.recluster_run``: the persons, records.parquet,
-    the workbook, the result's stats), the review pairs' ``same_person`` and the job's stats
-    rewritten; the decisions count as applied (``pending_decisions`` is 0 after). Synchronous
-    (seconds). The model does not learn from them: that is the rerun's (``merge_job_rerun``)."""
+    the result's stats), the review pairs' ``same_person`` and the job's stats rewritten; the
+    decisions count as applied (``pending_decisions`` is 0 after). Synchronous (seconds). The
+    files handed out (the workbook, the national export) are rewritten by a background task
+    queued when this commits (``tasks.merge_job_files_task``); until then they count as stale
+    (``recluster.files_ready``) and are not served. The model does not learn from the decisions:
+    that is the rerun's (``merge_job_rerun``)."""
     merge_user(user)
     if job.commune_id != user.commune_id:
         raise NotFound("Không tìm thấy đợt hợp nhất.")
@@ -202,7 +205,23 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
         locked.stats = outcome.stats
         locked.decisions_applied_upto = ordered[-1].pk
         locked.save(update_fields=["stats", "decisions_applied_upto"])
+        run_no = locked.runs
+        transaction.on_commit(lambda: _enqueue_files(locked.pk, run_no))
     return locked
+
+
+def merge_job_prepare_files(*, job: MergeJob) -> None:
+    """Queue the writing of the last run's handed-out files (a run from before the national
+    export was made with the run has none: its first download asks for it)."""
+    if job.runs:
+        run_no = job.runs
+        transaction.on_commit(lambda: _enqueue_files(job.pk, run_no))
+
+
+def _enqueue_files(job_id: int, run_no: int) -> None:
+    from .tasks import merge_job_files_task
+
+    merge_job_files_task.enqueue(job_id, run_no)
 
 
 def merge_job_cancel(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:

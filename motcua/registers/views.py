@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.core import clock
-from motcua.core.errors import DomainError
+from motcua.core.errors import Conflict, DomainError
 from motcua.org.models import User
 
 from . import selectors, services
 from .models import JobStatus, MergeJob, ReviewPair
+from .recluster import files_ready
 from .review import side_by_side
-from .storage import workbook_path
+from .storage import run_dir, workbook_path
 
 REASONS_MATCH = (
     "Cùng họ tên, ngày sinh và hộ khẩu",
@@ -121,6 +122,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "n_decided": len(decided),
         "to_review": selectors.pairs_to_review(job, decided),
         "workbook": workbook_path(job) is not None,
+        "files_updating": job.runs > 0 and not files_ready(run_dir(job)),  # R-E
         "quality": (job.stats or {}).get("quality"),
     }
     return render(request, "registers/job_detail.html", ctx)
@@ -169,6 +171,10 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     path = workbook_path(job)
     if path is None:
         raise Http404("Chưa có danh sách hợp nhất.")
+    if not files_ready(path.parent):  # R-E: rewritten in the background after an application
+        raise Conflict(
+            "Tệp Excel đang được cập nhật theo các quyết định vừa áp dụng; hãy tải lại sau ít phút."
+        )
     name = f"danh-sach-hop-nhat-{job.pk}-lan-{job.runs}.xlsx"
     return FileResponse(
         path.open("rb"),

@@ -27,6 +27,8 @@ def done_job(ward, officer, runs=1):
         folder = storage.run_dir(job)
         folder.mkdir(parents=True)
         write_records(folder / "records.parquet")
+        # What the run leaves (``runner``): the export made off the request.
+        national_export.write_run_exports(run_folder=folder, now=clock.now())
     return job
 
 

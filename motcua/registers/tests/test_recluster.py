@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from motcua.core.errors import Conflict
-from motcua.registers import recluster, runner
+from motcua.registers import national_export, recluster, runner
 from motcua.registers.io import Limits
 from motcua.registers.storage import RESULT_NAME, WORKBOOK_NAME
 
@@ -116,11 +116,18 @@ def test_a_rejected_pair_splits_a_person(run):
     a, b = merged_pair["record_id_l"], merged_pair["record_id_r"]
     assert parquet_persons(run)[a] == parquet_persons(run)[b]
 
+    assert recluster.files_ready(run)  # the run wrote its files
     out = apply(run, [(a, b, False)])
 
     assert out.persons == out.persons_before + 1 == 13
     persons = parquet_persons(run)
     assert persons[a] != persons[b]
+    # The workbook is the background task's: still the run's until it has written it.
+    assert not recluster.files_ready(run)
+    assert workbook_persons(run)[0][a] == workbook_persons(run)[0][b]
+    assert recluster.write_files(run, now=NOW) == out.generation == 1
+    assert recluster.files_ready(run)
+    assert recluster.write_files(run, now=NOW) is None  # idempotent: nothing left to write
     in_book, n_merged, audit = workbook_persons(run)
     assert in_book == persons and n_merged == 13
     assert audit[1][2:5] == (a, b, "Hai người khác nhau")
@@ -142,6 +149,7 @@ def test_an_accepted_pair_joins_two_persons(run):
     assert out.persons == 11
     persons = parquet_persons(run)
     assert persons["CG-009"] == persons["TT-009"]
+    recluster.write_files(run, now=NOW)
     in_book, n_merged, _ = workbook_persons(run)
     assert in_book == persons and n_merged == 11
     assert result(run)["stats"]["persons"] == 11
@@ -174,3 +182,57 @@ def test_a_result_without_its_threshold_is_an_old_run(run):
     (run / RESULT_NAME).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(Conflict):
         apply(run, [])
+
+
+def national_persons(folder: Path) -> int:
+    paths = national_export.existing_export(folder)
+    assert paths["csv"] is not None and paths["xlsx"] is not None
+    return len(paths["csv"].read_text(encoding="utf-8-sig").splitlines()) - 1
+
+
+def test_the_run_leaves_the_national_export_ready(run):
+    assert national_persons(run) == 12
+    assert recluster.files_ready(run)
+
+
+def test_the_task_rewrites_the_national_export_of_the_new_persons(run):
+    merged_pair = next(p for p in result(run)["review_pairs"] if p["same_person"])
+    apply(run, [(merged_pair["record_id_l"], merged_pair["record_id_r"], False)])
+    # records.parquet changed: the run's export no longer names it, none is served.
+    assert national_export.existing_export(run) == {"csv": None, "xlsx": None}
+    recluster.write_files(run, now=NOW)
+    assert national_persons(run) == 13
+    assert len(list(run.glob("dan-cu-*"))) == 2  # the stale ones removed
+
+
+def test_an_application_while_the_files_are_written_wins(run, monkeypatch):
+    """A second application lands while the task writes the first one's files: the task starts
+    again and the files are the newest state's."""
+    merged = [p for p in result(run)["review_pairs"] if p["same_person"]]
+    apply(run, [(merged[0]["record_id_l"], merged[0]["record_id_r"], False)])
+    second = [(p["record_id_l"], p["record_id_r"], False) for p in merged[:2]]
+    written = recluster._write_workbook
+    calls = []
+
+    def write_and_apply_again(folder, spec, stored):
+        written(folder, spec, stored)
+        calls.append(spec["generation"])
+        if len(calls) == 1:
+            apply(run, second)  # the officer applies again meanwhile
+
+    monkeypatch.setattr(recluster, "_write_workbook", write_and_apply_again)
+    assert recluster.write_files(run, now=NOW) == 2
+    assert calls == [1, 2] and recluster.files_ready(run)
+    in_book, n_merged, _ = workbook_persons(run)
+    assert in_book == parquet_persons(run) and n_merged == result(run)["stats"]["persons"]
+    assert national_persons(run) == n_merged
+
+
+def test_a_run_from_before_has_its_files_ready_and_gets_its_export(run):
+    (run / recluster.FILES_NAME).unlink()
+    (run / recluster.READY_NAME).unlink()
+    for old in run.glob("dan-cu-*"):
+        old.unlink()
+    assert recluster.files_ready(run)
+    assert recluster.write_files(run, now=NOW) is None
+    assert national_persons(run) == 12

@@ -8,6 +8,7 @@ import re
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from motcua.core import clock
 from motcua.core.errors import Conflict, NotAllowed, NotFound
 from motcua.org.models import Role
-from motcua.registers import recluster, selectors, services, storage, worker
+from motcua.registers import recluster, selectors, services, storage, tasks, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewPair
 from motcua.testing import make_commune, make_user
 
@@ -51,16 +52,29 @@ def reject_a_merged_pair(job: MergeJob, user) -> ReviewPair:
     return pair
 
 
-def test_apply_splits_the_rejected_pair_without_a_run(officer, monkeypatch):
+def test_apply_splits_the_rejected_pair_without_a_run(
+    officer, monkeypatch, django_capture_on_commit_callbacks
+):
     job = finished_job(officer)
     pair = reject_a_merged_pair(job, officer)
     before = job.stats["persons"]
     assert selectors.pending_decisions(job) == 1
     to_review = selectors.pairs_to_review(job, selectors.latest_decisions(job))
     monkeypatch.setattr(worker, "merge_job_run", lambda **kw: pytest.fail("the worker must not run"))
-    monkeypatch.setattr(services, "_enqueue", lambda job_id: pytest.fail("nothing is queued"))
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: pytest.fail("no run is queued"))
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(services, "_enqueue_files", lambda job_id, run_no: queued.append((job_id, run_no)))
+    workbook = storage.workbook_path(job).read_bytes()
 
-    services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
+
+    # The request's part is done; the files are the background task's, queued at the commit.
+    assert queued == [(job.pk, 1)]
+    assert storage.workbook_path(job).read_bytes() == workbook  # not rewritten synchronously
+    assert not recluster.files_ready(storage.run_dir(job))
+    assert tasks.merge_job_files(job_id=job.pk, run_no=1) == 1  # the task, run here
+    assert recluster.files_ready(storage.run_dir(job))
 
     job.refresh_from_db()
     assert job.runs == 1 and job.status == JobStatus.DONE
@@ -151,6 +165,20 @@ def test_the_page_offers_the_button_and_says_what_was_applied(client, officer):
     assert f"Đã áp dụng 1 quyết định lúc {hhmm}" in page
     assert "Mọi quyết định đã được áp dụng" in page
     assert f'<dd id="n-persons">{job.stats["persons"]}</dd>' in page
+    # Until the background task has written the files: said on the page, no stale download.
+    assert "Đang cập nhật tệp Excel…" in page and "Tải danh sách hợp nhất (Excel)" not in page
+    stale = client.get(reverse("registers:download", args=[job.pk]))
+    assert stale.status_code == 409 and "đang được cập nhật" in stale.content.decode()
+    for fmt in ("csv", "xlsx"):
+        stale = client.get(reverse("registers:download_national", args=[job.pk]) + f"?dinh-dang={fmt}")
+        assert stale.status_code == 409 and "đang được cập nhật" in stale.content.decode()
+    tasks.merge_job_files(job_id=job.pk, run_no=1)
+    page = client.get(url).content.decode()
+    assert "Đang cập nhật tệp Excel" not in page and "Tải danh sách hợp nhất (Excel)" in page
+    national = client.get(reverse("registers:download_national", args=[job.pk]) + "?dinh-dang=csv")
+    assert national.status_code == 200
+    rows = b"".join(national.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rows) - 1 == job.stats["persons"]
     download = client.get(reverse("registers:download", args=[job.pk]))
     wb = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
     assert len(list(wb["Danh sách hợp nhất"].iter_rows())) - 1 == job.stats["persons"]
@@ -186,3 +214,47 @@ def test_two_officers_applying_at_once_apply_once(officer, ward):
     assert sorted(outcomes) == ["applied", "conflict"]
     job.refresh_from_db()
     assert selectors.pending_decisions(job) == 0 and job.stats["applied"]["decisions"] == 1
+
+
+def test_the_files_task_is_idempotent_and_yields_to_a_newer_run(officer):
+    job = finished_job(officer)
+    assert tasks.merge_job_files(job_id=job.pk, run_no=1) is None  # the run's files are current
+    reject_a_merged_pair(job, officer)
+    services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
+    MergeJob.objects.filter(pk=job.pk).update(runs=2)  # a rerun finished meanwhile
+    assert tasks.merge_job_files(job_id=job.pk, run_no=1) is None
+    assert not recluster.files_ready(storage.run_dir(job, 1))
+    MergeJob.objects.filter(pk=job.pk).update(runs=1)
+    assert tasks.merge_job_files(job_id=job.pk, run_no=1) == 1
+    assert tasks.merge_job_files(job_id=job.pk, run_no=1) is None  # a second delivery
+    assert tasks.merge_job_files(job_id=10**9, run_no=1) is None  # a job deleted since
+
+
+def test_a_run_without_a_national_export_queues_it_at_the_first_download(
+    client, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    job = finished_job(officer)
+    for made in storage.run_dir(job).glob("dan-cu-*"):
+        made.unlink()
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(services, "_enqueue_files", lambda job_id, run_no: queued.append((job_id, run_no)))
+    client.force_login(officer)
+    url = reverse("registers:download_national", args=[job.pk]) + "?dinh-dang=xlsx"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url)
+    assert response.status_code == 409 and "đang được chuẩn bị" in response.content.decode()
+    assert queued == [(job.pk, 1)]
+    tasks.merge_job_files(job_id=job.pk, run_no=1)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_writes_the_files_after_an_application(ward):
+    officer = make_user(ward, Role.DATA_OFFICER, "dulieu")
+    job = finished_job(officer)
+    reject_a_merged_pair(job, officer)
+    services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
+    assert not recluster.files_ready(storage.run_dir(job))
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", stdout=io.StringIO())
+    assert recluster.files_ready(storage.run_dir(job))
+    assert len(set(persons_in_workbook(job).values())) == MergeJob.objects.get(pk=job.pk).stats["persons"]
