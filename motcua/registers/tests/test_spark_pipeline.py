@@ -76,8 +76,9 @@ def test_normalisation_on_the_executors_gives_the_drivers_rows(spark, registers,
     raw, _ = registers
     got = normalise_on_spark(spark, _raw_frame(spark, raw), now=now)
     assert got.rdd.getNumPartitions() == 3  # per partition, no shuffle
-    plan = got._jdf.queryExecution().executedPlan().toString()
-    assert plan.count("ArrowEvalPython") == 1 and "Exchange" not in plan  # once per batch, not per column
+    plan = got._jdf.queryExecution().sparkPlan().toString()
+    # One Python evaluation per batch (not one per output column), and no shuffle but the test's own.
+    assert plan.count("ArrowEvalPython") == 1 and plan.count("Exchange") == 1, plan
     got_table = _by_id(string_columns(got.toArrow()))
     want = _by_id(normalize_table(raw, now=now))
     assert got_table.schema == OUTPUT_SCHEMA == want.schema
@@ -87,7 +88,9 @@ def test_normalisation_on_the_executors_gives_the_drivers_rows(spark, registers,
 
 
 def _labels(table: pa.Table, truth: dict[str, str]) -> list[tuple[str, str, bool]]:
-    """25 true pairs accepted, 5 namesakes (other persons in the truth) rejected."""
+    """25 true pairs accepted, 5 namesakes (other persons in the truth) rejected, and for 3
+    persons of 3+ records their first and third record rejected (still joined through the second:
+    the guard must split those clusters)."""
     by_person: dict[str, list[str]] = {}
     for rid in sorted(truth):
         by_person.setdefault(truth[rid], []).append(rid)
@@ -101,7 +104,9 @@ def _labels(table: pa.Table, truth: dict[str, str]) -> list[tuple[str, str, bool
     namesakes = sorted(
         (a, b) for ids in by_name.values() for a in ids for b in ids if a < b and truth[a] != truth[b]
     )
-    return accepted + [(a, b, False) for a, b in namesakes[:5]]
+    split = [(ids[0], ids[2], False) for ids in by_person.values() if len(ids) > 2][:3]
+    assert len(split) == 3, "the fixture should hold persons of three records"
+    return accepted + [(a, b, False) for a, b in namesakes[:5]] + split
 
 
 @pytest.fixture(scope="module")
