@@ -1,7 +1,8 @@
 """The issue's browser story for the fast path, in Chromium: a data officer opens a finished merge,
 rejects on the review page a pair the run merged, applies the decision without a rerun, and the
-job page and the downloaded workbook show one more person — the run count unchanged, the worker
-never called."""
+job page shows one more person at once and, once the background task has rewritten the files
+(run here in the test), the downloaded workbook too — the run count unchanged, the merge never run
+again."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 
 from motcua.core import clock
 from motcua.org.models import Role
-from motcua.registers import services, worker
+from motcua.registers import services, tasks, worker
 from motcua.registers.models import JobStatus, MergeJob, ReviewDecision
 from motcua.testing import make_commune, make_user
 
@@ -51,6 +52,10 @@ def test_a_rejected_pair_is_applied_without_a_rerun(
     calls: list[object] = []
     monkeypatch.setattr(worker, "merge_job_run", lambda **kw: calls.append(kw))
     monkeypatch.setattr(services, "_enqueue", lambda job_id: calls.append(job_id))
+    files_queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        services, "_enqueue_files", lambda job_id, run_no: files_queued.append((job_id, run_no))
+    )
 
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, live_server, "dulieu")
@@ -86,8 +91,15 @@ def test_a_rejected_pair_is_applied_without_a_rerun(
     expect(page.locator("#applied")).to_contain_text("Đã áp dụng 1 quyết định lúc")
     expect(page.locator("#n-persons")).to_have_text(str(persons_before + 1))
     expect(page.get_by_text("Mọi quyết định đã được áp dụng")).to_be_visible()
+    # The files are rewritten by a background task: until then no stale download is offered.
+    expect(page.locator("#files-updating")).to_contain_text("Đang cập nhật tệp Excel…")
+    expect(page.get_by_role("link", name="Tải danh sách hợp nhất (Excel)")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "registers-apply-without-rerun.png"), full_page=True)
     assert axe_scan(page) == [], axe_report(axe_scan(page))
+    assert files_queued == [(job.pk, 1)]
+    tasks.merge_job_files(job_id=job.pk, run_no=1)  # the task, run here as the worker would
+    page.reload()
+    expect(page.locator("#files-updating")).to_have_count(0)
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Tải danh sách hợp nhất (Excel)").click()
