@@ -269,30 +269,7 @@ def _run(
         "match_threshold": match_threshold,
         "review_band": [lo, hi],
     }
-    # Splink's blocking analysis first, on a sample of records when the registers are large
-    # (cheap), to warn before anything big is built; then the pairs themselves, counted exactly
-    # per rule, and kept for prediction (Splink scores the registered pairs, no second blocking).
-    sample = blocking_sample if blocking_sample is not None else min(1.0, 50_000 / n_records)
-    estimate = run.count_comparisons(sample)
-    estimated_total = estimate[-1]["cumulative"] if estimate else 0
-    if estimated_total > max_pairs_warning:
-        msg = f"Blocking will generate about {estimated_total:,} comparisons (> {max_pairs_warning:,}): expect a long run"
-        logger.warning(msg)
-        notes.append(msg)
-    timings["blocking_analysis"] = run.lap()
-    blocking = run.block(estimate)
-    timings["blocking"] = run.lap()
-    total = blocking[-1]["cumulative"] if blocking else 0
-    stats["blocking"] = blocking
-    stats["comparisons"] = total
-    stats["comparisons_per_record"] = round(total / n_records, 2)
-    for row in blocking:
-        logger.info(
-            "blocking rule %-28s %12d comparisons (%d cumulative)",
-            row["rule"],
-            row["marginal"],
-            row["cumulative"],
-        )
+    stats |= run.blocking(blocking_sample, max_pairs_warning, notes=notes, timings=timings)
 
     progress("training", LINK_STAGES["training"])
     stats["training"] = run.train(table, label_list, timings)
@@ -455,7 +432,43 @@ class SplinkRun:
     def close(self) -> None:
         self.engine.close()
 
-    # -- blocking analysis
+    # -- blocking
+    def blocking(
+        self,
+        blocking_sample: float | None,
+        max_pairs_warning: int,
+        *,
+        notes: list[str],
+        timings: dict[str, float],
+    ) -> dict[str, Any]:
+        """Splink's blocking analysis first, on a sample of records when the registers are large
+        (cheap), to warn before anything big is built; then the pairs themselves, counted exactly
+        per rule, and kept for prediction (Splink scores the registered pairs, no second blocking).
+        The figures for the run's stats: blocking, comparisons, comparisons_per_record."""
+        sample = blocking_sample if blocking_sample is not None else min(1.0, 50_000 / self.n_records)
+        estimate = self.count_comparisons(sample)
+        estimated_total = estimate[-1]["cumulative"] if estimate else 0
+        if estimated_total > max_pairs_warning:
+            msg = f"Blocking will generate about {estimated_total:,} comparisons (> {max_pairs_warning:,}): expect a long run"
+            logger.warning(msg)
+            notes.append(msg)
+        timings["blocking_analysis"] = self.lap()
+        blocking = self.block(estimate)
+        timings["blocking"] = self.lap()
+        total = blocking[-1]["cumulative"] if blocking else 0
+        for row in blocking:
+            logger.info(
+                "blocking rule %-28s %12d comparisons (%d cumulative)",
+                row["rule"],
+                row["marginal"],
+                row["cumulative"],
+            )
+        return {
+            "blocking": blocking,
+            "comparisons": total,
+            "comparisons_per_record": round(total / self.n_records, 2),
+        }
+
     def count_comparisons(self, sample: float) -> list[dict[str, Any]]:
         with warnings.catch_warnings():
             # On a sample, Splink warns that rare rules' estimates rest on few pairs: they are

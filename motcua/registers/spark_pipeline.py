@@ -374,20 +374,7 @@ def _run(
         "review_band": [lo, hi],
         "outputs": outputs,
     }
-    sample = blocking_sample if blocking_sample is not None else min(1.0, 50_000 / n_records)
-    estimate = run.count_comparisons(sample)
-    estimated_total = estimate[-1]["cumulative"] if estimate else 0
-    if estimated_total > max_pairs_warning:
-        msg = f"Blocking will generate about {estimated_total:,} comparisons (> {max_pairs_warning:,}): expect a long run"
-        logger.warning(msg)
-        notes.append(msg)
-    timings["blocking_analysis"] = run.lap()
-    blocking = run.block(estimate)
-    timings["blocking"] = run.lap()
-    total = blocking[-1]["cumulative"] if blocking else 0
-    stats["blocking"] = blocking
-    stats["comparisons"] = total
-    stats["comparisons_per_record"] = round(total / n_records, 2)
+    stats |= run.blocking(blocking_sample, max_pairs_warning, notes=notes, timings=timings)
 
     stats["training"] = run.train_from_spark(frame, label_list, timings)
 
