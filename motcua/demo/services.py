@@ -8,6 +8,7 @@ does, control sheets included. One fixed seed gives the same ward every time for
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 import tempfile
@@ -93,6 +94,8 @@ def _load_merge_job(*, now: dt.datetime) -> None:
             SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
             for path in generated.files
         ]
+        with generated.truth.open(encoding="utf-8") as f:
+            truth = {row["record_id"]: row["person_id"] for row in csv.DictReader(f)}
         job = merge_job_create(
             user=officer,
             title="Hợp nhất danh sách dân cư 5 phường cũ (dữ liệu mẫu)",
@@ -101,6 +104,32 @@ def _load_merge_job(*, now: dt.datetime) -> None:
             enqueue=False,
         )
     merge_job_run(job_id=job.pk, now=now)
+    _review_and_apply(job_id=job.pk, officer=officer, truth=truth, now=now)
+
+
+def _review_and_apply(*, job_id: int, officer: User, truth: dict[str, str], now: dt.datetime) -> None:
+    """The data officer's first morning on the merge (issue 12 §4): three uncertain pairs decided
+    (as the invented registers' truth says: the run got some wrong), applied without a rerun, the
+    files written as the background task writes them."""
+    from motcua.registers.models import MergeJob, ReviewPair
+    from motcua.registers.services import merge_job_apply_decisions, review_decide
+    from motcua.registers.tasks import merge_job_files
+
+    job = MergeJob.objects.get(pk=job_id)
+    pairs = list(ReviewPair.objects.filter(job=job).order_by("rank")[:200])
+    wrong = [p for p in pairs if (truth.get(p.record_id_l) == truth.get(p.record_id_r)) != p.same_person]
+    chosen = (wrong + [p for p in pairs if p not in wrong])[:3]
+    for pair in chosen:
+        same = truth.get(pair.record_id_l) == truth.get(pair.record_id_r)
+        reason = (
+            "Cùng hộ, cùng cha mẹ; tổ trưởng xác nhận là một người"
+            if same
+            else "Khác năm sinh và khác hộ; hai người trùng họ tên"
+        )
+        review_decide(user=officer, job=job, pair_id=pair.pk, is_match=same, reason=reason)
+    if chosen:
+        merge_job_apply_decisions(user=officer, job=job, now=now)
+        merge_job_files(job_id=job.pk, run_no=job.runs)
 
 
 def _wipe_dossiers() -> None:

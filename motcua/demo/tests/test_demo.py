@@ -369,6 +369,14 @@ def test_the_data_officer_finds_a_finished_register_merge(load_seconds):
     assert job.stats["records"] > 2000 > job.stats["persons"] * 0.9
     assert ReviewPair.objects.filter(job=job).exists()
     assert workbook_path(job) is not None
+    # Her first decisions are applied without a rerun, and the files follow them.
+    from motcua.registers.recluster import files_ready
+    from motcua.registers.selectors import pending_decisions
+    from motcua.registers.storage import run_dir
+
+    assert job.decisions.count() == 3 and pending_decisions(job) == 0
+    assert job.runs == 1 and job.stats["applied"]
+    assert files_ready(run_dir(job))
 
 
 def test_the_hall_takes_numbers_on_first_run(load_seconds, client):
