@@ -25,11 +25,12 @@ The engines: ``engine_duckdb.DuckDBEngine`` (embedded, the default), ``engine_sp
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 
 
+@runtime_checkable
 class Engine(Protocol):
     name: str  # "duckdb", "spark", ... (stats and logs)
     dialect: str  # sqlglot's name of its SQL dialect

@@ -140,8 +140,8 @@ select
     nullif(street_key, '') as street_key,
     old_ward,
     new_ward_code,
-    -- The register's area for the blocking rules on a name and a date: the new commune most of
-    -- its rows convert to; a register none of whose rows converts goes with the run's main one.
+    -- The register's area for the blocking rules on a name and a date: the new commune at least
+    -- half its rows convert to; any other register goes with the run's main commune.
     coalesce(
         area_code,
         (select new_ward_code from {table} where new_ward_code is not null
@@ -161,14 +161,20 @@ from (
         end as birth_year_cccd
     from {table} as input
     left join (
+        -- A register's commune: the one at least half of ALL its rows convert to (a few rows
+        -- already written in a neighbour's 2025 form must not move a whole register).
         select area_source, new_ward_code as area_code
         from (
-            select coalesce(source, '') as area_source, new_ward_code,
-                   row_number() over (partition by coalesce(source, '') order by count(*) desc, new_ward_code) as area_rank
-            from {table} where new_ward_code is not null
+            select coalesce(source, '') as area_source, new_ward_code, count(*) as n,
+                   sum(count(*)) over (partition by coalesce(source, '')) as total,
+                   row_number() over (
+                       partition by coalesce(source, '')
+                       order by case when new_ward_code is null then 1 else 0 end, count(*) desc, new_ward_code
+                   ) as area_rank
+            from {table}
             group by coalesce(source, ''), new_ward_code
         ) as ranked
-        where area_rank = 1
+        where area_rank = 1 and new_ward_code is not null and 2 * n >= total
     ) as area on area.area_source = coalesce(input.source, '')
 ) as input
 where record_id is not null
@@ -296,6 +302,8 @@ PRIORS: dict[str, list[tuple[float, float]]] = {
     "ids": [(0.9, 1e-5), (0.05, 1e-4), (0.02, 1e-5), (0.03, 0.99997)],
     "gender": [(0.98, 0.5), (0.02, 0.5)],
     "contact": [(0.3, 1e-4), (0.15, 5e-5), (0.15, 5e-4), (0.4, 0.99935)],
+    # Same area, another area: u from random pairs (the areas' share of all pairs), m by EM.
+    "area": [(0.95, 0.5), (0.05, 0.5)],
 }
 
 
@@ -521,7 +529,24 @@ def comparisons(n_records: int) -> list[Any]:
             ],
         ),
     )
-    return [given, surname, middle, dob, ids, gender, contact]
+    # The area (``block_area``: a register's new commune) as evidence: with several communes in
+    # a run, the prior (estimated over all pairs) falls with their number, while a person's
+    # records are mostly in one commune; this comparison gives a same-commune pair back what the
+    # prior took (m / u ~ 1 / the communes' share of all pairs) and weighs a cross-commune pair
+    # down. One commune: every pair is at its only level, u = m = 1, no weight.
+    area = cl.CustomComparison(
+        output_column_name="area",
+        comparison_description="Same new commune (the registers' area)",
+        comparison_levels=_priors(
+            "area",
+            [
+                cll.NullLevel("block_area"),
+                cll.ExactMatchLevel("block_area").configure(label_for_charts="Same commune"),
+                cll.ElseLevel(),
+            ],
+        ),
+    )
+    return [given, surname, middle, dob, ids, gender, contact, area]
 
 
 def settings(link_type: str, n_records: int) -> Any:

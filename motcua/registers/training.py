@@ -187,6 +187,7 @@ def train(
         _estimate_m_from_labels(run, accepted)
         used_labels_for_m = True
     _floor_m(linker)
+    _no_weight_without_variation(linker)
     timings["train_labels"] = run.lap()
     return {
         "probability_two_random_records_match": linker._settings_obj._probability_two_random_records_match,
@@ -259,6 +260,16 @@ def _floor_m(linker: Any) -> None:
             m = lvl.m_probability
             if m is None or m < M_FLOOR:
                 lvl.m_probability = M_FLOOR
+
+
+def _no_weight_without_variation(linker: Any) -> None:
+    """A level every random pair is at (u = 1: one commune's run, for the area) tells nothing:
+    m = 1 too, no weight (EM skipped in a small register would leave its prior m, a small
+    penalty on every pair)."""
+    for cc in linker._settings_obj.comparisons:
+        for lvl in cc._comparison_levels_excluding_null:
+            if lvl.u_probability is not None and lvl.u_probability >= 1 - 1e-9:
+                lvl.m_probability = 1.0
 
 
 def parameters(linker: Any) -> list[dict[str, Any]]:

@@ -337,6 +337,10 @@ def test_name_and_date_rules_hold_within_an_area():
         row("c2", "w3", "Đỗ Văn Lành", "1970-05-06", None),  # no code: the register has none
         row("d1", "w1", "Trịnh Văn Út", "1980", 20194),
         row("d2", "w2", "Trịnh Văn Út", "1980-01-09", 20200),  # bare year, other area
+        # A register of a divided old ward (no code) with one row in a neighbour's 2025 form:
+        # a few rows do not move the register; it goes with the run's main commune.
+        *(row(f"e{i}", "w4", f"Mai Văn Số {i}", "1990", None) for i in range(4)),
+        row("e9", "w4", "Mai Văn Chín", "1991", 20200),
     ]
     con = duckdb.connect()
     con.register("motcua_input", model.conform(table(rows), []))
@@ -345,6 +349,7 @@ def test_name_and_date_rules_hold_within_an_area():
     areas = dict(con.execute("select record_id, block_area from l").fetchall())
     assert areas["a1"] == 20194 and areas["a2"] == 20200
     assert areas["c2"] == 20194  # a register with no converted row goes with the run's main area
+    assert {areas[f"e{i}"] for i in (0, 1, 2, 3, 9)} == {20194}
     admitted = set()
     for _name, rule in model.blocking_rules():
         sql = rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
@@ -358,13 +363,23 @@ def test_name_and_date_rules_hold_within_an_area():
     assert ("b1", "b2") in admitted and ("c1", "c2") in admitted
 
 
+def test_one_commune_gives_the_area_no_weight(base):
+    """Every record of one commune is in one area: the area comparison weighs nothing."""
+    _, result = base
+    area = [p for p in result.stats["training"]["parameters"] if p["comparison"] == "area"]
+    same = next(p for p in area if p["level"] == "Same commune")
+    assert same["m"] == pytest.approx(1.0) and same["u"] == pytest.approx(1.0)
+    assert same["match_weight"] == pytest.approx(0.0, abs=1e-6)
+
+
 def test_the_second_stage_sees_both_sides_and_its_weights_count(base, monkeypatch):
     """The run hands the second stage every scored pair with both sides' features, and the
     weights it returns replace the pairs' (here: a stand-in that breaks one pair)."""
     from motcua.registers import second_stage
 
     rows, result = base
-    assert "second_stage" in result.stats
+    assert "second_stage" not in result.stats  # off by default (second_stage.ENABLED)
+    assert "second_stage" in link(table(rows), seed=1, second_look=True).stats
     seen = {}
 
     def rescore(pairs, *, threshold, seed):
@@ -376,7 +391,7 @@ def test_the_second_stage_sees_both_sides_and_its_weights_count(base, monkeypatc
         return changed, {"applied": True}
 
     monkeypatch.setattr(second_stage, "rescore", rescore)
-    again = link(table(rows), seed=1)
+    again = link(table(rows), seed=1, second_look=True)
     assert ("a1", "a2") in seen["pairs"]
     assert {f"{c}_{s}" for c in second_stage.FEATURE_COLUMNS for s in "lr"} <= set(seen["columns"])
     assert "gamma_ids" in seen["columns"]
