@@ -1,7 +1,10 @@
 """«Áp dụng quyết định (không chạy lại)»: the reviewers' decisions applied to the last run's
 results at once (``services.merge_job_apply_decisions``), back to the job's page with what
 changed. Thin: the acting user's job (``selectors.job_get_for``: another commune's is 404), the
-clock from ``motcua.core.clock``."""
+clock from ``motcua.core.clock``.
+
+«Tạo lại tệp» (``job_files_retry``): the files task queued again when it failed or never ran
+(``services.merge_job_retry_files``)."""
 
 from __future__ import annotations
 
@@ -38,4 +41,19 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
             f"Đã áp dụng {applied['decisions']} quyết định: danh sách hợp nhất có "
             f"{persons:,} người{change}.".replace(",", "."),
         )
+    return redirect("registers:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_files_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    job = selectors.job_get_for(user=user, pk=pk)
+    try:
+        services.merge_job_retry_files(user=user, job=job, now=clock.now())
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Đã xếp lịch tạo lại các tệp tải về; tải lại trang sau ít phút.")
     return redirect("registers:job", pk=job.pk)

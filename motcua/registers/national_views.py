@@ -7,7 +7,7 @@ The file is never made here (a ward's export takes tens of seconds): the run wri
 (``runner``), and after an application of decisions the background task
 (``tasks.merge_job_files_task``). Until it is written for the current persons the download is
 refused with 409 and a message; a run made before exports were pre-generated gets its task
-queued by the first download."""
+queued by the first download (once: not again while it is queued or running)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
+from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
 
 from . import selectors
 from .national_export import FORMATS, existing_export
 from .recluster import files_ready
 from .storage import run_dir
+from .tasks import files_task_pending
 from .views import _user
 
 UPDATING = (
@@ -45,14 +47,16 @@ def job_download_national(request: HttpRequest, pk: int) -> FileResponse:
     folder = run_dir(job)
     if job.runs == 0 or not (folder / "records.parquet").is_file():
         raise Http404("Chưa có danh sách hợp nhất.")
-    if not files_ready(folder):
+    if not files_ready(folder, expected=(job.stats or {}).get("files_generation")):
         raise Conflict(UPDATING, code="files_updating")
     path = existing_export(folder)[fmt]
     if path is None:
-        # A run from before the exports were made with it: its task makes them, once.
+        # A run from before the exports were made with it: its task makes them, once (another
+        # GET while it is queued or running queues nothing more).
         from .services import merge_job_prepare_files
 
-        merge_job_prepare_files(job=job)
+        if not files_task_pending(job_id=job.pk, run_no=job.runs, now=clock.now()):
+            merge_job_prepare_files(job=job)
         raise Conflict(PREPARING, code="files_preparing")
     return FileResponse(
         path.open("rb"),

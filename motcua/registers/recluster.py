@@ -14,8 +14,8 @@ beside ``records.parquet`` (the records as read, with their person) and ``result
 stats name the threshold the persons were cut at). ``recluster_run`` cuts the stored edges again
 at that threshold with the decisions (``clustering.cluster_edges``: an accepted pair is an edge of
 probability 1, a rejected one never ends up in one person — as in the run) and rewrites what
-depends on the persons, in place: records.parquet's person_id, the result's stats (persons,
-quality) and the review pairs' ``same_person``. Seconds at a ward's size (docs/performance.md,
+depends on the persons: records.parquet's person_id, the result's stats (persons,
+quality) and the review pairs' ``same_person`` (staged, then published: below). Seconds at a ward's size (docs/performance.md,
 «Applying decisions»).
 
 The files handed out (the Excel workbook, the national export in CSV and Excel) are not written
@@ -27,6 +27,17 @@ generations agree, ``files_ready`` is False and the downloads refuse the stale f
 on the folder, does nothing when the files are already those of the current generation, and
 starts again when an application lands while it writes: the newest state wins.
 
+Staging (issue 12 §4): ``recluster_run`` writes the new records.parquet, result.json and
+files.json into ``.apply-<generation>/`` in the run's folder; ``publish_staged`` moves them into
+place (``os.replace``: result.json, files.json, then records.parquet, so records.parquet is never
+newer than the other two). The service re-clusters outside any database transaction and publishes
+only once its second, short transaction has committed; a rolled-back application discards its
+stage (``discard_staged``), and one whose process died between the commit and the swap is finished
+by the task (``write_files(expected=...)``, the generation the job's stats name). A task that fails
+records why in ``files-failed.json`` (``files_failure``) before re-raising, so the page can say it
+and offer to queue the task again; ``files-queued.json`` says when it was last queued
+(``mark_queued``, ``files_since``).
+
 The scores stay those of the run: the model does not learn from the decisions (a full rerun
 does), and pairs the run never scored cannot join. No database and no Django here: the service
 (``services.merge_job_apply_decisions``) gives the decisions and writes the job.
@@ -35,9 +46,12 @@ does), and pairs the run never scored cannot join. No database and no Django her
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
+import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -62,6 +76,13 @@ RECORDS_NAME = "records.parquet"
 FILES_NAME = "files.json"  # what the handed-out files are to be made of (generation, workbook)
 READY_NAME = "files-ready.json"  # the generation the handed-out files were written for
 LOCK_NAME = ".files.lock"
+FAILED_NAME = "files-failed.json"  # why the task could not write the files of a generation
+QUEUED_NAME = "files-queued.json"  # when the task was last queued
+STAGE_PREFIX = ".apply-"  # an application's new files, before they are published
+# The order files are published in: records.parquet last, never newer than the other two.
+PUBLISH_ORDER = (RESULT_NAME, FILES_NAME, RECORDS_NAME)
+
+logger = logging.getLogger(__name__)
 EDGE_COLUMNS = ("record_id_l", "record_id_r", "match_probability")
 # What ``export.records_view`` reads of the normalised table.
 NORMALISED_COLUMNS = (
@@ -130,12 +151,55 @@ def recluster_run(
     decisions: Sequence[dict[str, Any]],
     unit_names: dict[int, str],
     applied: dict[str, Any] | None = None,
+    generation: int | None = None,
+    publish: bool = True,
 ) -> Reclustered:
     """Cut the run's stored edges in ``folder`` again with the reviewers' ``labels`` (record_id_l,
-    record_id_r, is_match: the latest decision of each pair) and rewrite the run's files that
-    depend on the persons. ``decisions`` are the workbook's «Quyết định rà soát» rows and
+    record_id_r, is_match: the latest decision of each pair) and write the run's files that
+    depend on the persons, staged under ``generation`` (default: the next one) and published at
+    once unless ``publish`` is False (the caller then calls ``publish_staged`` or
+    ``discard_staged``). ``decisions`` are the workbook's «Quyết định rà soát» rows and
     ``applied`` is noted in the stats (who applied how many, when). Raises ``Conflict`` when the
     run did not store its edges (made before the fast path existed)."""
+    if generation is None:
+        generation = next_generation(folder)
+    stage = stage_dir(folder, generation)
+    try:
+        out = _recluster(
+            folder=folder,
+            stage=stage,
+            generation=generation,
+            labels=labels,
+            title=title,
+            commune=commune,
+            run_no=run_no,
+            generated_at=generated_at,
+            decisions=decisions,
+            unit_names=unit_names,
+            applied=applied,
+        )
+    except BaseException:
+        discard_staged(folder, generation)
+        raise
+    if publish:
+        publish_staged(folder, generation)
+    return out
+
+
+def _recluster(
+    *,
+    folder: Path,
+    stage: Path,
+    generation: int,
+    labels: Sequence[tuple[str, str, bool]],
+    title: str,
+    commune: str,
+    run_no: int,
+    generated_at: dt.datetime,
+    decisions: Sequence[dict[str, Any]],
+    unit_names: dict[int, str],
+    applied: dict[str, Any] | None,
+) -> Reclustered:
     if not has_inputs(folder):
         raise Conflict(NOT_STORED, code="recluster_inputs_missing")
     started = time.perf_counter()
@@ -168,7 +232,10 @@ def recluster_run(
         zip(clusters.column("record_id").to_pylist(), clusters.column("person_id").to_pylist(), strict=True)
     )
     person_ids = [person_of.get(r) for r in raw.column("record_id").to_pylist()]
-    _replace_parquet(raw.append_column("person_id", pa.array(person_ids, pa.string())), folder / RECORDS_NAME)
+    if stage.exists():
+        shutil.rmtree(stage)  # an earlier attempt at this generation, abandoned
+    stage.mkdir()
+    pq.write_table(raw.append_column("person_id", pa.array(person_ids, pa.string())), stage / RECORDS_NAME)
     persons = len(set(person_ids))
 
     same_person: dict[tuple[str, str], bool] = {}
@@ -186,10 +253,14 @@ def recluster_run(
     if applied is not None:
         stats["applied"] = applied | {"seconds": timings["total"]}
     result["stats"] = stats
-    _replace_text(folder / RESULT_NAME, json.dumps(result, ensure_ascii=False))
-    # The handed-out files are now stale: the background task (``write_files``) remakes them.
-    generation = write_files_spec(
-        folder,
+    (stage / RESULT_NAME).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    # The handed-out files are stale once this is published: the background task
+    # (``write_files``) remakes them. The spec names the staged records.parquet, whose inode,
+    # time and size ``os.replace`` keeps.
+    _write_spec(
+        stage / FILES_NAME,
+        records=stage / RECORDS_NAME,
+        generation=generation,
         title=title,
         commune=commune,
         run_no=run_no,
@@ -212,8 +283,51 @@ def recluster_run(
 
 def _records_token(folder: Path) -> list[int]:
     """Which records.parquet the files follow (a new one is a new inode: ``os.replace``)."""
-    stat = (folder / RECORDS_NAME).stat()
+    return _token(folder / RECORDS_NAME)
+
+
+def _token(path: Path) -> list[int]:
+    stat = path.stat()
     return [stat.st_ino, stat.st_mtime_ns, stat.st_size]
+
+
+def stage_dir(folder: Path, generation: int) -> Path:
+    return folder / f"{STAGE_PREFIX}{generation}"
+
+
+def next_generation(folder: Path, *, at_least: int | None = None) -> int:
+    """The generation an application writes: after the current ``files.json``'s (and after
+    ``at_least``, one committed but not yet published)."""
+    current = int((_read_json(folder / FILES_NAME) or {}).get("generation", -1))
+    return max(current, -1 if at_least is None else at_least) + 1
+
+
+def publish_staged(folder: Path, generation: int) -> bool:
+    """Move the staged files of ``generation`` into place (records.parquet last). Safe to call
+    twice at once or again after a crash midway (what is gone was published). True if anything
+    was moved."""
+    stage = stage_dir(folder, generation)
+    moved = False
+    for name in PUBLISH_ORDER:
+        try:
+            os.replace(stage / name, folder / name)
+        except FileNotFoundError:
+            continue
+        moved = True
+    shutil.rmtree(stage, ignore_errors=True)
+    return moved
+
+
+def discard_staged(folder: Path, generation: int) -> None:
+    shutil.rmtree(stage_dir(folder, generation), ignore_errors=True)
+
+
+def _clean_stages(folder: Path, generation: int) -> None:
+    """Stages of applications that never committed (a generation not after the current)."""
+    for stage in folder.glob(f"{STAGE_PREFIX}*"):
+        suffix = stage.name.removeprefix(STAGE_PREFIX)
+        if suffix.isdigit() and int(suffix) <= generation:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -237,11 +351,38 @@ def write_files_spec(
 ) -> int:
     """Record what the handed-out files are to be made of, for records.parquet as it is now, under
     the next generation number (returned). ``ready``: they have been written already (the run)."""
-    previous = _read_json(folder / FILES_NAME) or {}
-    generation = int(previous.get("generation", -1)) + 1
+    generation = next_generation(folder)
+    _write_spec(
+        folder / FILES_NAME,
+        records=folder / RECORDS_NAME,
+        generation=generation,
+        title=title,
+        commune=commune,
+        run_no=run_no,
+        generated_at=generated_at,
+        decisions=decisions,
+        unit_names=unit_names,
+    )
+    if ready:
+        _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
+    return generation
+
+
+def _write_spec(
+    path: Path,
+    *,
+    records: Path,
+    generation: int,
+    title: str,
+    commune: str,
+    run_no: int,
+    generated_at: dt.datetime,
+    decisions: Sequence[dict[str, Any]],
+    unit_names: dict[int, str],
+) -> None:
     spec = {
         "generation": generation,
-        "records": _records_token(folder),
+        "records": _token(records),
         "title": title,
         "commune": commune,
         "run_no": run_no,
@@ -249,20 +390,63 @@ def write_files_spec(
         "decisions": list(decisions),
         "unit_names": {str(k): v for k, v in unit_names.items()},
     }
-    _replace_text(folder / FILES_NAME, json.dumps(spec, ensure_ascii=False))
-    if ready:
-        _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
-    return generation
+    _replace_text(path, json.dumps(spec, ensure_ascii=False))
 
 
-def files_ready(folder: Path) -> bool:
+def files_ready(folder: Path, *, expected: int | None = None) -> bool:
     """The workbook and the national export are those of the current persons. A run made before
-    the files left the request has no ``files.json``: its files were written with it."""
+    the files left the request has no ``files.json``: its files were written with it.
+    ``expected``: the generation the job's stats name (an application committed whose files were
+    not published yet — its process died — is not ready)."""
     spec = _read_json(folder / FILES_NAME)
     if spec is None:
-        return not (folder / FILES_NAME).exists()
+        return not (folder / FILES_NAME).exists() and expected is None
+    if expected is not None and int(spec.get("generation", -1)) < expected:
+        return False
     done = _read_json(folder / READY_NAME)
     return done is not None and done.get("generation") == spec.get("generation")
+
+
+def files_failure(folder: Path) -> str | None:
+    """Why the task could not write the current files (None: it did not fail, or they are
+    ready, or it was queued again since)."""
+    failed = _read_json(folder / FAILED_NAME)
+    if failed is None or files_ready(folder):
+        return None
+    spec = _read_json(folder / FILES_NAME) or {}
+    if failed.get("generation") != spec.get("generation"):
+        return None
+    return str(failed.get("error") or "lỗi không rõ")
+
+
+def files_since(folder: Path) -> float | None:
+    """When the files became stale or their task was last queued (a POSIX time), whichever is
+    later; None when the run has no ``files.json``."""
+    times = []
+    for name in (FILES_NAME, QUEUED_NAME):
+        try:
+            times.append((folder / name).stat().st_mtime)
+        except FileNotFoundError:
+            continue
+    return max(times) if times else None
+
+
+def mark_queued(folder: Path) -> None:
+    """The task is queued (again): the last failure no longer shows."""
+    if folder.is_dir():
+        (folder / FAILED_NAME).unlink(missing_ok=True)
+        _replace_text(folder / QUEUED_NAME, "{}")
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure in the officer's words."""
+    if isinstance(exc, Conflict):
+        return exc.message
+    if isinstance(exc, MemoryError):
+        return "máy chủ không đủ bộ nhớ."
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "ổ đĩa của máy chủ đã đầy."
+    return f"lỗi hệ thống ({type(exc).__name__}); hãy báo quản trị viên nếu tạo lại vẫn không được."
 
 
 @contextmanager
@@ -275,34 +459,60 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_files(folder: Path, *, now: dt.datetime, attempts: int = 5) -> int | None:
+def write_files(
+    folder: Path, *, now: dt.datetime, attempts: int = 5, expected: int | None = None
+) -> int | None:
     """The background side: write the workbook and the national export for the current
     ``files.json``, then mark them ready. Idempotent (nothing to do when they are ready: None);
     when an application rewrites the records meanwhile, starts again with the newest (at most
-    ``attempts`` times). Returns the generation written."""
+    ``attempts`` times). ``expected``: the generation the job's stats name, published here if
+    its application's process died before it could. Returns the generation written. A failure
+    is recorded (``files_failure``) and raised again."""
     with _locked(folder):
-        for _ in range(attempts):
-            spec = _read_json(folder / FILES_NAME)
-            if spec is None or files_ready(folder):
-                # Current already; only a national export missing (a run from before they were
-                # made with it) is written.
-                if (folder / RECORDS_NAME).is_file():
-                    write_run_exports(run_folder=folder, now=now)
-                return None
-            generation = spec["generation"]
-            stored = pq.read_table(folder / RECORDS_NAME)
-            if _records_token(folder) != spec["records"]:
-                # records.parquet is newer than the spec: an application is between its two
-                # writes; its own spec follows in a moment.
+        try:
+            return _write_files(folder, now=now, attempts=attempts, expected=expected)
+        except BaseException as exc:
+            spec = _read_json(folder / FILES_NAME) or {}
+            message = _describe(exc)
+            failed = {"generation": spec.get("generation"), "error": message, "at": now.isoformat()}
+            try:
+                _replace_text(folder / FAILED_NAME, json.dumps(failed, ensure_ascii=False))
+            except OSError:
+                logger.exception("files of %s: the failure could not be recorded", folder)
+            logger.exception("files of %s: not written (%s)", folder, message)
+            raise
+
+
+def _write_files(folder: Path, *, now: dt.datetime, attempts: int, expected: int | None) -> int | None:
+    current = int((_read_json(folder / FILES_NAME) or {}).get("generation", -1))
+    if expected is not None and current < expected:
+        publish_staged(folder, expected)  # committed, never published: its process died
+        current = int((_read_json(folder / FILES_NAME) or {}).get("generation", -1))
+    if current >= 0:
+        _clean_stages(folder, current)
+    for _ in range(attempts):
+        spec = _read_json(folder / FILES_NAME)
+        if spec is None or files_ready(folder):
+            # Current already; only a national export missing (a run from before they were
+            # made with it) is written.
+            if (folder / RECORDS_NAME).is_file():
+                write_run_exports(run_folder=folder, now=now)
+            return None
+        generation = spec["generation"]
+        stored = pq.read_table(folder / RECORDS_NAME)
+        if _records_token(folder) != spec["records"]:
+            # The spec is newer than records.parquet: an application is publishing its files
+            # (records.parquet comes last), or its process died midway: finish it.
+            if not publish_staged(folder, int(generation)):
                 time.sleep(0.2)
-                continue
-            _write_workbook(folder, spec, stored)
-            write_run_exports(run_folder=folder, now=now)
-            latest = _read_json(folder / FILES_NAME) or {}
-            if latest.get("generation") != generation or _records_token(folder) != spec["records"]:
-                continue  # an application landed while writing: the newest state wins
-            _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
-            return int(generation)
+            continue
+        _write_workbook(folder, spec, stored)
+        write_run_exports(run_folder=folder, now=now)
+        latest = _read_json(folder / FILES_NAME) or {}
+        if latest.get("generation") != generation or _records_token(folder) != spec["records"]:
+            continue  # an application landed while writing: the newest state wins
+        _replace_text(folder / READY_NAME, json.dumps({"generation": generation}))
+        return int(generation)
     raise Conflict("Danh sách hợp nhất thay đổi liên tục; chưa viết được tệp Excel.", code="files_busy")
 
 
@@ -327,10 +537,4 @@ def _write_workbook(folder: Path, spec: dict[str, Any], stored: pa.Table) -> Non
 def _replace_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _replace_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
     os.replace(tmp, path)

@@ -35,7 +35,14 @@ from motcua.org.models import User
 
 from .io import check_upload, limits_from_settings
 from .models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
-from .recluster import recluster_run
+from .recluster import (
+    discard_staged,
+    files_ready,
+    mark_queued,
+    next_generation,
+    publish_staged,
+    recluster_run,
+)
 from .selectors import is_stale, latest_decisions, merge_user, pending_decisions
 from .storage import job_dir, run_dir, safe_name
 
@@ -143,6 +150,10 @@ def merge_job_rerun(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
     return locked
 
 
+APPLY_STALE_AFTER = dt.timedelta(minutes=5)  # an application's mark left by a dead process
+APPLYING = "Các quyết định đang được áp dụng; hãy chờ vài giây rồi tải lại trang."
+
+
 def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
     """Apply every decision so far to the last run's results without running it again: its stored
     edges cut again with the decisions (``recluster.recluster_run``: the persons, records.parquet,
@@ -151,28 +162,43 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
     files handed out (the workbook, the national export) are rewritten by a background task
     queued when this commits (``tasks.merge_job_files_task``); until then they count as stale
     (``recluster.files_ready``) and are not served. The model does not learn from the decisions:
-    that is the rerun's (``merge_job_rerun``)."""
+    that is the rerun's (``merge_job_rerun``).
+
+    Three steps, so that the database is never locked while the persons are cut again (seconds at
+    a ward's size; SQLite would block every other write in the app meanwhile): a short
+    transaction locks the job, checks and marks it as applying (``stats["applying"]``: a second
+    application is refused with 409 until this one ends); the re-clustering, outside any
+    transaction, stages its files; a second short transaction checks that nothing changed (the
+    mark, the run, the decisions) and saves the stats and the pairs, and only once it has
+    committed are the staged files published (``recluster.publish_staged``) and the task queued.
+    On any failure the stage is discarded and the mark removed."""
     merge_user(user)
     if job.commune_id != user.commune_id:
         raise NotFound("Không tìm thấy đợt hợp nhất.")
     with transaction.atomic():
         locked = MergeJob.objects.select_for_update().get(pk=job.pk)
-        if locked.is_active:
-            raise Conflict("Đợt hợp nhất đang chạy; hãy chờ lần chạy này xong rồi áp dụng quyết định.")
-        if locked.runs == 0:
-            raise Conflict("Đợt hợp nhất chưa có kết quả nào để áp dụng quyết định.")
+        _check_can_apply(locked, now=now)
         pending = pending_decisions(locked)
         if pending == 0:
             raise Conflict("Không có quyết định mới nào cần áp dụng.")
         decided = latest_decisions(locked)
         ordered = sorted(decided.values(), key=lambda d: d.pk)
+        run_no = locked.runs
+        folder = run_dir(locked)
+        stats = locked.stats or {}
+        generation = next_generation(folder, at_least=stats.get("files_generation"))
+        mark = {"at": now.isoformat(), "by": user.pk, "generation": generation, "upto": ordered[-1].pk}
+        locked.stats = stats | {"applying": mark}
+        locked.save(update_fields=["stats"])
+    committed = False
+    try:
         local = timezone.localtime(now)
         outcome = recluster_run(
-            folder=run_dir(locked),
+            folder=folder,
             labels=[(a, b, d.is_match) for (a, b), d in decided.items()],
             title=locked.title,
             commune=locked.commune.name,
-            run_no=locked.runs,
+            run_no=run_no,
             generated_at=local.replace(tzinfo=None),
             decisions=[
                 {
@@ -194,28 +220,107 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
                 "time": f"{local:%H:%M}",
                 "date": f"{local:%d/%m/%Y}",
             },
+            generation=generation,
+            publish=False,
         )
-        changed = []
-        for pair in ReviewPair.objects.filter(job=locked):
-            same = outcome.same_person.get((pair.record_id_l, pair.record_id_r))
-            if same is not None and same != pair.same_person:
-                pair.same_person = same
-                changed.append(pair)
-        ReviewPair.objects.bulk_update(changed, ["same_person"], batch_size=1000)
-        locked.stats = outcome.stats
-        locked.decisions_applied_upto = ordered[-1].pk
-        locked.save(update_fields=["stats", "decisions_applied_upto"])
-        run_no = locked.runs
-        transaction.on_commit(lambda: _enqueue_files(locked.pk, run_no))
+        with transaction.atomic():
+            locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+            if (locked.stats or {}).get("applying") != mark or locked.runs != run_no or locked.is_active:
+                raise Conflict("Đợt hợp nhất đã thay đổi trong lúc áp dụng; hãy tải lại trang rồi thử lại.")
+            if [d.pk for d in sorted(latest_decisions(locked).values(), key=lambda d: d.pk)] != [
+                d.pk for d in ordered
+            ]:
+                raise Conflict(
+                    "Có quyết định mới trong lúc áp dụng; hãy bấm «Áp dụng quyết định (không chạy lại)» lần nữa."
+                )
+            changed = []
+            for pair in ReviewPair.objects.filter(job=locked):
+                same = outcome.same_person.get((pair.record_id_l, pair.record_id_r))
+                if same is not None and same != pair.same_person:
+                    pair.same_person = same
+                    changed.append(pair)
+            ReviewPair.objects.bulk_update(changed, ["same_person"], batch_size=1000)
+            locked.stats = outcome.stats | {"files_generation": generation}
+            locked.decisions_applied_upto = ordered[-1].pk
+            locked.save(update_fields=["stats", "decisions_applied_upto"])
+            job_id = locked.pk
+
+            def published() -> None:
+                publish_staged(folder, generation)
+                mark_queued(folder)
+                _enqueue_files(job_id, run_no)
+
+            transaction.on_commit(published)
+            committed = True  # from here on the stage is the job's: ``write_files`` finishes it
+    except BaseException:
+        if committed:
+            raise
+        discard_staged(folder, generation)
+        with transaction.atomic():
+            current = MergeJob.objects.select_for_update().filter(pk=job.pk).first()
+            if current is not None and (current.stats or {}).get("applying") == mark:
+                current.stats = {k: v for k, v in current.stats.items() if k != "applying"}
+                current.save(update_fields=["stats"])
+        raise
     return locked
+
+
+def _check_can_apply(job: MergeJob, *, now: dt.datetime) -> None:
+    if job.is_active:
+        raise Conflict("Đợt hợp nhất đang chạy; hãy chờ lần chạy này xong rồi áp dụng quyết định.")
+    if job.runs == 0:
+        raise Conflict("Đợt hợp nhất chưa có kết quả nào để áp dụng quyết định.")
+    if is_applying(job, now=now):
+        raise Conflict(APPLYING, code="applying")
+
+
+def is_applying(job: MergeJob, *, now: dt.datetime) -> bool:
+    """An application of decisions is under way (its mark is younger than a dead process's)."""
+    mark = (job.stats or {}).get("applying")
+    if not isinstance(mark, dict):
+        return False
+    try:
+        since = dt.datetime.fromisoformat(str(mark.get("at")))
+    except ValueError:
+        return False
+    return now - since < APPLY_STALE_AFTER
 
 
 def merge_job_prepare_files(*, job: MergeJob) -> None:
     """Queue the writing of the last run's handed-out files (a run from before the national
-    export was made with the run has none: its first download asks for it)."""
+    export was made with the run has none: its first download asks for it; a task that failed or
+    never ran is queued again by «Tạo lại tệp», ``merge_job_retry_files``)."""
     if job.runs:
         run_no = job.runs
-        transaction.on_commit(lambda: _enqueue_files(job.pk, run_no))
+        folder = run_dir(job)
+
+        def queued() -> None:
+            mark_queued(folder)
+            _enqueue_files(job.pk, run_no)
+
+        transaction.on_commit(queued)
+
+
+def merge_job_retry_files(*, user: User, job: MergeJob, now: dt.datetime) -> MergeJob:
+    """«Tạo lại tệp»: queue the files task again for the last run, when its files are not those
+    of the current persons (the task failed, or never ran). Refused while a run or an application
+    is under way, and when the files are ready."""
+    merge_user(user)
+    if job.commune_id != user.commune_id:
+        raise NotFound("Không tìm thấy đợt hợp nhất.")
+    with transaction.atomic():
+        locked = MergeJob.objects.select_for_update().get(pk=job.pk)
+        if locked.is_active:
+            raise Conflict("Đợt hợp nhất đang chạy; lần chạy này tự viết các tệp của nó.")
+        if locked.runs == 0:
+            raise Conflict("Đợt hợp nhất chưa có kết quả nào.")
+        if is_applying(locked, now=now):
+            raise Conflict(APPLYING, code="applying")
+        expected = (locked.stats or {}).get("files_generation")
+        if files_ready(run_dir(locked), expected=expected):
+            raise Conflict("Các tệp tải về đã được cập nhật; không cần tạo lại.", code="files_ready")
+        merge_job_prepare_files(job=locked)
+    return locked
 
 
 def _enqueue_files(job_id: int, run_no: int) -> None:

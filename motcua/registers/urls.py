@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/ra-soat/<int:pair_id>/", views.review_decide, name="decide"),
     # R-A apply decisions (issue 12)
     path("<int:pk>/ap-dung/", apply_views.job_apply, name="apply"),
+    path("<int:pk>/tao-lai-tep/", apply_views.job_files_retry, name="files_retry"),  # R-F
     # R-B national export (issue 12)
     path("<int:pk>/tai-ve/dan-cu/", national_views.job_download_national, name="download_national"),
 ]

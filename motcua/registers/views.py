@@ -24,7 +24,8 @@ from . import selectors, services
 from .models import JobStatus, MergeJob, ReviewPair
 from .recluster import files_ready
 from .review import side_by_side
-from .storage import run_dir, workbook_path
+from .storage import workbook_path
+from .tasks import files_state
 
 REASONS_MATCH = (
     "Cùng họ tên, ngày sinh và hộ khẩu",
@@ -122,7 +123,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "n_decided": len(decided),
         "to_review": selectors.pairs_to_review(job, decided),
         "workbook": workbook_path(job) is not None,
-        "files_updating": job.runs > 0 and not files_ready(run_dir(job)),  # R-E
+        "files_state": (state := files_state(job, now=clock.now())),  # R-E, R-F: failed, stalled
+        "files_updating": not state.ready,
         "quality": (job.stats or {}).get("quality"),
     }
     return render(request, "registers/job_detail.html", ctx)
@@ -171,7 +173,8 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     path = workbook_path(job)
     if path is None:
         raise Http404("Chưa có danh sách hợp nhất.")
-    if not files_ready(path.parent):  # R-E: rewritten in the background after an application
+    # R-E: rewritten in the background after an application
+    if not files_ready(path.parent, expected=(job.stats or {}).get("files_generation")):
         raise Conflict(
             "Tệp Excel đang được cập nhật theo các quyết định vừa áp dụng; hãy tải lại sau ít phút."
         )

@@ -216,11 +216,12 @@ def test_two_officers_applying_at_once_apply_once(officer, ward):
     assert selectors.pending_decisions(job) == 0 and job.stats["applied"]["decisions"] == 1
 
 
-def test_the_files_task_is_idempotent_and_yields_to_a_newer_run(officer):
+def test_the_files_task_is_idempotent_and_yields_to_a_newer_run(officer, django_capture_on_commit_callbacks):
     job = finished_job(officer)
     assert tasks.merge_job_files(job_id=job.pk, run_no=1) is None  # the run's files are current
     reject_a_merged_pair(job, officer)
-    services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_job_apply_decisions(user=officer, job=job, now=clock.now())
     MergeJob.objects.filter(pk=job.pk).update(runs=2)  # a rerun finished meanwhile
     assert tasks.merge_job_files(job_id=job.pk, run_no=1) is None
     assert not recluster.files_ready(storage.run_dir(job, 1))
