@@ -31,6 +31,7 @@ import datetime as dt
 import io
 import os
 import posixpath
+import re
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,6 +45,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from motcua.core.errors import ValidationFailed
 from motcua.core.excel import MAX_CELL_CHARS, append_text_row, safe_text, text_cell
 from motcua.core.text import fold
 
@@ -458,15 +460,30 @@ def _table_sheet(
     rows: Iterable[dict[str, Any]],
 ) -> None:
     """The sheet's frame and header row through openpyxl; its rows (``bodies[name]``, a list of
-    values per column) are written by ``save_workbook``."""
-    ws = wb.create_sheet(name)
-    ws.freeze_panes = "A2"
-    for i, (_, width, _) in enumerate(columns):
-        ws.column_dimensions[_letter(i)].width = width
-    append_text_row(ws, [_cell(ws, head, font=_HEAD_FONT, fill=_HEAD_FILL) for head, _, _ in columns])
+    values per column) are written by ``save_workbook``. Past Excel's rows per sheet the table
+    goes on in «name (2)», «name (3)»… (``sheet_parts``), each with the header."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
-    bodies[name] = [[row.get(key) for row in rows] for _, _, key in columns]
-    ws.auto_filter.ref = f"A1:{_letter(len(columns) - 1)}1"
+    values = [[row.get(key) for row in rows] for _, _, key in columns]
+    for title, start, stop in sheet_parts(name, len(rows)):
+        ws = wb.create_sheet(title)
+        ws.freeze_panes = "A2"
+        for i, (_, width, _) in enumerate(columns):
+            ws.column_dimensions[_letter(i)].width = width
+        append_text_row(ws, [_cell(ws, head, font=_HEAD_FONT, fill=_HEAD_FILL) for head, _, _ in columns])
+        bodies[title] = [col[start:stop] if (start, stop) != (0, len(rows)) else col for col in values]
+        ws.auto_filter.ref = f"A1:{_letter(len(columns) - 1)}1"
+
+
+def sheet_parts(name: str, n: int) -> list[tuple[str, int, int]]:
+    """The sheets a table of ``n`` rows under a header takes: (title, first row, end row) — ``name``,
+    then «name (2)», «name (3)»… of ``MAX_SHEET_ROWS`` rows each."""
+    size = MAX_SHEET_ROWS
+    if n <= size:
+        return [(name, 0, n)]
+    return [
+        (name if i == 0 else f"{name} ({i + 1})", start, min(n, start + size))
+        for i, start in enumerate(range(0, n, size))
+    ]
 
 
 def _cell(
@@ -488,6 +505,11 @@ _ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 # ``core.excel.FORMULA_START``: a text starting so gets Excel's quote prefix.
 _FORMULA_RE2 = r"^[=+\-@\t\r]"
 _CHUNK_ROWS = 20_000
+# Excel opens no sheet of more than 1,048,576 rows: the header and this many rows of data.
+MAX_SHEET_ROWS = 1_048_575
+# Lone surrogates (a bad decoding upstream) cannot be written as UTF-8: dropped like the
+# characters XML refuses.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # zlib's usual level: level 1 would save ~2 s of CPU at a ward's size for a file 29 % larger
 # (50 MB instead of 39), and the file is written off the request (docs/performance.md).
 _ZIP_LEVEL = 6
@@ -517,9 +539,16 @@ def save_workbook(wb: Workbook, out: Path | IO[bytes], bodies: Mapping[str, Sequ
                 entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry._compresslevel = _ZIP_LEVEL  # type: ignore[attr-defined]
-                with dst.open(entry, "w") as fh:
+                first = head.count(b"<row ") + 1  # after the header openpyxl wrote
+                n = len(bodies[title][0]) if bodies[title] else 0
+                if first - 1 + n > MAX_SHEET_ROWS + 1:
+                    rows, limit = (f"{k:,}".replace(",", ".") for k in (first - 1 + n, MAX_SHEET_ROWS + 1))
+                    raise ValidationFailed(
+                        f"Trang «{title}» có {rows} dòng, quá giới hạn {limit} dòng một trang của Excel."
+                    )
+                # The size is not known beforehand: a sheet past 2 GiB needs ZIP64.
+                with dst.open(entry, "w", force_zip64=True) as fh:
                     fh.write(head)
-                    first = head.count(b"<row ") + 1  # after the header openpyxl wrote
                     for chunk in _row_chunks(bodies[title], first=first, quote=quote):
                         fh.write(chunk)
                     fh.write(end + tail)
@@ -558,7 +587,7 @@ def _cells(values: Sequence[Any], letter: str, rows: pa.Array, quote: int) -> pa
     kinds = {type(v) for v in values} - {type(None)}
     empty = pc.binary_join_element_wise('<c r="', letter, rows, '" t="inlineStr"></c>', "")
     if kinds <= {str}:
-        return _text_cells(pa.array(values, pa.string()), letter, rows, quote, empty)
+        return _text_cells(_text_array(values), letter, rows, quote, empty)
     if kinds <= {int}:
         try:
             numbers = pa.array(values, pa.int64())
@@ -572,7 +601,7 @@ def _cells(values: Sequence[Any], letter: str, rows: pa.Array, quote: int) -> pa
     # Anything else (floats, dates, booleans…): as ``safe_text`` gives it, a cell at a time.
     safe = [safe_text(v) for v in values]
     texts = _text_cells(
-        pa.array([v if isinstance(v, str) else None for v in safe], pa.string()), letter, rows, quote, empty
+        _text_array([v if isinstance(v, str) else None for v in safe]), letter, rows, quote, empty
     )
     numbers = pa.array(
         [None if isinstance(v, str) else f'<c r="{letter}{r}" t="n"><v>{_number(v)}</v></c>'
@@ -580,6 +609,13 @@ def _cells(values: Sequence[Any], letter: str, rows: pa.Array, quote: int) -> pa
         pa.string(),
     )  # fmt: skip
     return pc.if_else(pc.is_null(numbers), texts, numbers)
+
+
+def _text_array(values: Sequence[str | None]) -> pa.Array:
+    try:
+        return pa.array(values, pa.string())
+    except UnicodeEncodeError:
+        return pa.array([None if v is None else _SURROGATES.sub("", v) for v in values], pa.string())
 
 
 def _number(value: Any) -> str:

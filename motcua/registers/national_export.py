@@ -434,17 +434,21 @@ def write_xlsx(rows: Iterable[dict[str, Any]], out: Path | IO[bytes]) -> None:
 
     from motcua.core.excel import append_text_row, text_cell
 
-    from .export import save_workbook
+    from .export import save_workbook, sheet_parts
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_NAME)
-    sheet.freeze_panes = "A2"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F4")
-    append_text_row(sheet, [text_cell(sheet, h, font=bold, fill=fill) for h in HEADERS])
     rows = rows if isinstance(rows, Sequence) else list(rows)
     # Every value is text except the two counts: codes, dates and IDs never become numbers.
     columns = [[row[k] if k in ("stt", "n_records") else _text(row[k]) for row in rows] for k in _KEYS]
-    save_workbook(book, out, {SHEET_NAME: columns})
+    bodies = {}
+    # Past Excel's rows per sheet the list goes on in «Danh sách dân cư (2)»…, each with the header.
+    for title, start, stop in sheet_parts(SHEET_NAME, len(rows)):
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        append_text_row(sheet, [text_cell(sheet, h, font=bold, fill=fill) for h in HEADERS])
+        bodies[title] = [col[start:stop] for col in columns]
+    save_workbook(book, out, bodies)
 
 
 def write(rows: Sequence[dict[str, Any]], out: Path, fmt: str) -> None:
@@ -480,10 +484,11 @@ def export_file(*, src: Path, out: Path, now: dt.datetime) -> str:
 
 def _run_export_path(run_folder: Path, fmt: str) -> Path:
     """Where the export of ``run_folder``'s current records.parquet is kept (named after its
-    modification time and size, so an application of decisions that rewrites it makes the old
-    export stale)."""
+    inode, modification time and size, so an application of decisions that rewrites it makes the
+    old export stale — the inode even when the new file has the old one's size and a time the
+    file system cannot tell apart: it is a new file, moved into place)."""
     stat = (run_folder / RECORDS_NAME).stat()
-    return run_folder / f"dan-cu-{stat.st_mtime_ns}-{stat.st_size}.{fmt}"
+    return run_folder / f"dan-cu-{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}.{fmt}"
 
 
 def existing_export(run_folder: Path) -> dict[str, Path | None]:

@@ -62,7 +62,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from motcua.core.errors import Conflict
+from motcua.core.errors import Conflict, DomainError
 
 from .clustering import GUARD_COLUMNS, cluster_edges
 from .export import quality_report, records_view, write_workbook
@@ -323,10 +323,11 @@ def discard_staged(folder: Path, generation: int) -> None:
 
 
 def _clean_stages(folder: Path, generation: int) -> None:
-    """Stages of applications that never committed (a generation not after the current)."""
+    """Stages of generations before the current: applications that never committed. (The
+    current's own is one published halfway, finished by ``_write_files``.)"""
     for stage in folder.glob(f"{STAGE_PREFIX}*"):
         suffix = stage.name.removeprefix(STAGE_PREFIX)
-        if suffix.isdigit() and int(suffix) <= generation:
+        if suffix.isdigit() and int(suffix) < generation:
             shutil.rmtree(stage, ignore_errors=True)
 
 
@@ -440,7 +441,7 @@ def mark_queued(folder: Path) -> None:
 
 def _describe(exc: BaseException) -> str:
     """The failure in the officer's words."""
-    if isinstance(exc, Conflict):
+    if isinstance(exc, DomainError):  # files_busy, a sheet past Excel's rows…
         return exc.message
     if isinstance(exc, MemoryError):
         return "máy chủ không đủ bộ nhớ."

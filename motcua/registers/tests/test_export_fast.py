@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import struct
 import unicodedata
+import zipfile
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from motcua.core.errors import ValidationFailed
 from motcua.core.excel import MAX_CELL_CHARS, append_text_row, text_cell
+from motcua.registers import export
+from motcua.registers import national_export as ne
 from motcua.registers.export import save_workbook
 
 NASTY = [
@@ -107,3 +113,62 @@ def test_a_carriage_return_is_kept_and_quoted(tmp_path):
     cells = load_workbook(tmp_path / "cr.xlsx")["Dữ liệu"]
     assert (cells["A2"].value, cells["A2"].data_type, cells["A2"].quotePrefix) == ("\r\ndòng", "s", True)
     assert (cells["A3"].value, cells["A3"].quotePrefix) == ("a\rb", False)
+
+
+def test_lone_surrogates_are_dropped_not_a_crash(tmp_path):
+    # A bad decoding upstream can leave half a surrogate pair; UTF-8 cannot hold it.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dữ liệu")
+    append_text_row(ws, ["đầu", "hỗn hợp"])
+    save_workbook(
+        wb, tmp_path / "s.xlsx", {"Dữ liệu": [["Ng\ud800uyễn", "\udfffAn"], ["B\ud83d\udc4eình", 5]]}
+    )
+    cells = load_workbook(tmp_path / "s.xlsx")["Dữ liệu"]
+    assert [cells["A2"].value, cells["A3"].value] == ["Nguyễn", "An"]
+    assert [cells["B2"].value, cells["B3"].value] == ["Bình", 5]
+
+
+def _local_extra(path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as book:
+        info = book.getinfo(name)
+    raw = path.read_bytes()[info.header_offset :]
+    name_len, extra_len = struct.unpack("<HH", raw[26:30])
+    return raw[30 + name_len : 30 + name_len + extra_len]
+
+
+def test_the_sheet_entries_are_written_zip64_ready(tmp_path):
+    # Their size is unknown when the entry opens: without ZIP64 a sheet past 2 GiB fails at the end.
+    _fast(tmp_path / "fast.xlsx")
+    extra = _local_extra(tmp_path / "fast.xlsx", "xl/worksheets/sheet1.xml")
+    assert extra[:2] == b"\x01\x00"  # the ZIP64 extended information field
+
+
+def test_past_excels_rows_the_table_goes_on_in_another_sheet(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "MAX_SHEET_ROWS", 3)
+    records = [{"person_id": f"P{i}", "record_id": f"R{i}"} for i in range(7)]
+    wb = Workbook(write_only=True)
+    bodies: dict = {}
+    export._table_sheet(
+        wb, bodies, "Bản ghi gốc", (("Mã người", 10, "person_id"), ("Mã bản ghi", 14, "record_id")), records
+    )
+    save_workbook(wb, tmp_path / "t.xlsx", bodies)
+    book = load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == ["Bản ghi gốc", "Bản ghi gốc (2)", "Bản ghi gốc (3)"]
+    sheets = [list(book[name].iter_rows(values_only=True)) for name in book.sheetnames]
+    assert all(rows[0] == ("Mã người", "Mã bản ghi") for rows in sheets)
+    assert [r[1] for rows in sheets for r in rows[1:]] == [f"R{i}" for i in range(7)]
+    assert [len(rows) - 1 for rows in sheets] == [3, 3, 1]
+    # The national layout's workbook too.
+    rows = [dict.fromkeys(ne._KEYS, "x") | {"stt": i, "n_records": 1} for i in range(4)]
+    ne.write_xlsx(rows, tmp_path / "n.xlsx")
+    assert load_workbook(tmp_path / "n.xlsx").sheetnames == [ne.SHEET_NAME, f"{ne.SHEET_NAME} (2)"]
+
+
+def test_a_sheet_body_past_excels_rows_is_refused_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "MAX_SHEET_ROWS", 3)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dữ liệu")
+    append_text_row(ws, ["đầu"])
+    with pytest.raises(ValidationFailed) as caught:
+        save_workbook(wb, tmp_path / "x.xlsx", {"Dữ liệu": [["a"] * 4]})
+    assert caught.value.message == "Trang «Dữ liệu» có 5 dòng, quá giới hạn 4 dòng một trang của Excel."

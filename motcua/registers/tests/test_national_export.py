@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -258,3 +259,19 @@ def test_the_command_exits_2_on_bad_input(records_file, tmp_path, src, out, mess
         call_command("registers", "export-national", str(tmp_path / src), "--out", str(tmp_path / out))
     assert caught.value.returncode == 2 and message in str(caught.value)
     assert not (tmp_path / out).exists()
+
+
+def test_the_kept_export_follows_the_records_file_not_only_its_time_and_size(tmp_path):
+    """records.parquet rewritten (moved into place) with the same size and a time the file system
+    cannot tell apart: a new file all the same, whose export is not the old one."""
+    run = tmp_path / "run-1"
+    run.mkdir()
+    write_records(run / "records.parquet", RECORDS[:2])
+    old = ne.write_run_exports(run_folder=run, now=NOW)["csv"]
+    stat = (run / "records.parquet").stat()
+    new = run / ".records.parquet.new"
+    new.write_bytes((run / "records.parquet").read_bytes())
+    os.utime(new, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(new, run / "records.parquet")
+    assert ne.existing_export(run) == {"csv": None, "xlsx": None}
+    assert ne.write_run_exports(run_folder=run, now=NOW)["csv"] != old and not old.exists()

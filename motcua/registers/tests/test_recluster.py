@@ -46,8 +46,14 @@ def finished_run(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def run(finished_run, tmp_path) -> Path:
-    """A fresh copy of the finished run for each test (recluster rewrites it in place)."""
-    return Path(shutil.copytree(finished_run, tmp_path / "run-1"))
+    """A fresh copy of the finished run for each test (recluster rewrites it in place). A copy's
+    records.parquet is a new file (a new inode): the run's national export is renamed after it,
+    as the run would have named it."""
+    folder = Path(shutil.copytree(finished_run, tmp_path / "run-1"))
+    for fmt in national_export.FORMATS:
+        (made,) = folder.glob(f"dan-cu-*.{fmt}")
+        made.rename(national_export._run_export_path(folder, fmt))
+    return folder
 
 
 def apply(folder: Path, labels: list[tuple[str, str, bool]]) -> recluster.Reclustered:
@@ -236,3 +242,57 @@ def test_a_run_from_before_has_its_files_ready_and_gets_its_export(run):
     assert recluster.files_ready(run)
     assert recluster.write_files(run, now=NOW) is None
     assert national_persons(run) == 12
+
+
+def test_staged_files_are_published_records_last_and_a_half_publication_is_finished(run, monkeypatch):
+    """The application stages its files; published after its commit, records.parquet last (never
+    newer than result.json and files.json). A process killed midway: the task finishes it."""
+    merged_pair = next(p for p in result(run)["review_pairs"] if p["same_person"])
+    before = parquet_persons(run)
+    out = recluster.recluster_run(
+        folder=run,
+        labels=[(merged_pair["record_id_l"], merged_pair["record_id_r"], False)],
+        title="t",
+        commune="c",
+        run_no=1,
+        generated_at=dt.datetime(2025, 11, 30, 9, 30),
+        decisions=[],
+        unit_names={},
+        publish=False,
+    )
+    assert parquet_persons(run) == before and result(run)["stats"]["persons"] == 12  # nothing yet
+    assert recluster.files_ready(run) and out.generation == 1
+    assert recluster.PUBLISH_ORDER[-1] == recluster.RECORDS_NAME
+    moved = []
+    real = recluster.os.replace
+
+    def killed_at_the_records(src, dst):
+        if Path(dst).name == recluster.RECORDS_NAME:
+            raise KeyboardInterrupt  # the process dies here
+        moved.append(Path(dst).name)
+        real(src, dst)
+
+    monkeypatch.setattr(recluster.os, "replace", killed_at_the_records)
+    with pytest.raises(KeyboardInterrupt):
+        recluster.publish_staged(run, out.generation)
+    monkeypatch.undo()
+    assert moved == [RESULT_NAME, recluster.FILES_NAME] and parquet_persons(run) == before
+    assert not recluster.files_ready(run)
+    assert recluster.write_files(run, now=NOW) == 1  # publishes the records, then writes
+    assert parquet_persons(run) != before and workbook_persons(run)[0] == parquet_persons(run)
+    assert not list(run.glob(f"{recluster.STAGE_PREFIX}*"))
+
+
+def test_a_failed_write_is_recorded_for_the_page(run, monkeypatch):
+    merged_pair = next(p for p in result(run)["review_pairs"] if p["same_person"])
+    apply(run, [(merged_pair["record_id_l"], merged_pair["record_id_r"], False)])
+
+    def out_of_memory(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(recluster, "_write_workbook", out_of_memory)
+    with pytest.raises(MemoryError):
+        recluster.write_files(run, now=NOW)
+    assert recluster.files_failure(run) == "máy chủ không đủ bộ nhớ."
+    recluster.mark_queued(run)  # queued again: the failure no longer shows
+    assert recluster.files_failure(run) is None
