@@ -160,7 +160,11 @@ class SparkEngine:
         self._api: Any = None
         active = spark or SparkSession.getActiveSession()
         self._owns_session = active is None
-        self.spark = active if active is not None else spark_session(self._tmp)
+        try:
+            self.spark = active if active is not None else spark_session(self._tmp)
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)  # no JVM, no run: nothing to keep
+            raise
         if not self._owns_session:
             # A session made elsewhere: this run's checkpoints go to its own directory.
             self.spark.sparkContext.setCheckpointDir(str(self._tmp / "checkpoints"))

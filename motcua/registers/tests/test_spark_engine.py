@@ -211,3 +211,21 @@ def test_a_model_for_other_comparisons_is_refused():
              "probability_two_random_records_match": 0.01}  # fmt: skip
     with pytest.raises(ValueError, match="comparisons"):
         training.apply_model(Linker(), model)
+
+
+def test_a_session_that_does_not_start_leaves_no_scratch(monkeypatch, tmp_path):
+    """Spark failing to start (no Java, no memory) leaves no temporary directory behind."""
+    from pyspark.sql import SparkSession
+
+    scratch = tmp_path / "motcua-spark-x"
+    scratch.mkdir()
+    monkeypatch.setattr(engine_spark.tempfile, "mkdtemp", lambda prefix: str(scratch))
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+
+    def no_java(workdir):
+        raise RuntimeError("Java gateway process exited")
+
+    monkeypatch.setattr(engine_spark, "spark_session", no_java)
+    with pytest.raises(RuntimeError, match="Java"):
+        engine_spark.SparkEngine()
+    assert not scratch.exists()
