@@ -61,6 +61,20 @@ CONFLICT_LABELS = {
 
 # --------------------------------------------------------------------------- the report
 
+# What ``records_view`` reads of the normalised table (record_id first): a run keeps only these
+# (``recluster``), so a column read here must be listed here.
+NORMALISED_COLUMNS = (
+    "record_id",
+    "citizen_id",
+    "cmnd",
+    "birth_date",
+    "birth_year",
+    "dob_precision",
+    "gender",
+    "id_consistent",
+    "new_ward_code",
+)
+
 
 def records_view(
     raw: pa.Table, normalised: pa.Table, clusters: pa.Table, unit_names: dict[int, str] | None = None
@@ -72,20 +86,7 @@ def records_view(
     person_of = dict(
         zip(clusters.column("record_id").to_pylist(), clusters.column("person_id").to_pylist(), strict=True)
     )
-    norm_cols = [
-        c
-        for c in (
-            "citizen_id",
-            "cmnd",
-            "birth_date",
-            "birth_year",
-            "dob_precision",
-            "gender",
-            "id_consistent",
-            "new_ward_code",
-        )
-        if c in normalised.column_names
-    ]
+    norm_cols = [c for c in NORMALISED_COLUMNS[1:] if c in normalised.column_names]
     norm = {
         rid: row
         for rid, row in zip(

@@ -48,6 +48,7 @@ from motcua.core.text import clean_text
 
 from . import addresses
 from .export import CONFLICT_LABELS, merged_persons, quality_report, records_view
+from .io import COLUMNS as RAW_COLUMNS
 from .normalize import normalize_table
 
 LAYOUT_NAME = "motcua-csdlqg-dan-cu"
@@ -59,15 +60,7 @@ FLAG = "Cần kiểm tra"
 # The columns records.parquet holds today (runner.py: the raw rows of io.read_registers and the
 # person each record was merged into).
 REQUIRED_COLUMNS = (
-    "record_id",
-    "source",
-    "full_name",
-    "birth_date",
-    "gender",
-    "citizen_id",
-    "address",
-    "phone",
-    "household_no",
+    *RAW_COLUMNS,
     "line_no",
     "file_name",
     "person_id",

@@ -65,7 +65,7 @@ import pyarrow.parquet as pq
 from motcua.core.errors import Conflict, DomainError
 
 from .clustering import GUARD_COLUMNS, cluster_edges
-from .export import quality_report, records_view, write_workbook
+from .export import NORMALISED_COLUMNS, quality_report, records_view, write_workbook
 from .national_export import write_run_exports
 from .storage import RESULT_NAME, WORKBOOK_NAME
 
@@ -84,18 +84,6 @@ PUBLISH_ORDER = (RESULT_NAME, FILES_NAME, RECORDS_NAME)
 
 logger = logging.getLogger(__name__)
 EDGE_COLUMNS = ("record_id_l", "record_id_r", "match_probability")
-# What ``export.records_view`` reads of the normalised table.
-NORMALISED_COLUMNS = (
-    "record_id",
-    "citizen_id",
-    "cmnd",
-    "birth_date",
-    "birth_year",
-    "dob_precision",
-    "gender",
-    "id_consistent",
-    "new_ward_code",
-)
 
 NOT_STORED = (
     "Lần chạy này được thực hiện trước khi có cách áp dụng nhanh (chưa lưu các cặp đã chấm điểm), "
