@@ -370,15 +370,17 @@ class SplinkRun:
             )
             self.sd = len(sources) > 1  # Splink adds source_dataset columns when linking tables
             self.link_type = "link_and_dedupe" if self.sd else "dedupe_only"
-            api = engine.splink_api()
-            inputs = []
-            for i in range(len(sources) if self.sd else 1):
-                where = f"where n.source_dataset = 's{i}'" if self.sd else ""
-                sql = f"select f.* from {{features}} f join {{source_names}} n on n.source = f.source {where}"  # noqa: S608 - identifiers are ours
-                physical = self.create(f"src_{i}", sql + " order by f.unique_id")
-                inputs.append(api.register(physical, dataset_display_name=f"s{i}"))
+            # One input table whatever the number of registers: with a ``source_dataset`` column
+            # Splink links its registers as if each were a table of its own, without one table
+            # per register (a province's 250 registers made 250 tables, written one by one).
+            columns = "f.*, n.source_dataset" if self.sd else "f.*"
+            physical = self.create(
+                "src",
+                f"select {columns} from {{features}} f join {{source_names}} n on n.source = f.source"  # noqa: S608 - identifiers are ours
+                " order by f.unique_id",
+            )
             self.linker = Linker(
-                inputs if self.sd else inputs[0],
+                engine.splink_api().register(physical, dataset_display_name="src"),
                 self._settings(self.link_type, self.n_records),
                 log_level=None,
             )
