@@ -22,8 +22,9 @@ so the engine replaces it with DuckDB's own function in an Arrow UDF (``_registe
 cluster, a test's session), else starts a local one (``local[2]``, ``MOTCUA_SPARK_MASTER``),
 driver memory ``MOTCUA_SPARK_DRIVER_MEMORY`` (4g), ``MOTCUA_SPARK_SHUFFLE_PARTITIONS`` (8) shuffle
 partitions, no UI, logs at ERROR, and stops it at ``close``. Tables made from queries are written
-as parquet (Splink's ``break_lineage_method="parquet"``, and ours) under a temporary directory
-deleted at ``close``. A session made outside must have Splink's jar (``spark_session()`` makes
+as parquet (Splink's ``break_lineage_method="parquet"``, and ours) under the run's scratch
+directory, deleted at ``close``: a local temporary directory, or on a cluster a directory of
+``MOTCUA_SPARK_SCRATCH`` (``hdfs://…``, ``s3a://…``: a path every executor reaches). A session made outside must have Splink's jar (``spark_session()`` makes
 one that has).
 """
 
@@ -154,6 +155,12 @@ class SparkEngine:
 
         self._tmp = Path(tempfile.mkdtemp(prefix="motcua-spark-"))
         self._prefix = f"motcua_{uuid.uuid4().hex[:8]}_"
+        # Where the run's tables are written: the executors must all reach it, so on a cluster a
+        # shared file system (MOTCUA_SPARK_SCRATCH=hdfs://…, s3a://…); on one machine the local
+        # temporary directory. One directory per run, removed at close.
+        shared = os.environ.get("MOTCUA_SPARK_SCRATCH", "").strip().rstrip("/")
+        self.scratch_root = f"{shared}/{self._prefix.strip('_')}" if shared else str(self._tmp)
+        self._scratch_is_shared = bool(shared)
         self._names: dict[str, str] = {}
         self._views: list[str] = []
         self._serial = 0
@@ -167,7 +174,9 @@ class SparkEngine:
             raise
         if not self._owns_session:
             # A session made elsewhere: this run's checkpoints go to its own directory.
-            self.spark.sparkContext.setCheckpointDir(str(self._tmp / "checkpoints"))
+            self.spark.sparkContext.setCheckpointDir(f"{self.scratch_root}/checkpoints")
+        elif self._scratch_is_shared:
+            self.spark.sparkContext.setCheckpointDir(f"{self.scratch_root}/checkpoints")
         self.partitions = int(
             self.spark.conf.get("spark.sql.shuffle.partitions") or DEFAULT_SHUFFLE_PARTITIONS
         )
@@ -203,9 +212,9 @@ class SparkEngine:
         """The query written as parquet under the run's directory and viewed as ``name``:
         computed once, lineage cut (Spark would otherwise recompute it in every query that reads
         it), and safe to make from the table it replaces (a new view over new files)."""
-        path = self._tmp / "tables" / f"{name}-{uuid.uuid4().hex[:6]}"
-        self.spark.sql(sql).write.mode("overwrite").parquet(str(path))
-        return self._view(self.spark.read.parquet(str(path)), name)
+        path = f"{self.scratch_root}/tables/{name}-{uuid.uuid4().hex[:6]}"
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+        return self._view(self.spark.read.parquet(path), name)
 
     def physical(self, name: str) -> str:
         return self._names[name]
@@ -218,6 +227,8 @@ class SparkEngine:
 
     def close(self) -> None:
         try:
+            if self._scratch_is_shared:
+                self._delete_shared_scratch()
             if self._owns_session:
                 self.spark.stop()
             else:  # Splink's own views (uniquely named per run) only point at files removed below
@@ -225,6 +236,18 @@ class SparkEngine:
                     self.spark.catalog.dropTempView(name)
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _delete_shared_scratch(self) -> None:
+        """The run's directory on the shared file system, removed through Hadoop's FileSystem
+        (whatever its scheme); a failure is logged, not raised: the run's result is written."""
+        try:
+            jvm: Any = self.spark.sparkContext._jvm
+            path = jvm.org.apache.hadoop.fs.Path(self.scratch_root)
+            path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
+        except Exception:
+            logger.warning(
+                "Could not remove the Spark scratch directory %s", self.scratch_root, exc_info=True
+            )
 
 
 def _spark_schema(schema: pa.Schema) -> Any:

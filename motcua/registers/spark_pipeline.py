@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +42,7 @@ import pyarrow as pa
 from . import training
 from .clustering import guard_split
 from .engine_base import string_columns
-from .engine_spark import SparkEngine, SparkInput
+from .engine_spark import SparkEngine, SparkInput, spark_session
 from .linkage import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_PAIRS_WARNING,
@@ -114,6 +116,95 @@ def normalise_on_spark(spark: Any, raw: Any, *, now: dt.datetime) -> Any:
 
 
 # ------------------------------------------------------------------------------ input
+
+
+def read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, normalised: bool = False) -> Any:
+    """The registers at ``inputs`` (paths or URIs the session reads: files, directories, globs)
+    as one DataFrame. ``fmt``: ``parquet``, or ``csv`` (UTF-8, a header row, every value text).
+
+    Raw registers (``normalised=False``): the header names ``io.COLUMNS`` — in English or as a
+    commune's clerk writes them (``io.canonical_column``: «Họ và tên», «HO VA TEN»…) — each once,
+    no other column; the same rule as ``io.read_registers``. Normalised ones: the contract's
+    columns (docs/registers-contract.md), checked by ``conform_on_spark``."""
+    from pyspark.sql import functions as F
+
+    from .io import COLUMNS, canonical_column
+
+    if fmt not in ("parquet", "csv"):
+        raise ValueError("fmt must be 'parquet' or 'csv'")
+    if not inputs:
+        raise ValueError("No input")
+    reader = spark.read
+    if fmt == "csv":
+        reader = reader.option("header", "true").option("encoding", "UTF-8").option("inferSchema", "false")
+    frame = reader.format(fmt).load(list(inputs))
+    if normalised:
+        return frame
+    names = [canonical_column(c) for c in frame.columns]
+    problems = []
+    for column in COLUMNS:
+        hits = names.count(column)
+        if hits == 0:
+            problems.append(f"missing column {column!r}")
+        elif hits > 1:
+            problems.append(f"column {column!r} appears {hits} times")
+    extra = [c for c, n in zip(frame.columns, names, strict=True) if n not in COLUMNS]
+    if extra:
+        problems.append("unexpected columns " + ", ".join(repr(c) for c in extra))
+    if problems:
+        raise ValueError(f"The registers' header is not {', '.join(COLUMNS)}: {'; '.join(problems)}")
+    # Text, trimmed, blank as null (io's reading); all-blank rows dropped.
+    frame = frame.select(
+        *[
+            F.nullif(F.trim(F.col(f"`{c}`").cast("string")), F.lit("")).alias(n)
+            for c, n in zip(frame.columns, names, strict=True)
+        ]
+    )
+    return frame.dropna(how="all")
+
+
+def merge_on_spark(
+    inputs: Sequence[str],
+    *,
+    out_dir: str,
+    now: dt.datetime,
+    fmt: str = "parquet",
+    normalised: bool = False,
+    seed: int = 0,
+    spark: Any = None,
+    workdir: str | None = None,
+) -> dict[str, Any]:
+    """``motcua registers merge-spark``: read (``read_on_spark``), normalise on the executors
+    (unless ``normalised``), ``link_on_spark`` into ``out_dir``. The session: ``spark``, else the
+    active one (``spark-submit``), else a local one (``engine_spark.spark_session``) stopped at
+    the end. Returns ``link_on_spark``'s stats with the normalisation's time."""
+    from pyspark.sql import SparkSession
+
+    session: Any = spark or SparkSession.getActiveSession()
+    owned = session is None
+    local = None
+    if owned:
+        local = tempfile.mkdtemp(prefix="motcua-merge-spark-", dir=workdir)
+        session = spark_session(local)
+    try:
+        started = time.perf_counter()
+        frame = read_on_spark(session, inputs, fmt=fmt, normalised=normalised)
+        if not normalised:
+            frame = normalise_on_spark(session, frame, now=now)
+        # Normalised once, read by every step after: written as parquet under the output.
+        features_path = f"{str(out_dir).rstrip('/')}/normalised"
+        frame.write.mode("overwrite").parquet(features_path)
+        read_seconds = round(time.perf_counter() - started, 3)
+        stats = link_on_spark(
+            session.read.parquet(features_path), out_dir=str(out_dir), seed=seed, spark=session
+        )
+        stats["outputs"]["normalised"] = features_path
+        stats.setdefault("timings", {})["read_and_normalise"] = read_seconds
+        return stats
+    finally:
+        if owned:
+            session.stop()
+            shutil.rmtree(str(local), ignore_errors=True)
 
 
 def conform_on_spark(frame: Any, notes: list[str]) -> tuple[Any, int]:
@@ -226,7 +317,7 @@ class _PipelineEngine(SparkEngine):
     _divert: Callable[[Any], None] | None = None
 
     def scratch(self, name: str) -> str:
-        return str(self._tmp / "pipeline" / name)
+        return f"{self.scratch_root}/pipeline/{name}"
 
     @contextmanager
     def divert(self, write: Callable[[Any], None]) -> Iterator[None]:

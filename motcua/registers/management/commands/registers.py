@@ -1,4 +1,6 @@
 """`motcua registers merge FILE [FILE ...] --out CLUSTERS.csv [--engine duckdb|spark]`,
+`merge-spark INPUT [INPUT ...] --out-dir DIR|URI [--format parquet|csv] [--normalised]` (a province
+on Spark, records never on the driver: ``spark_pipeline.merge_on_spark``),
 `convert-addresses IN --out OUT.csv`, `export-national JOB_FOLDER|records.parquet --out OUT.csv|.xlsx`,
 plus `generate`, `score` and `baseline` (the evaluation tools)."""
 
@@ -27,6 +29,21 @@ class Command(BaseCommand):
         merge.add_argument("--out", type=Path, required=True, help="CLUSTERS.csv (record_id,person_id)")
         merge.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
         merge.add_argument("--review-out", type=Path, help="các cặp chưa chắc chắn, để rà soát (CSV)")
+        spark = sub.add_parser(
+            "merge-spark",
+            help="hợp nhất ở quy mô tỉnh trên Spark: đọc, chuẩn hoá và ghi kết quả (parquet) trên cụm",
+        )
+        spark.add_argument(
+            "inputs", nargs="+", help="tệp, thư mục hoặc URI (hdfs://, s3a://) mà Spark đọc được"
+        )
+        spark.add_argument("--out-dir", required=True, help="thư mục hoặc URI nhận kết quả (parquet)")
+        spark.add_argument("--format", choices=["parquet", "csv"], default="parquet", dest="input_format")
+        spark.add_argument(
+            "--normalised",
+            action="store_true",
+            help="đầu vào đã chuẩn hoá (các cột của registers-contract.md)",
+        )
+        spark.add_argument("--seed", type=int, default=0)
         convert = sub.add_parser("convert-addresses", help="chuyển địa chỉ cũ sang đơn vị hành chính mới")
         convert.add_argument("input", type=Path, help="IN.csv hoặc IN.xlsx")
         convert.add_argument("--out", type=Path, required=True, help="OUT.csv")
@@ -54,6 +71,9 @@ class Command(BaseCommand):
         if options["sub"] == "convert-addresses":
             self._convert_addresses(options)
             return
+        if options["sub"] == "merge-spark":
+            self._merge_spark(options)
+            return
         if options["sub"] == "export-national":
             self._export_national(options)
             return
@@ -78,6 +98,23 @@ class Command(BaseCommand):
                 ensure_ascii=False,
             )
         )  # fmt: skip
+
+    def _merge_spark(self, options: dict[str, object]) -> None:
+        from motcua.registers.spark_pipeline import merge_on_spark
+
+        try:
+            stats = merge_on_spark(
+                [str(i) for i in options["inputs"]],  # type: ignore[attr-defined]
+                out_dir=str(options["out_dir"]),
+                now=clock.now(),
+                fmt=str(options["input_format"]),
+                normalised=bool(options["normalised"]),
+                seed=int(options["seed"]),  # type: ignore[call-overload]
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        keys = ("n_records", "n_persons", "n_review_pairs", "n_sources", "outputs", "timings", "warnings")
+        self.stdout.write(json.dumps({k: stats[k] for k in keys if k in stats}, ensure_ascii=False))
 
     def _convert_addresses(self, options: dict[str, object]) -> None:
         src: Path = options["input"]  # type: ignore[assignment]
