@@ -20,6 +20,7 @@ from motcua.registers.evaluation.generator import generate_registers
 from motcua.registers.io import COLUMNS, read_registers
 from motcua.registers.linkage import link
 from motcua.registers.normalize import normalize_table
+from motcua.registers.spark_pipeline import read_on_spark
 
 pytestmark = pytest.mark.spark
 
@@ -103,23 +104,19 @@ def test_merge_spark_gives_the_duckdb_persons(spark, registers, tmp_path):
     assert report["timings"]["read_and_normalise"] > 0
 
 
-def test_merge_spark_reads_parquet_registers(spark, registers, tmp_path):
-    """Parquet in io's English column names: the same persons as the CSV path."""
+def test_read_on_spark_reads_parquet_and_csv_alike(spark, registers, tmp_path):
+    """Parquet in io's English column names and CSV under a Vietnamese header: the same rows,
+    text trimmed, blanks as nulls (as ``io.read_registers`` reads them)."""
     import pyarrow.parquet as pq
 
-    raw = read_registers(registers)
-    pq.write_table(raw.select(list(COLUMNS)), tmp_path / "registers.parquet")
-    out_dir = tmp_path / "out"
-    stdout = StringIO()
-    call_command(
-        "registers",
-        "merge-spark",
-        str(tmp_path / "registers.parquet"),
-        "--out-dir",
-        str(out_dir),
-        stdout=stdout,
-    )
-    assert json.loads(stdout.getvalue())["n_records"] == raw.num_rows
+    raw = read_registers(registers).select(list(COLUMNS))
+    pq.write_table(raw, tmp_path / "registers.parquet")
+    from_parquet = read_on_spark(spark, [str(tmp_path / "registers.parquet")], fmt="parquet")
+    from_csv = read_on_spark(spark, _vietnamese_headers(registers, tmp_path), fmt="csv")
+    want = raw.sort_by("record_id")
+    for frame in (from_parquet, from_csv):
+        got = string_columns(frame.toArrow()).select(list(COLUMNS)).sort_by("record_id")
+        assert got.equals(want)
 
 
 def test_merge_spark_refuses_a_wrong_header(spark, tmp_path):
