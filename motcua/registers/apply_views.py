@@ -36,10 +36,15 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
         applied = job.stats["applied"]
         persons = job.stats["persons"]
         change = "" if persons_before is None else f" (trước đó {persons_before:,})".replace(",", ".")
+        added = applied.get("review_pairs_added") or 0
+        more = f" Có thêm {added:,} cặp cần rà soát (điểm cao nhưng nay thuộc hai người khác nhau).".replace(
+            ",", "."
+        )
         messages.success(
             request,
             f"Đã áp dụng {applied['decisions']} quyết định: danh sách hợp nhất có "
-            f"{persons:,} người{change}.".replace(",", "."),
+            f"{persons:,} người{change}.".replace(",", ".")
+            + (more if added else ""),
         )
     return redirect("registers:job", pk=job.pk)
 

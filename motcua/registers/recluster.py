@@ -50,6 +50,7 @@ import errno
 import fcntl
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -60,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from motcua.core.errors import Conflict, DomainError
@@ -83,7 +85,20 @@ STAGE_PREFIX = ".apply-"  # an application's new files, before they are publishe
 PUBLISH_ORDER = (RESULT_NAME, FILES_NAME, RECORDS_NAME)
 
 logger = logging.getLogger(__name__)
-EDGE_COLUMNS = ("record_id_l", "record_id_r", "match_probability")
+EDGE_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight")
+# What the cutting needs of an edge; ``match_weight`` orders the review list (a run stored before
+# it was kept gets it back from the probability: ``_weight``).
+CUT_COLUMNS = EDGE_COLUMNS[:3]
+# Beside ``NORMALISED_COLUMNS``: what a new review pair shows of each side (``_display``).
+REVIEW_COLUMNS = (
+    "source",
+    "full_name",
+    "phone",
+    "household_no",
+    "address_folded",
+    "id_century_gender",
+    "id_birth_year_2",
+)
 
 NOT_STORED = (
     "Lần chạy này được thực hiện trước khi có cách áp dụng nhanh (chưa lưu các cặp đã chấm điểm), "
@@ -95,7 +110,7 @@ def write_recluster_inputs(
     folder: Path, *, pairs: pa.Table, guard: pa.Table | None, normalised: pa.Table
 ) -> None:
     """The run's side (``runner``): what ``recluster_run`` needs, in the run's folder."""
-    pq.write_table(pairs.select(list(EDGE_COLUMNS)), folder / EDGES_NAME)
+    pq.write_table(pairs.select([c for c in EDGE_COLUMNS if c in pairs.column_names]), folder / EDGES_NAME)
     if guard is None:
         # A register of 0 or 1 record: no pair, nothing for the guard to read.
         ids = normalised.column("record_id").cast(pa.string())
@@ -104,7 +119,9 @@ def write_recluster_inputs(
         )
     pq.write_table(guard.select(list(GUARD_COLUMNS)), folder / GUARD_NAME)
     pq.write_table(
-        normalised.select([c for c in NORMALISED_COLUMNS if c in normalised.column_names]),
+        normalised.select(
+            [c for c in (*NORMALISED_COLUMNS, *REVIEW_COLUMNS) if c in normalised.column_names]
+        ),
         folder / NORMALISED_NAME,
     )
 
@@ -126,6 +143,10 @@ class Reclustered:
     persons: int
     timings: dict[str, float] = field(default_factory=dict)
     generation: int = 0  # of the handed-out files, now to be written (``write_files``)
+    # Review pairs the run's rule lists now and the list lacked (``review_list``), as ``runner``
+    # writes them; and every listed pair (record_id_l, record_id_r) in the run's order.
+    added: list[dict[str, Any]] = field(default_factory=list)
+    order: list[tuple[str, str]] = field(default_factory=list)
 
 
 def recluster_run(
@@ -226,20 +247,29 @@ def _recluster(
     pq.write_table(raw.append_column("person_id", pa.array(person_ids, pa.string())), stage / RECORDS_NAME)
     persons = len(set(person_ids))
 
-    same_person: dict[tuple[str, str], bool] = {}
-    for pair in result["review_pairs"]:
-        a, b = pair["record_id_l"], pair["record_id_r"]
-        pair["same_person"] = person_of.get(a) is not None and person_of.get(a) == person_of.get(b)
-        same_person[(a, b)] = pair["same_person"]
+    # The review list: the pairs the run's rule lists now and the list lacks are added, undecided;
+    # the listed ones only get their same_person (``review_list``).
+    added = review_list(
+        result,
+        edges=edges,
+        person_of=person_of,
+        labels=labels,
+        threshold=float(threshold),
+        raw=raw,
+        normalised=normalised,
+    )
+    same_person = {(p["record_id_l"], p["record_id_r"]): p["same_person"] for p in result["review_pairs"]}
+    lap("review")
     stats = result["stats"] | {
         "persons": persons,
+        "review_pairs": len(result["review_pairs"]),
         "quality": {k: v for k, v in quality.items() if k != "conflicts"},
         "guard": guard_stats,
     }
     lap("write")
     timings["total"] = round(time.perf_counter() - started, 3)
     if applied is not None:
-        stats["applied"] = applied | {"seconds": timings["total"]}
+        stats["applied"] = applied | {"seconds": timings["total"], "review_pairs_added": len(added)}
     result["stats"] = stats
     (stage / RESULT_NAME).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     # The handed-out files are stale once this is published: the background task
@@ -263,7 +293,169 @@ def _recluster(
         persons=persons,
         timings=timings,
         generation=generation,
+        added=added,
+        order=list(same_person),
     )
+
+
+# --------------------------------------------------------------------------- the review list
+
+
+def review_list(
+    result: dict[str, Any],
+    *,
+    edges: pa.Table,
+    person_of: dict[str, str],
+    labels: Sequence[tuple[str, str, bool]],
+    threshold: float,
+    raw: pa.Table,
+    normalised: pa.Table,
+) -> list[dict[str, Any]]:
+    """Bring ``result["review_pairs"]`` (the run's list, as ``runner`` wrote it) up to the new
+    persons ``person_of``, in place, and return the pairs added.
+
+    The run's rule (``linkage``'s ``review_pairs``): every scored pair with lo <= p < hi (the
+    review band), and every pair with p >= the threshold whose two records are in different
+    persons (the conflict guard split them), less the decided ones; nearest the threshold first
+    (|match_weight − the threshold's weight|, then the ids). A decision changes which strong pairs
+    end up split: accepting a pair can pull a record into a person the guard must then split a
+    strong pair away from, rejecting one can leave a record's other strong pairs across persons.
+    Such pairs are added, undecided, with both sides as the run shows them (``_side``), and the
+    whole list is ordered again by the run's rule.
+
+    A listed pair the rule would no longer list (a split strong pair joined again) is kept, with
+    its ``same_person`` updated: the officer may be reviewing it at that moment, a decision on it
+    is still a valid decision (it binds the next run too), and its row ties the pair to the page
+    and to its decisions; the next run lists afresh. A pair is never listed twice."""
+    band = result["stats"].get("review_band")
+    if band is None:  # every run since the fast path names it; the default is linkage's
+        from .linkage import DEFAULT_REVIEW_BAND
+
+        band = DEFAULT_REVIEW_BAND
+    lo, hi = float(band[0]), float(band[1])
+    pairs = result["review_pairs"]
+    listed = {(p["record_id_l"], p["record_id_r"]) for p in pairs}
+    decided = {(min(a, b), max(a, b)) for a, b, _ in labels}
+    for pair in pairs:
+        a, b = pair["record_id_l"], pair["record_id_r"]
+        pair["same_person"] = person_of.get(a) is not None and person_of.get(a) == person_of.get(b)
+
+    # Candidates: the band, and the strong pairs (few of them split); then in Python.
+    prob = edges.column("match_probability")
+    strong_or_band = pc.or_(
+        pc.and_(pc.greater_equal(prob, lo), pc.less(prob, hi)), pc.greater_equal(prob, threshold)
+    )
+    candidates = edges.filter(pc.fill_null(strong_or_band, False))
+    weights = (
+        candidates.column("match_weight").to_pylist()
+        if "match_weight" in candidates.column_names
+        else [None] * candidates.num_rows
+    )
+    wanted: list[tuple[str, str, float, float, bool]] = []
+    for a, b, p, w in zip(
+        candidates.column("record_id_l").to_pylist(),
+        candidates.column("record_id_r").to_pylist(),
+        candidates.column("match_probability").to_pylist(),
+        weights,
+        strict=True,
+    ):
+        key = (a, b) if a < b else (b, a)
+        if key in listed or key in decided or a not in person_of or b not in person_of:
+            continue
+        same = person_of[a] == person_of[b]
+        if lo <= p < hi or not same:
+            wanted.append((*key, float(p), _weight(p) if w is None else float(w), same))
+            listed.add(key)
+    if not wanted:
+        return []
+
+    ids = pa.array(sorted({x for a, b, *_ in wanted for x in (a, b)}), pa.string())
+    raw_by_id = {r["record_id"]: r for r in raw.filter(pc.is_in(raw.column("record_id"), ids)).to_pylist()}
+    norm_by_id = {
+        r["record_id"]: r
+        for r in normalised.filter(pc.is_in(normalised.column("record_id"), ids)).to_pylist()
+    }
+    added = [
+        {
+            "record_id_l": a,
+            "record_id_r": b,
+            "match_probability": p,
+            "match_weight": w,
+            "same_person": same,
+            "left": _side(raw_by_id.get(a, {}), norm_by_id.get(a, {})),
+            "right": _side(raw_by_id.get(b, {}), norm_by_id.get(b, {})),
+        }
+        for a, b, p, w, same in wanted
+    ]
+    target = _weight(threshold)
+    pairs.extend(added)
+    pairs.sort(key=lambda q: (abs(q["match_weight"] - target), q["record_id_l"], q["record_id_r"]))
+    return added
+
+
+WEIGHT_LIMIT = 60.0  # |log2 odds| of a probability that rounds to 0 or 1 (Splink's scale)
+
+
+def _weight(p: float) -> float:
+    """A pair's match weight from its probability (log2 of the odds): for an edge stored without
+    it (a run from before it was kept)."""
+    if p <= 0.0:
+        return -WEIGHT_LIMIT
+    if p >= 1.0:
+        return WEIGHT_LIMIT
+    return max(-WEIGHT_LIMIT, min(WEIGHT_LIMIT, math.log2(p / (1.0 - p))))
+
+
+def _side(raw: dict[str, Any], norm: dict[str, Any]) -> dict[str, Any]:
+    """One side of a review pair as ``runner`` writes it: the record as written (with its file
+    and line) and the values the model compared (``model.FEATURES_SQL``'s display columns,
+    computed from the stored normalised row by ``_display``)."""
+    return {
+        "raw": {k: _jsonable(v) for k, v in raw.items() if k != "person_id"},
+        "norm": _display(norm) if norm else {},
+    }
+
+
+def _display(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``model.FEATURES_SQL`` makes of a normalised row, for the columns a review pair shows
+    (``model.DISPLAY_COLUMNS``): a full date only at day precision, the gender only M or F, the
+    birth year from the CCCD when the row has none and the CCCD does not contradict its gender,
+    blanks as None. (Written again here because the run does not keep its features; a test holds
+    the two to the same values.) A run stored before ``REVIEW_COLUMNS`` were kept lacks some: None."""
+    precision = row.get("dob_precision")
+    gender = row.get("gender")
+    citizen_id = row.get("citizen_id") or None
+    birth_year = row.get("birth_year")
+    century, year_2 = row.get("id_century_gender"), row.get("id_birth_year_2")
+    if (
+        birth_year is None
+        and citizen_id is not None
+        and century is not None
+        and 0 <= century <= 3
+        and year_2 is not None
+        and 0 <= year_2 <= 99
+        and (gender not in ("M", "F") or gender == ("M" if century % 2 == 0 else "F"))
+    ):
+        birth_year = (1900 if century <= 1 else 2000) + year_2
+    return {
+        "source": row.get("source") or "",
+        "full_name": row.get("full_name"),
+        "birth_date": _jsonable(row.get("birth_date")) if precision == "day" else None,
+        "birth_year": birth_year,
+        "dob_precision": precision,
+        "gender": gender if gender in ("M", "F") else None,
+        "citizen_id": citizen_id,
+        "cmnd": row.get("cmnd") or None,
+        "phone": row.get("phone") or None,
+        "household_no": row.get("household_no") or None,
+        "address_folded": row.get("address_folded"),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
 
 
 # --------------------------------------------------------------------------- the handed-out files

@@ -36,6 +36,7 @@ from motcua.org.models import User
 from .io import check_upload, limits_from_settings
 from .models import JobStatus, MergeJob, RegisterFile, ReviewDecision, ReviewPair
 from .recluster import (
+    Reclustered,
     discard_staged,
     files_ready,
     mark_queued,
@@ -158,7 +159,9 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
     """Apply every decision so far to the last run's results without running it again: its stored
     edges cut again with the decisions (``recluster.recluster_run``: the persons, records.parquet,
     the result's stats), the review pairs' ``same_person`` and the job's stats rewritten; the
-    decisions count as applied (``pending_decisions`` is 0 after). Synchronous (seconds). The
+    decisions count as applied (``pending_decisions`` is 0 after). Review pairs the run's rule
+    lists now (a strong pair the guard splits after a decision) are added to the review list,
+    undecided (``_update_review_pairs``). Synchronous (seconds). The
     files handed out (the workbook, the national export) are rewritten by a background task
     queued when this commits (``tasks.merge_job_files_task``); until then they count as stale
     (``recluster.files_ready``) and are not served. The model does not learn from the decisions:
@@ -233,13 +236,7 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
                 raise Conflict(
                     "Có quyết định mới trong lúc áp dụng; hãy bấm «Áp dụng quyết định (không chạy lại)» lần nữa."
                 )
-            changed = []
-            for pair in ReviewPair.objects.filter(job=locked):
-                same = outcome.same_person.get((pair.record_id_l, pair.record_id_r))
-                if same is not None and same != pair.same_person:
-                    pair.same_person = same
-                    changed.append(pair)
-            ReviewPair.objects.bulk_update(changed, ["same_person"], batch_size=1000)
+            _update_review_pairs(locked, outcome)
             locked.stats = outcome.stats | {"files_generation": generation}
             locked.decisions_applied_upto = ordered[-1].pk
             locked.save(update_fields=["stats", "decisions_applied_upto"])
@@ -263,6 +260,34 @@ def merge_job_apply_decisions(*, user: User, job: MergeJob, now: dt.datetime) ->
                 current.save(update_fields=["stats"])
         raise
     return locked
+
+
+def _update_review_pairs(job: MergeJob, outcome: Reclustered) -> None:
+    """The job's review rows brought up to an application (``recluster.review_list``): each
+    listed pair's ``same_person``, the pairs the run's rule lists now added undecided, every row
+    ranked in the run's order (nearest the threshold first: the review page shows the first
+    undecided). A pair already in the table is never added again (its unique constraint)."""
+    rank = {key: i for i, key in enumerate(outcome.order, start=1)}
+    rows = list(ReviewPair.objects.filter(job=job).order_by("rank", "pk"))
+    have = {(p.record_id_l, p.record_id_r) for p in rows}
+    changed = []
+    for n, pair in enumerate(rows, start=1):
+        key = (pair.record_id_l, pair.record_id_r)
+        same = outcome.same_person.get(key, pair.same_person)
+        # A row the list does not hold (none should) keeps its place after the list's.
+        new_rank = rank.get(key, len(rank) + n)
+        if same != pair.same_person or new_rank != pair.rank:
+            pair.same_person, pair.rank = same, new_rank
+            changed.append(pair)
+    ReviewPair.objects.bulk_update(changed, ["same_person", "rank"], batch_size=1000)
+    ReviewPair.objects.bulk_create(
+        [
+            ReviewPair(job=job, rank=rank.get(key, len(rank) + len(rows) + i), **p)
+            for i, p in enumerate(outcome.added, start=1)
+            if (key := (p["record_id_l"], p["record_id_r"])) not in have
+        ],
+        batch_size=1000,
+    )
 
 
 def _check_can_apply(job: MergeJob, *, now: dt.datetime) -> None:
