@@ -18,6 +18,7 @@ urlpatterns = [
     # R-A apply decisions (issue 12)
     path("<int:pk>/ap-dung/", apply_views.job_apply, name="apply"),
     path("<int:pk>/tao-lai-tep/", apply_views.job_files_retry, name="files_retry"),  # R-F
+    path("<int:pk>/tep-tai-ve/", apply_views.job_files, name="files"),  # R-G: polled while rewritten
     # R-B national export (issue 12)
     path("<int:pk>/tai-ve/dan-cu/", national_views.job_download_national, name="download_national"),
 ]

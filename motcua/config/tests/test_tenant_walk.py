@@ -677,6 +677,7 @@ URLS: dict[str, Scoped | Own | Public] = {
     # R-A apply decisions (issue 12)
     "registers:apply": Scoped(_job, post=lambda w: {}),
     "registers:files_retry": Scoped(_job, post=lambda w: {}),  # R-F
+    "registers:files": Scoped(_job),  # R-G
     # R-B national export (issue 12)
     "registers:download_national": Scoped(_job, query=lambda w: {"dinh-dang": "csv"}),
     # the commune's administration

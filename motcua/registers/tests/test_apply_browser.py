@@ -1,8 +1,8 @@
 """The issue's browser story for the fast path, in Chromium: a data officer opens a finished merge,
 rejects on the review page a pair the run merged, applies the decision without a rerun, and the
 job page shows one more person at once and, once the background task has rewritten the files
-(run here in the test), the downloaded workbook too — the run count unchanged, the merge never run
-again."""
+(run here in the test), the download buttons by themselves (the notice polls; no reload) and the
+downloaded workbook too — the run count unchanged, the merge never run again."""
 
 from __future__ import annotations
 
@@ -97,9 +97,25 @@ def test_a_rejected_pair_is_applied_without_a_rerun(
     page.screenshot(path=str(SHOTS / "registers-apply-without-rerun.png"), full_page=True)
     assert axe_scan(page) == [], axe_report(axe_scan(page))
     assert files_queued == [(job.pk, 1)]
+    # The notice polls (htmx); the officer does not reload: a mark set in the page now must
+    # still be there when the buttons show (a reload would wipe it).
+    expect(page.locator("#files[hx-get]")).to_have_count(1)
+    page.evaluate("window.motcuaNotReloaded = true")
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/tep-tai-ve/" in r.url else None)
+    page.wait_for_timeout(2500)
+    assert polls, "the notice polls while the files are rewritten"
     tasks.merge_job_files(job_id=job.pk, run_no=1)  # the task, run here as the worker would
-    page.reload()
+    expect(page.get_by_role("link", name="Tải danh sách hợp nhất (Excel)")).to_be_visible(timeout=10_000)
     expect(page.locator("#files-updating")).to_have_count(0)
+    expect(page.get_by_role("link", name="Danh sách dân cư theo CSDLQG (CSV)")).to_be_visible()
+    assert page.evaluate("window.motcuaNotReloaded") is True
+    # Ready: the fragment stops polling.
+    expect(page.locator("#files[hx-get]")).to_have_count(0)
+    seen = len(polls)
+    page.wait_for_timeout(2500)
+    assert len(polls) == seen
+    assert axe_scan(page) == [], axe_report(axe_scan(page))
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Tải danh sách hợp nhất (Excel)").click()
