@@ -5,18 +5,28 @@ A full rerun (``services.merge_job_rerun``) reads, normalises, trains and scores
 the run keeps what that needs in its folder (``write_recluster_inputs``, called by ``runner``):
 
 - ``edges.parquet``: every pair the run scored at or above the review band's low end
-  (record_id_l, record_id_r, match_probability);
+  (record_id_l, record_id_r, match_probability, match_weight — the weight only since R-G: for an
+  older run it is derived from the probability);
 - ``guard.parquet``: what the conflict guard reads of each record (``clustering.GUARD_COLUMNS``);
 - ``normalised.parquet``: the normalised values the report and the workbook use
-  (``NORMALISED_COLUMNS``);
+  (``NORMALISED_COLUMNS``) and what a review pair shows of a record (``REVIEW_COLUMNS``);
 
 beside ``records.parquet`` (the records as read, with their person) and ``result.json`` (whose
 stats name the threshold the persons were cut at). ``recluster_run`` cuts the stored edges again
 at that threshold with the decisions (``clustering.cluster_edges``: an accepted pair is an edge of
 probability 1, a rejected one never ends up in one person — as in the run) and rewrites what
 depends on the persons: records.parquet's person_id, the result's stats (persons,
-quality) and the review pairs' ``same_person`` (staged, then published: below). Seconds at a ward's size (docs/performance.md,
-«Applying decisions»).
+quality) and the review list (staged, then published: below). Seconds at a ward's size
+(docs/performance.md, «Applying decisions»).
+
+The review list (``review_list``) stays the run's rule applied to the new persons: every scored
+pair in the review band, and every pair at or above the threshold whose records are in different
+persons, less the decided pairs. A decision can change which strong pairs end up split, so the
+pairs the rule lists now and the list lacks are added to ``result.json``'s ``review_pairs``,
+undecided, with both sides as the run shows them, and the list is ordered again as the run orders
+it (nearest the threshold first); ``Reclustered.added`` and ``.order`` tell the service what to
+write to the database. An undecided pair the rule would no longer list is kept with its
+``same_person`` updated (why: ``review_list``).
 
 The files handed out (the Excel workbook, the national export in CSV and Excel) are not written
 there: ``recluster_run`` writes what they are to be made of in ``files.json`` (a generation number,
