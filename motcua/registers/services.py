@@ -268,7 +268,11 @@ def _update_review_pairs(job: MergeJob, outcome: Reclustered) -> None:
     ranked in the run's order (nearest the threshold first: the review page shows the first
     undecided). A pair already in the table is never added again (its unique constraint)."""
     rank = {key: i for i, key in enumerate(outcome.order, start=1)}
-    rows = list(ReviewPair.objects.filter(job=job).order_by("rank", "pk"))
+    rows = list(
+        ReviewPair.objects.filter(job=job)
+        .only("pk", "record_id_l", "record_id_r", "rank", "same_person")  # not both sides' JSON
+        .order_by("rank", "pk")
+    )
     have = {(p.record_id_l, p.record_id_r) for p in rows}
     changed = []
     for n, pair in enumerate(rows, start=1):
