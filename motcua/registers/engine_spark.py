@@ -159,7 +159,8 @@ class SparkEngine:
         # shared file system (MOTCUA_SPARK_SCRATCH=hdfs://…, s3a://…); on one machine the local
         # temporary directory. One directory per run, removed at close.
         shared = os.environ.get("MOTCUA_SPARK_SCRATCH", "").strip().rstrip("/")
-        self.scratch_root = f"{shared}/{self._prefix.strip('_')}" if shared else str(self._tmp)
+        # (Local: a file: URI, never resolved against a cluster's default file system.)
+        self.scratch_root = f"{shared}/{self._prefix.strip('_')}" if shared else self._tmp.as_uri()
         self._scratch_is_shared = bool(shared)
         self._names: dict[str, str] = {}
         self._views: list[str] = []
@@ -173,6 +174,13 @@ class SparkEngine:
             shutil.rmtree(self._tmp, ignore_errors=True)  # no JVM, no run: nothing to keep
             raise
         if not self._owns_session:
+            master = str(self.spark.sparkContext.master)
+            if not shared and not master.startswith("local"):
+                logger.warning(
+                    "Spark master %s with the scratch on the driver's disk: set MOTCUA_SPARK_SCRATCH "
+                    "to a directory every executor reaches (hdfs://…, s3a://…)",
+                    master,
+                )
             # A session made elsewhere: this run's checkpoints go to its own directory.
             self.spark.sparkContext.setCheckpointDir(f"{self.scratch_root}/checkpoints")
         elif self._scratch_is_shared:
@@ -238,16 +246,22 @@ class SparkEngine:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
     def _delete_shared_scratch(self) -> None:
-        """The run's directory on the shared file system, removed through Hadoop's FileSystem
-        (whatever its scheme); a failure is logged, not raised: the run's result is written."""
+        """The run's directory on the shared file system; a failure is logged, not raised: the
+        run's result is written."""
         try:
-            jvm: Any = self.spark.sparkContext._jvm
-            path = jvm.org.apache.hadoop.fs.Path(self.scratch_root)
-            path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
+            delete_path(self.spark, self.scratch_root)
         except Exception:
             logger.warning(
                 "Could not remove the Spark scratch directory %s", self.scratch_root, exc_info=True
             )
+
+
+def delete_path(spark: Any, uri: str) -> None:
+    """Remove ``uri`` (a file or a directory, recursively) through Hadoop's FileSystem, whatever
+    its scheme (``file:``, ``hdfs://``, ``s3a://``); nothing if it does not exist."""
+    jvm: Any = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
 
 
 def _spark_schema(schema: pa.Schema) -> Any:

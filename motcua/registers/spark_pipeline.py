@@ -35,14 +35,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, cast
 
 import pyarrow as pa
 
+from motcua.core.errors import ValidationFailed
+
 from . import training
 from .clustering import guard_split
 from .engine_base import string_columns
-from .engine_spark import SparkEngine, SparkInput, spark_session
+from .engine_spark import SparkEngine, SparkInput, delete_path, spark_session
 from .linkage import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_PAIRS_WARNING,
@@ -118,49 +121,120 @@ def normalise_on_spark(spark: Any, raw: Any, *, now: dt.datetime) -> Any:
 # ------------------------------------------------------------------------------ input
 
 
-def read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, normalised: bool = False) -> Any:
-    """The registers at ``inputs`` (paths or URIs the session reads: files, directories, globs)
-    as one DataFrame. ``fmt``: ``parquet``, or ``csv`` (UTF-8, a header row, every value text).
+FORMATS = ("registers", "parquet")
+# io.read_registers' bookkeeping columns: accepted in parquet made by it, not read.
+_IO_EXTRA = ("line_no", "file_name")
 
-    Raw registers (``normalised=False``): the header names ``io.COLUMNS`` — in English or as a
-    commune's clerk writes them (``io.canonical_column``: «Họ và tên», «HO VA TEN»…) — each once,
-    no other column; the same rule as ``io.read_registers``. Normalised ones: the contract's
-    columns (docs/registers-contract.md), checked by ``conform_on_spark``."""
+
+class InputRefused(ValueError):
+    """The input cannot be merged; the message says why (the command shows it)."""
+
+
+def read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, staging: str | None = None) -> Any:
+    """The raw registers at ``inputs`` as one DataFrame of ``io.COLUMNS`` (text, trimmed, blank
+    as null, all-blank rows dropped), its record_id present and unique.
+
+    ``fmt="registers"``: the wards' CSV or .xlsx files (local paths), each read by ``io``'s reader
+    exactly as the web upload reads it (header in English or Vietnamese in any order, RFC 4180
+    quoting, values over several lines, malformed rows refused with their line, the size caps),
+    one file at a time, and appended by Spark as parquet to ``staging`` (required): the driver
+    holds one file, never the province. ``fmt="parquet"``: files, directories or URIs in
+    ``io.COLUMNS`` (as ``io.read_registers`` writes them: its ``line_no``/``file_name`` are
+    ignored); every file must name its columns the same way — a column named twice (e.g.
+    «Họ và tên» in one file, full_name in another) is refused, not silently blanked."""
+    if fmt not in FORMATS:
+        raise InputRefused(f"Unknown input format {fmt!r}: {', '.join(FORMATS)}")
+    if not inputs:
+        raise InputRefused("No input")
+    try:
+        return _read_on_spark(spark, inputs, fmt=fmt, staging=staging)
+    except Exception as exc:
+        refused = _unreadable(exc)
+        if refused is None:
+            raise
+        raise refused from exc
+
+
+def _unreadable(exc: Exception) -> InputRefused | None:
+    """Spark's refusal of a file (not parquet, not found, no permission) as ``InputRefused``;
+    None for anything else (raised as it is)."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import AnalysisException
+
+    if isinstance(exc, AnalysisException | Py4JJavaError):
+        text = str(getattr(exc, "java_exception", None) or exc).strip()
+        return InputRefused(
+            f"Spark cannot read the input: {text.splitlines()[0][:500] if text else type(exc).__name__}"
+        )
+    return None
+
+
+def _read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, staging: str | None) -> Any:
     from pyspark.sql import functions as F
 
-    from .io import COLUMNS, canonical_column
+    from .io import COLUMNS, canonical_column, read_register
 
-    if fmt not in ("parquet", "csv"):
-        raise ValueError("fmt must be 'parquet' or 'csv'")
-    if not inputs:
-        raise ValueError("No input")
-    reader = spark.read
-    if fmt == "csv":
-        reader = reader.option("header", "true").option("encoding", "UTF-8").option("inferSchema", "false")
-    frame = reader.format(fmt).load(list(inputs))
-    if normalised:
-        return frame
-    names = [canonical_column(c) for c in frame.columns]
-    problems = []
-    for column in COLUMNS:
-        hits = names.count(column)
-        if hits == 0:
-            problems.append(f"missing column {column!r}")
-        elif hits > 1:
-            problems.append(f"column {column!r} appears {hits} times")
-    extra = [c for c, n in zip(frame.columns, names, strict=True) if n not in COLUMNS]
-    if extra:
-        problems.append("unexpected columns " + ", ".join(repr(c) for c in extra))
-    if problems:
-        raise ValueError(f"The registers' header is not {', '.join(COLUMNS)}: {'; '.join(problems)}")
-    # Text, trimmed, blank as null (io's reading); all-blank rows dropped.
-    frame = frame.select(
-        *[
-            F.nullif(F.trim(F.col(f"`{c}`").cast("string")), F.lit("")).alias(n)
-            for c, n in zip(frame.columns, names, strict=True)
-        ]
-    )
-    return frame.dropna(how="all")
+    if fmt == "registers":
+        if staging is None:
+            raise ValueError("fmt='registers' needs a staging path")
+        for number, path in enumerate(inputs):
+            try:
+                table = read_register(path).select(list(COLUMNS))
+            except ValidationFailed as exc:
+                raise InputRefused("\n".join([exc.message, *exc.details])) from exc
+            schema = ", ".join(f"`{c}` string" for c in COLUMNS)
+            spark.createDataFrame(table, schema).write.mode("overwrite" if number == 0 else "append").parquet(
+                staging
+            )
+        frame = spark.read.parquet(staging)
+    else:
+        frame = spark.read.option("mergeSchema", "true").parquet(*inputs)
+        frame = frame.drop(*[c for c in _IO_EXTRA if c in frame.columns])
+        names = [canonical_column(c) for c in frame.columns]
+        problems = []
+        for column in COLUMNS:
+            hits = [c for c, n in zip(frame.columns, names, strict=True) if n == column]
+            if not hits:
+                problems.append(f"missing column {column!r}")
+            elif len(hits) > 1:
+                problems.append(f"column {column!r} named {len(hits)} ways: {', '.join(map(repr, hits))}")
+        extra = [c for c, n in zip(frame.columns, names, strict=True) if n not in COLUMNS]
+        if extra:
+            problems.append("unexpected columns " + ", ".join(repr(c) for c in extra))
+        if problems:
+            raise InputRefused(f"The registers' columns are not {', '.join(COLUMNS)}: {'; '.join(problems)}")
+        # io's reading: text, surrounding white space (Unicode's, as pyarrow's trim) removed,
+        # blank as null.
+        frame = frame.select(
+            *[
+                F.nullif(
+                    F.regexp_replace(F.col(f"`{c}`").cast("string"), r"(?U)^\s+|\s+$", ""), F.lit("")
+                ).alias(n)
+                for c, n in zip(frame.columns, names, strict=True)
+            ]
+        ).dropna(how="all")
+    row = frame.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count("record_id").alias("ids"),
+        F.countDistinct("record_id").alias("distinct"),
+    ).first()
+    if int(row["ids"]) != int(row["n"]):
+        raise InputRefused(f"{int(row['n']) - int(row['ids'])} rows without a record_id")
+    if int(row["distinct"]) != int(row["n"]):
+        raise InputRefused("record_id must be unique across the registers")
+    return frame
+
+
+def _inside(path: str, parent: str) -> bool:
+    """``path`` is ``parent`` or inside it (local paths resolved; URIs compared as text)."""
+
+    def norm(p: str) -> str:
+        if "://" in p or p.startswith("file:"):
+            return p.rstrip("/")
+        return str(Path(p).resolve())
+
+    a, b = norm(path), norm(parent)
+    return a == b or a.startswith(b.rstrip("/") + "/")
 
 
 def merge_on_spark(
@@ -168,43 +242,64 @@ def merge_on_spark(
     *,
     out_dir: str,
     now: dt.datetime,
-    fmt: str = "parquet",
+    fmt: str = "registers",
     normalised: bool = False,
     seed: int = 0,
     spark: Any = None,
     workdir: str | None = None,
 ) -> dict[str, Any]:
-    """``motcua registers merge-spark``: read (``read_on_spark``), normalise on the executors
-    (unless ``normalised``), ``link_on_spark`` into ``out_dir``. The session: ``spark``, else the
-    active one (``spark-submit``), else a local one (``engine_spark.spark_session``) stopped at
-    the end. Returns ``link_on_spark``'s stats with the normalisation's time."""
+    """``motcua registers merge-spark``: read (``read_on_spark``), normalise on the executors and
+    write the normalised records once under ``out_dir``/normalised, then ``link_on_spark`` into
+    ``out_dir``. ``normalised``: the inputs are already the contract's columns (parquet), read as
+    they are. The session: ``spark``, else the active one (``spark-submit``), else a local one
+    (``engine_spark.spark_session``) stopped at the end. Returns ``link_on_spark``'s stats with
+    the reading and normalisation's time. ``InputRefused`` for an input that cannot be merged
+    (checked before anything is written but the staging of ``fmt="registers"``)."""
     from pyspark.sql import SparkSession
 
+    out = str(out_dir).rstrip("/")
+    for path in inputs:
+        if _inside(out, path) or _inside(path, out):
+            raise InputRefused(f"The output {out} and the input {path} overlap: choose another --out-dir")
+        if "://" not in path and not path.startswith("file:") and not Path(path).exists():
+            raise InputRefused(f"No such file or directory: {path}")
     session: Any = spark or SparkSession.getActiveSession()
-    owned = session is None
     local = None
-    if owned:
+    if session is None:
         local = tempfile.mkdtemp(prefix="motcua-merge-spark-", dir=workdir)
-        session = spark_session(local)
     try:
+        if local is not None:
+            session = spark_session(local)
         started = time.perf_counter()
-        frame = read_on_spark(session, inputs, fmt=fmt, normalised=normalised)
-        if not normalised:
-            frame = normalise_on_spark(session, frame, now=now)
-        # Normalised once, read by every step after: written as parquet under the output.
-        features_path = f"{str(out_dir).rstrip('/')}/normalised"
-        frame.write.mode("overwrite").parquet(features_path)
+        if normalised:
+            try:
+                features = session.read.parquet(*inputs)
+            except Exception as exc:
+                refused = _unreadable(exc)
+                if refused is None:
+                    raise
+                raise refused from exc
+        else:
+            staging = f"{out}/staging"
+            try:
+                frame = read_on_spark(session, inputs, fmt=fmt, staging=staging)
+                normalise_on_spark(session, frame, now=now).write.mode("overwrite").parquet(
+                    f"{out}/normalised"
+                )
+            finally:  # the registers' raw copy: not left behind (personal data, a second place)
+                delete_path(session, staging)
+            features = session.read.parquet(f"{out}/normalised")
         read_seconds = round(time.perf_counter() - started, 3)
-        stats = link_on_spark(
-            session.read.parquet(features_path), out_dir=str(out_dir), seed=seed, spark=session
-        )
-        stats["outputs"]["normalised"] = features_path
+        stats = link_on_spark(features, out_dir=out, seed=seed, spark=session)
+        if not normalised:
+            stats["outputs"]["normalised"] = f"{out}/normalised"
         stats.setdefault("timings", {})["read_and_normalise"] = read_seconds
         return stats
     finally:
-        if owned:
-            session.stop()
-            shutil.rmtree(str(local), ignore_errors=True)
+        if local is not None:
+            if session is not None:
+                session.stop()
+            shutil.rmtree(local, ignore_errors=True)
 
 
 def conform_on_spark(frame: Any, notes: list[str]) -> tuple[Any, int]:

@@ -1,5 +1,5 @@
 """`motcua registers merge FILE [FILE ...] --out CLUSTERS.csv [--engine duckdb|spark]`,
-`merge-spark INPUT [INPUT ...] --out-dir DIR|URI [--format parquet|csv] [--normalised]` (a province
+`merge-spark INPUT [INPUT ...] --out-dir DIR|URI [--format registers|parquet] [--normalised]` (a province
 on Spark, records never on the driver: ``spark_pipeline.merge_on_spark``),
 `convert-addresses IN --out OUT.csv`, `export-national JOB_FOLDER|records.parquet --out OUT.csv|.xlsx`,
 plus `generate`, `score` and `baseline` (the evaluation tools)."""
@@ -34,10 +34,18 @@ class Command(BaseCommand):
             help="hợp nhất ở quy mô tỉnh trên Spark: đọc, chuẩn hoá và ghi kết quả (parquet) trên cụm",
         )
         spark.add_argument(
-            "inputs", nargs="+", help="tệp, thư mục hoặc URI (hdfs://, s3a://) mà Spark đọc được"
+            "inputs",
+            nargs="+",
+            help="--format registers: các tệp sổ CSV/.xlsx; parquet: tệp, thư mục hoặc URI (hdfs://, s3a://)",
         )
         spark.add_argument("--out-dir", required=True, help="thư mục hoặc URI nhận kết quả (parquet)")
-        spark.add_argument("--format", choices=["parquet", "csv"], default="parquet", dest="input_format")
+        spark.add_argument(
+            "--format",
+            choices=["registers", "parquet"],
+            default="registers",
+            dest="input_format",
+            help="registers: sổ CSV/.xlsx đọc như khi tải lên; parquet: các cột io.COLUMNS",
+        )
         spark.add_argument(
             "--normalised",
             action="store_true",
@@ -111,7 +119,7 @@ class Command(BaseCommand):
                 normalised=bool(options["normalised"]),
                 seed=int(options["seed"]),  # type: ignore[call-overload]
             )
-        except ValueError as exc:
+        except ValueError as exc:  # InputRefused (an unreadable input included), or a bad argument
             raise CommandError(str(exc), returncode=2) from exc
         keys = ("n_records", "n_persons", "n_review_pairs", "n_sources", "outputs", "timings", "warnings")
         self.stdout.write(json.dumps({k: stats[k] for k in keys if k in stats}, ensure_ascii=False))
