@@ -112,6 +112,8 @@ class Dossier(models.Model):
             return False
         if self.state in {State.REFUSED, State.STOPPED, State.WITHDRAWN}:
             return False
+        if self.state == State.PENDING_FEE and self.paused_at is not None and self.paused_at <= due:
+            return False  # waiting for the fee since before the deadline: the clock stopped (selectors.overdue_now_q)
         end = self.finished_at or now
         return end > due
 

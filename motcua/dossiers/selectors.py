@@ -60,10 +60,20 @@ def _due_expr() -> Coalesce:
     return Coalesce(F("extended_due_at"), F("due_at"))
 
 
+def overdue_now_q(now: dt.datetime) -> Q:
+    """An open dossier past its deadline at `now` (on a queryset annotated with `eff_due`). A
+    dossier waiting for the resident's fee since before its deadline is not late: its clock
+    stopped (the deadline moves on when the fee is paid), as in the 766 on-time rule. The one
+    rule of "overdue now" for every screen and report (the leader's overview, the inboxes, the
+    dashboards, staffing)."""
+    fee_wait = Q(state=State.PENDING_FEE, paused_at__isnull=False, paused_at__lte=F("eff_due"))
+    return Q(eff_due__lt=now) & ~fee_wait
+
+
 def _overdue_first(qs: QuerySet[Dossier], now: dt.datetime) -> QuerySet[Dossier]:
     return qs.annotate(
         eff_due=_due_expr(),
-        late=Case(When(Q(eff_due__lt=now), then=Value(0)), default=Value(1), output_field=IntegerField()),
+        late=Case(When(overdue_now_q(now), then=Value(0)), default=Value(1), output_field=IntegerField()),
     ).order_by("late", F("eff_due").asc(nulls_last=True), "id")
 
 
@@ -230,7 +240,7 @@ def overview_for(*, user: User, now: dt.datetime, commune_code: int | None = Non
     backlog = dossiers.filter(state__in=BACKLOG_STATES, finished_at__isnull=True).annotate(
         eff_due=_due_expr()
     )
-    late = Q(eff_due__lt=now)
+    late = overdue_now_q(now)
     overdue = backlog.filter(late).order_by("eff_due", "id")
     soon = backlog.filter(eff_due__gte=now, eff_due__lte=soon_until).order_by("eff_due", "id")
 

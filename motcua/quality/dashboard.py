@@ -47,7 +47,7 @@ from openpyxl import Workbook
 from motcua.core.errors import NotAllowed, NotFound, ValidationFailed
 from motcua.core.excel import append_text_row
 from motcua.dossiers.models import Channel, DocumentKind, Dossier, DossierDocument, State
-from motcua.dossiers.selectors import BACKLOG_STATES
+from motcua.dossiers.selectors import BACKLOG_STATES, overdue_now_q
 from motcua.feedback.models import FeedbackItem
 from motcua.feedback.models import State as FState
 from motcua.geo.models import Commune
@@ -527,14 +527,6 @@ class Dashboard:
     @property
     def commune(self) -> Commune:
         return self.access.commune
-
-
-def overdue_now_q(now: dt.datetime) -> Q:
-    """An open dossier past its deadline at `now` (on a queryset annotated with `eff_due`). A
-    dossier waiting for the resident's fee since before its deadline is not late: its clock
-    stopped (the deadline moves on when the fee is paid), as in the 766 on-time rule."""
-    fee_wait = Q(state=State.PENDING_FEE, paused_at__isnull=False, paused_at__lte=F("eff_due"))
-    return Q(eff_due__lt=now) & ~fee_wait
 
 
 def backlog_for(*, commune: Commune, now: dt.datetime, department_id: int | None = None) -> list[BacklogRow]:

@@ -177,3 +177,25 @@ def test_the_tracking_books_back_link_goes_home(client, staff):
     body = client.get(reverse("dossiers:book")).content.decode()
     assert f'href="{reverse("core:home")}"' in body
     assert f'<a href="{reverse("dossiers:book")}">←' not in body
+
+
+def test_a_dossier_waiting_for_the_fee_since_before_its_deadline_is_not_overdue(staff, land):
+    """The clock stops while the resident pays (the deadline moves on when the fee is paid):
+    such a dossier is not in the overview's overdue list, its department's late count or the
+    inbox's late-first order; one that was already late when it started waiting still is."""
+    waiting = in_department(staff, land, "Chờ Phí Đúng Hạn", due=NOW - dt.timedelta(days=1))
+    late_then = in_department(staff, land, "Chờ Phí Đã Trễ", due=NOW - dt.timedelta(days=3))
+    Dossier.objects.filter(pk=waiting.pk).update(
+        state=State.PENDING_FEE, paused_at=NOW - dt.timedelta(days=2)
+    )
+    Dossier.objects.filter(pk=late_then.pk).update(
+        state=State.PENDING_FEE, paused_at=NOW - dt.timedelta(days=2)
+    )
+    o = overview_for(user=staff["leader"], now=NOW)
+    assert [d.applicant_name for d in o.overdue] == ["Chờ Phí Đã Trễ"]
+    assert o.overdue_count == 1
+    assert {r.name: (r.total, r.overdue) for r in o.by_department} == {
+        "Phòng Kinh tế, Hạ tầng và Đô thị": (2, 1)
+    }
+    assert not Dossier.objects.get(pk=waiting.pk).is_overdue(NOW)
+    assert Dossier.objects.get(pk=late_then.pk).is_overdue(NOW)
