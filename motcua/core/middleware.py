@@ -1,6 +1,6 @@
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -92,3 +92,35 @@ class StaffIdleTimeoutMiddleware:
             ):
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session is gone (expired, signed out in another tab) gets the login
+    page's redirect from ``login_required``; htmx would follow it and swap the login form into
+    the fragment it re-reads — a merge's progress card, the downloads, a counter's console. Such
+    an answer becomes ``HX-Redirect`` (status 200, which htmx acts on): the whole page goes to the
+    login, and after signing in back to that page (``HX-Current-URL``), not to the fragment."""
+
+    _REDIRECTS = (301, 302, 303, 307, 308)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.headers.get("HX-Request") or response.status_code not in self._REDIRECTS:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        same_site = current.path.startswith("/") and not current.path.startswith("//")
+        same_site = same_site and (not current.netloc or current.netloc == request.get_host())
+        back = (
+            (current.path + (f"?{current.query}" if current.query else ""))
+            if same_site
+            else request.get_full_path()
+        )
+        redirected = HttpResponse(status=200)
+        redirected["HX-Redirect"] = f"{login}?{urlencode({'next': back})}"
+        return redirected

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "motcua.core.middleware.StaffIdleTimeoutMiddleware",
+    "motcua.core.middleware.HtmxLoginRedirectMiddleware",
     "motcua.core.middleware.NoStoreMiddleware",
     "motcua.core.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.

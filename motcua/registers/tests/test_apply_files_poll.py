@@ -14,7 +14,7 @@ from motcua.testing import make_commune, make_user
 
 from .test_recluster_service import finished_job, reject_a_merged_pair
 
-POLL = 'hx-trigger="every 2s"'
+POLL = 'hx-trigger="load delay:2s"'
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +67,18 @@ def test_a_failed_task_stops_the_polling_and_offers_the_retry(client, officer, a
     assert recluster.files_failure(storage.run_dir(applied)) is not None
 
 
+def test_stalled_files_poll_slowly(client, officer, applied, monkeypatch):
+    """A task lost for minutes: the retry is offered, and the fragment still re-reads every 30 s
+    (a late worker may write the files yet)."""
+    monkeypatch.setattr(
+        "motcua.registers.apply_views.files_state",
+        lambda job, now: tasks.FilesState(ready=False, stalled=True),
+    )
+    client.force_login(officer)
+    body = client.get(reverse("registers:files", args=[applied.pk])).content.decode()
+    assert 'hx-trigger="load delay:30s"' in body and POLL not in body and "Tạo lại tệp" in body
+
+
 def test_a_run_whose_files_are_ready_does_not_poll(client, officer):
     job = finished_job(officer)
     client.force_login(officer)
@@ -82,5 +94,20 @@ def test_the_fragment_is_the_communes_own(client, officer, applied, ward):
     assert client.get(reverse("registers:files", args=[applied.pk])).status_code == 403
     client.logout()
     assert client.get(reverse("registers:files", args=[applied.pk])).status_code == 302
+    # htmx re-reading it after the session ended: the whole page goes to the login (HX-Redirect),
+    # and back to the job's page after signing in; never the login form inside the card.
+    page = reverse("registers:job", args=[applied.pk])
+    gone = client.get(
+        reverse("registers:files", args=[applied.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+    assert gone.status_code == 200 and gone.content == b""
+    assert gone["HX-Redirect"] == f"{reverse('core:login')}?next={page.replace('/', '%2F')}"
+    # A current URL of another site is not a place to go back to: the fragment's own path.
+    elsewhere = client.get(
+        reverse("registers:files", args=[applied.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"},
+    )
+    assert "evil" not in elsewhere["HX-Redirect"]
     client.force_login(officer)
     assert client.post(reverse("registers:files", args=[applied.pk])).status_code == 405
