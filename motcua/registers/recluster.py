@@ -78,7 +78,9 @@ from motcua.core.errors import Conflict, DomainError
 
 from .clustering import GUARD_COLUMNS, cluster_edges
 from .export import NORMALISED_COLUMNS, quality_report, records_view, write_workbook
+from .io import COLUMNS
 from .national_export import write_run_exports
+from .normalize import VN, normalize_table
 from .storage import RESULT_NAME, WORKBOOK_NAME
 
 EDGES_NAME = "edges.parquet"
@@ -267,6 +269,8 @@ def _recluster(
         threshold=float(threshold),
         raw=raw,
         normalised=normalised,
+        # The time of day as the workbook shows it (Vietnam's, naive): aware for normalize.
+        now=generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=VN),
     )
     same_person = {(p["record_id_l"], p["record_id_r"]): p["same_person"] for p in result["review_pairs"]}
     lap("review")
@@ -320,6 +324,7 @@ def review_list(
     threshold: float,
     raw: pa.Table,
     normalised: pa.Table,
+    now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Bring ``result["review_pairs"]`` (the run's list, as ``runner`` wrote it) up to the new
     persons ``person_of``, in place, and return the pairs added.
@@ -385,6 +390,15 @@ def review_list(
         r["record_id"]: r
         for r in normalised.filter(pc.is_in(normalised.column("record_id"), ids)).to_pylist()
     }
+    if now is not None and any(c not in normalised.column_names for c in REVIEW_COLUMNS):
+        # A run stored before REVIEW_COLUMNS were kept: these few records normalised again from
+        # their raw rows (as the run normalised them), so a new pair shows every badge.
+        subset = raw.filter(pc.is_in(raw.column("record_id"), ids))
+        again = normalize_table(subset.select([c for c in COLUMNS if c in subset.column_names]), now=now)
+        for r in again.to_pylist():
+            norm_by_id[r["record_id"]] = norm_by_id.get(r["record_id"], {}) | {
+                c: r.get(c) for c in REVIEW_COLUMNS
+            }
     added = [
         {
             "record_id_l": a,

@@ -198,3 +198,18 @@ def test_the_display_takes_the_birth_year_from_the_cccd_as_the_model_does():
     )
     assert got["d"]["birth_date"] is None and got["d"]["gender"] is None and got["d"]["source"] == ""
     assert pc.sum(pc.is_null(features.column("phone"))).as_py() == 4
+
+
+def test_a_run_stored_without_the_review_columns_shows_every_badge_of_a_new_pair(run):
+    """A run from before ``REVIEW_COLUMNS`` were kept: the new pair's records are normalised again
+    from their raw rows, so the pair shows what the same pair of a newer run shows."""
+    normalised = pq.read_table(run / recluster.NORMALISED_NAME)
+    pq.write_table(
+        normalised.drop_columns([c for c in recluster.REVIEW_COLUMNS if c in normalised.column_names]),
+        run / recluster.NORMALISED_NAME,
+    )
+    (pair,) = apply(run, [("CG-009", "TT-001", True)]).added
+    for side, rid in (("left", "CG-001"), ("right", "TT-001")):
+        full = next(r for r in normalised.to_pylist() if r["record_id"] == rid)
+        assert pair[side]["norm"] == recluster._display(full), rid
+    assert pair["left"]["norm"]["full_name"] and pair["left"]["norm"]["source"]
