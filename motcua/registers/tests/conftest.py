@@ -24,3 +24,18 @@ def ward(db):
 @pytest.fixture
 def officer(ward):
     return make_user(ward, Role.DATA_OFFICER, "dulieu")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session for every Spark test module (`-m spark`): a JVM start costs ~10 s.
+    Two shuffle partitions (the tests' data are a few hundred rows); a module that needs other
+    settings sets its runtime ones and puts them back."""
+    from motcua.registers import engine_spark
+
+    session = engine_spark.spark_session(
+        tmp_path_factory.mktemp("spark"),
+        **{"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
+    )
+    yield session
+    session.stop()

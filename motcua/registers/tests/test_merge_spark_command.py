@@ -31,16 +31,6 @@ HEADER = list(COLUMNS)
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = engine_spark.spark_session(
-        tmp_path_factory.mktemp("spark"),
-        **{"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
-    )
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def registers(tmp_path_factory):
     out = tmp_path_factory.mktemp("registers")
     gen = generate_registers(persons=200, wards=3, seed=7, out_dir=out)

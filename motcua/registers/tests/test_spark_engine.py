@@ -25,16 +25,6 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = engine_spark.spark_session(
-        tmp_path_factory.mktemp("spark"),
-        **{"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
-    )
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def registers(tmp_path_factory):
     """~400 rows over three old wards' registers, with the generator's truth."""
     out = tmp_path_factory.mktemp("registers")

@@ -2,7 +2,7 @@
 driver's rows; ``link_on_spark`` writes, as parquet, the persons ``link(engine="duckdb")`` gives —
 the same person_id for every record — and as many pairs and review pairs.
 
-One local Spark session for the module (``local[2]``, two shuffle partitions, Arrow batches of
+The shared local Spark session (conftest.py: ``local[2]``, two shuffle partitions; Arrow batches of
 64 rows so that every partition is normalised in several batches), stopped at the end.
 """
 
@@ -13,7 +13,6 @@ import pyarrow as pa
 import pytest
 
 from motcua.core import clock
-from motcua.registers import engine_spark
 from motcua.registers.clustering import number_persons
 from motcua.registers.engine_base import string_columns
 from motcua.registers.evaluation.generator import generate_registers
@@ -31,18 +30,14 @@ from motcua.registers.spark_pipeline import (
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = engine_spark.spark_session(
-        tmp_path_factory.mktemp("spark"),
-        **{
-            "spark.sql.shuffle.partitions": "2",
-            "spark.default.parallelism": "2",
-            "spark.sql.execution.arrow.maxRecordsPerBatch": "64",
-        },
-    )
-    yield session
-    session.stop()
+@pytest.fixture(scope="module", autouse=True)
+def _small_batches(spark):
+    """Arrow batches of 64 rows: every partition is normalised in several batches."""
+    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "64")
+    yield
+    spark.conf.set(key, before)
 
 
 @pytest.fixture(scope="module")
