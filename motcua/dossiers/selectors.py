@@ -73,7 +73,11 @@ def overdue_now_q(now: dt.datetime) -> Q:
 def _overdue_first(qs: QuerySet[Dossier], now: dt.datetime) -> QuerySet[Dossier]:
     return qs.annotate(
         eff_due=_due_expr(),
-        late=Case(When(overdue_now_q(now), then=Value(0)), default=Value(1), output_field=IntegerField()),
+        late=Case(
+            When(overdue_now_q(now) & Q(state__in=BACKLOG_STATES, finished_at__isnull=True), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
     ).order_by("late", F("eff_due").asc(nulls_last=True), "id")
 
 

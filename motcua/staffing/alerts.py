@@ -265,10 +265,12 @@ def _backlogs(commune: Commune, now: dt.datetime) -> dict[int, dict[str, int]]:
     }
     week_ago = now - dt.timedelta(days=7)
     past = {f"w{i}": Count("id", filter=_backlog_at(now - dt.timedelta(weeks=i))) for i in range(1, 9)}
+    # Open a week ago and overdue then by the one rule (a fee wait begun before the deadline
+    # stopped the clock), as the count of now it is compared with.
     late_then = (
         Q(first_received_at__lte=week_ago)
         & (Q(finished_at__isnull=True) | Q(finished_at__gt=week_ago))
-        & Q(eff_due__lt=week_ago)
+        & overdue_now_q(week_ago)
     )
     history = (
         base.exclude(state="DRAFT")

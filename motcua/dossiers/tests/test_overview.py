@@ -199,3 +199,25 @@ def test_a_dossier_waiting_for_the_fee_since_before_its_deadline_is_not_overdue(
     }
     assert not Dossier.objects.get(pk=waiting.pk).is_overdue(NOW)
     assert Dossier.objects.get(pk=late_then.pk).is_overdue(NOW)
+
+
+def test_the_counters_inbox_puts_first_only_what_is_overdue(staff, land):
+    """A result ready on time and a dossier waiting for the resident's supplement are past their
+    deadline but not late (the work is done; the clock is stopped): not ranked before the open
+    overdue dossier, as `is_overdue` shows them."""
+    from motcua.dossiers.selectors import inbox_for
+
+    done = received(staff, land, "Đã Xong Đúng Hạn")
+    Dossier.objects.filter(pk=done.pk).update(
+        state=State.RESULT_READY, due_at=NOW - dt.timedelta(days=2), finished_at=NOW - dt.timedelta(days=3)
+    )
+    waiting = received(staff, land, "Chờ Bổ Sung")
+    Dossier.objects.filter(pk=waiting.pk).update(
+        state=State.SUPPLEMENT_REQUESTED, due_at=NOW - dt.timedelta(days=1)
+    )
+    late = received(staff, land, "Ở Quầy Trễ")
+    Dossier.objects.filter(pk=late.pk).update(due_at=NOW - dt.timedelta(hours=1))
+    rows = list(inbox_for(user=staff["counter"], now=NOW))
+    assert rows[0].applicant_name == "Ở Quầy Trễ"
+    assert [d.late for d in rows if d.applicant_name != "Ở Quầy Trễ"] == [1, 1]
+    assert [d.is_overdue(NOW) for d in rows] == [True, False, False]

@@ -367,6 +367,20 @@ def test_overdue_dossiers_growing_raise_a_backlog_alert_under_the_open_target(se
     )
 
 
+def test_overdue_a_week_ago_follows_the_one_rule_of_overdue(settings):
+    """A week ago the 5 dossiers were past their deadline, but one had been waiting for the fee
+    since before it (its clock stopped): 4 were overdue then, as the count of now says."""
+    settings.MOTCUA_STAFFING_ALERT_BACKLOG = 50
+    w = hall(waiting=0)
+    _econ_dossiers(w, 5, received_days_ago=20, due_in_days=-10)
+    first = Dossier.objects.order_by("pk").first()
+    Dossier.objects.filter(pk=first.pk).update(state=State.PENDING_FEE, paused_at=NOW - dt.timedelta(days=12))
+    from motcua.staffing.alerts import _backlogs
+
+    [numbers] = _backlogs(w["commune"], NOW).values()
+    assert (numbers["open"], numbers["overdue"], numbers["overdue_week_ago"]) == (5, 4, 4)
+
+
 def test_the_backlog_target_is_one_and_a_half_times_the_8_week_average():
     w = hall(waiting=0)
     # 4 dossiers open for 10 weeks: the average backlog is 4, the target 6 (and never under 5).
