@@ -146,8 +146,14 @@ def read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, staging: str |
         raise InputRefused(f"Unknown input format {fmt!r}: {', '.join(FORMATS)}")
     if not inputs:
         raise InputRefused("No input")
+    return _read_on_spark(spark, inputs, fmt=fmt, staging=staging)
+
+
+def _read_parquet(spark: Any, inputs: Sequence[str], *, merge_schema: bool = False) -> Any:
+    """``spark.read.parquet``, a path Spark cannot read (missing, not parquet, no permission) as
+    ``InputRefused`` with Spark's first line; any other failure raised as it is."""
     try:
-        return _read_on_spark(spark, inputs, fmt=fmt, staging=staging)
+        return spark.read.option("mergeSchema", str(merge_schema).lower()).parquet(*inputs)
     except Exception as exc:
         refused = _unreadable(exc)
         if refused is None:
@@ -178,6 +184,10 @@ def _read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, staging: str 
         if staging is None:
             raise ValueError("fmt='registers' needs a staging path")
         for number, path in enumerate(inputs):
+            if Path(path).is_dir() or str(path).lower().endswith(".parquet"):
+                raise InputRefused(
+                    f"{path}: --format registers reads the wards' CSV or .xlsx files; for parquet use --format parquet"
+                )
             try:
                 table = read_register(path).select(list(COLUMNS))
             except ValidationFailed as exc:
@@ -188,7 +198,7 @@ def _read_on_spark(spark: Any, inputs: Sequence[str], *, fmt: str, staging: str 
             )
         frame = spark.read.parquet(staging)
     else:
-        frame = spark.read.option("mergeSchema", "true").parquet(*inputs)
+        frame = _read_parquet(spark, inputs, merge_schema=True)
         frame = frame.drop(*[c for c in _IO_EXTRA if c in frame.columns])
         names = [canonical_column(c) for c in frame.columns]
         problems = []
@@ -261,8 +271,10 @@ def merge_on_spark(
     for path in inputs:
         if _inside(out, path) or _inside(path, out):
             raise InputRefused(f"The output {out} and the input {path} overlap: choose another --out-dir")
-        if "://" not in path and not path.startswith("file:") and not Path(path).exists():
-            raise InputRefused(f"No such file or directory: {path}")
+        # The wards' files are read on this machine; parquet paths are Spark's (globs, the
+        # cluster's default file system): a missing one is Spark's refusal (``_read_parquet``).
+        if fmt == "registers" and not normalised and not Path(path).is_file():
+            raise InputRefused(f"No such file: {path}")
     session: Any = spark or SparkSession.getActiveSession()
     local = None
     if session is None:
@@ -272,13 +284,7 @@ def merge_on_spark(
             session = spark_session(local)
         started = time.perf_counter()
         if normalised:
-            try:
-                features = session.read.parquet(*inputs)
-            except Exception as exc:
-                refused = _unreadable(exc)
-                if refused is None:
-                    raise
-                raise refused from exc
+            features = _read_parquet(session, inputs)
         else:
             staging = f"{out}/staging"
             try:
@@ -287,7 +293,10 @@ def merge_on_spark(
                     f"{out}/normalised"
                 )
             finally:  # the registers' raw copy: not left behind (personal data, a second place)
-                delete_path(session, staging)
+                try:
+                    delete_path(session, staging)
+                except Exception:  # never hides the run's own error
+                    logger.warning("Could not remove the staging folder %s", staging, exc_info=True)
             features = session.read.parquet(f"{out}/normalised")
         read_seconds = round(time.perf_counter() - started, 3)
         stats = link_on_spark(features, out_dir=out, seed=seed, spark=session)

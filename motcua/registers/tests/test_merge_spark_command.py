@@ -202,6 +202,22 @@ def test_inputs_that_cannot_be_read_are_refused(spark, tmp_path):
         call_command(
             "registers", "merge-spark", str(folder), "--format", "parquet", "--out-dir", str(tmp_path / "o")
         )
+    # Parquet paths are Spark's to find (a glob here; the cluster's file system there)...
+    with pytest.raises(CommandError, match=r"Spark cannot read the input: .*not-parquet\.parquet"):
+        call_command(
+            "registers",
+            "merge-spark",
+            str(folder / "*.parquet"),
+            "--format",
+            "parquet",
+            "--out-dir",
+            str(tmp_path / "o"),
+        )
+    # ...and the wards' files are CSV or .xlsx: parquet given to --format registers is pointed elsewhere.
+    with pytest.raises(CommandError, match="--format parquet"):
+        call_command(
+            "registers", "merge-spark", str(folder / "not-parquet.parquet"), "--out-dir", str(tmp_path / "o")
+        )
 
 
 def test_scratch_on_a_shared_file_system_is_used_and_removed(spark, tmp_path, monkeypatch):
