@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import DomainError
 
@@ -82,9 +83,7 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 if request.headers.get("HX-Request"):
                     response = HttpResponse(status=401)
-                    response["HX-Redirect"] = (
-                        f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
-                    )
+                    response["HX-Redirect"] = htmx_login_url(request)
                     return response
                 return redirect_to_login(request.get_full_path())
             if not isinstance(last_seen, int) or now - last_seen >= int(
@@ -94,12 +93,24 @@ class StaffIdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+def htmx_login_url(request: HttpRequest) -> str:
+    """The login page, and after it the page an htmx request came from (``HX-Current-URL``), not
+    the fragment it asked for: path and query only, and only when Django would follow it."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = current.path + (f"?{current.query}" if current.query else "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = request.get_full_path()
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+
+
 class HtmxLoginRedirectMiddleware:
     """An htmx request whose session is gone (expired, signed out in another tab) gets the login
     page's redirect from ``login_required``; htmx would follow it and swap the login form into
     the fragment it re-reads — a merge's progress card, the downloads, a counter's console. Such
     an answer becomes ``HX-Redirect`` (status 200, which htmx acts on): the whole page goes to the
-    login, and after signing in back to that page (``HX-Current-URL``), not to the fragment."""
+    login, and after signing in back to that page (``htmx_login_url``)."""
 
     _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -110,17 +121,8 @@ class HtmxLoginRedirectMiddleware:
         response = self.get_response(request)
         if not request.headers.get("HX-Request") or response.status_code not in self._REDIRECTS:
             return response
-        login = resolve_url(settings.LOGIN_URL)
-        if urlsplit(response.get("Location", "")).path != login:
+        if urlsplit(response.get("Location", "")).path != resolve_url(settings.LOGIN_URL):
             return response
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        same_site = current.path.startswith("/") and not current.path.startswith("//")
-        same_site = same_site and (not current.netloc or current.netloc == request.get_host())
-        back = (
-            (current.path + (f"?{current.query}" if current.query else ""))
-            if same_site
-            else request.get_full_path()
-        )
         redirected = HttpResponse(status=200)
-        redirected["HX-Redirect"] = f"{login}?{urlencode({'next': back})}"
+        redirected["HX-Redirect"] = htmx_login_url(request)
         return redirected

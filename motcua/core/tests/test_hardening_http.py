@@ -4,6 +4,7 @@ pages; a Content-Security-Policy with no inline script; staff sessions end after
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -166,8 +167,33 @@ def test_an_idle_htmx_request_is_sent_to_the_login_page(client, staff):
     client.force_login(staff["counter"])
     client.get(reverse("dossiers:counter"))
     set_last_seen(client, 9 * 3600)
-    resp = client.get(reverse("dossiers:procedure_search"), {"q": "dat"}, headers={"HX-Request": "true"})
+    counter = reverse("dossiers:counter")
+    resp = client.get(
+        reverse("dossiers:procedure_search"),
+        {"q": "dat"},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{counter}?tab=1"},
+    )
     assert resp.status_code == 401 and resp["HX-Redirect"].startswith(reverse("core:login"))
+    # After signing in: back to the page the search box is on, not to the search fragment.
+    assert resp["HX-Redirect"].endswith("?next=" + quote(f"{counter}?tab=1", safe=""))
+
+
+def test_htmx_login_url_never_sends_elsewhere():
+    """Only a path Django would follow: a scheme-relative or backslash path from HX-Current-URL
+    falls back to the request's own path."""
+    from django.test import RequestFactory
+
+    from motcua.core.middleware import htmx_login_url
+
+    for current in (
+        "http://testserver//evil.example/x",
+        "http://testserver/\\evil.example",
+        "javascript:alert(1)",
+    ):
+        request = RequestFactory().get(
+            "/ho-so/tim/", headers={"HX-Request": "true", "HX-Current-URL": current}
+        )
+        assert htmx_login_url(request) == f"{reverse('core:login')}?next=%2Fho-so%2Ftim%2F", current
 
 
 def test_activity_renews_the_session_without_writing_it_on_every_request(client, staff):

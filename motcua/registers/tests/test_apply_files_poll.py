@@ -14,7 +14,7 @@ from motcua.testing import make_commune, make_user
 
 from .test_recluster_service import finished_job, reject_a_merged_pair
 
-POLL = 'hx-trigger="load delay:2s"'
+POLL = 'hx-trigger="every 2s"'
 
 
 @pytest.fixture(autouse=True)
@@ -67,16 +67,16 @@ def test_a_failed_task_stops_the_polling_and_offers_the_retry(client, officer, a
     assert recluster.files_failure(storage.run_dir(applied)) is not None
 
 
-def test_stalled_files_poll_slowly(client, officer, applied, monkeypatch):
-    """A task lost for minutes: the retry is offered, and the fragment still re-reads every 30 s
-    (a late worker may write the files yet)."""
+def test_stalled_files_stop_polling_and_say_what_to_do(client, officer, applied, monkeypatch):
+    """A task lost for minutes: the retry is offered and a reload suggested; no polling (a page
+    left open would keep the session alive for ever)."""
     monkeypatch.setattr(
         "motcua.registers.apply_views.files_state",
         lambda job, now: tasks.FilesState(ready=False, stalled=True),
     )
     client.force_login(officer)
     body = client.get(reverse("registers:files", args=[applied.pk])).content.decode()
-    assert 'hx-trigger="load delay:30s"' in body and POLL not in body and "Tạo lại tệp" in body
+    assert "hx-get" not in body and "Tạo lại tệp" in body and "tải lại trang sau ít phút" in body
 
 
 def test_a_run_whose_files_are_ready_does_not_poll(client, officer):

@@ -246,14 +246,14 @@ def test_upload_page_to_review_to_download(client, officer):
     job = MergeJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("registers:job", args=[job.pk])
     queued = client.get(reverse("registers:job", args=[job.pk])).content.decode()
-    assert 'hx-trigger="load delay:1s"' in queued and "Đang chờ" in queued
+    assert 'hx-trigger="every 1s"' in queued and "Đang chờ" in queued
     assert client.get(reverse("registers:download", args=[job.pk])).status_code == 404
 
     worker.merge_job_run(job_id=job.pk, now=clock.now())
     polled = client.get(reverse("registers:progress", args=[job.pk]) + "?dang_chay=1", HTTP_HX_REQUEST="true")
     assert polled["HX-Refresh"] == "true"
     done = client.get(reverse("registers:job", args=[job.pk])).content.decode()
-    assert "load delay:1s" not in done and "Tải danh sách hợp nhất (Excel)" in done
+    assert "every 1s" not in done and "Tải danh sách hợp nhất (Excel)" in done
     assert "Báo cáo chất lượng" in done
 
     review = client.get(reverse("registers:review", args=[job.pk])).content.decode()

@@ -121,7 +121,7 @@ def test_stale_files_with_no_task_for_minutes_offer_the_button(
     client.force_login(officer)
     page = client.get(reverse("registers:job", args=[job.pk])).content.decode()
     assert 'id="files-stalled"' in page and "Tạo lại tệp" in page
-    assert 'hx-trigger="load delay:30s"' in page  # R-G: stalled, the files fragment re-reads slowly
+    assert 'hx-trigger="every 2s"' not in page  # R-G: stalled, the files fragment stops polling
     # A task queued (or running) recently: not stalled; one queued long ago: lost.
     tasks.merge_job_files_task.enqueue(job.pk, 1)
     assert not tasks.files_state(job, now=now).stalled
