@@ -60,9 +60,16 @@ class NoStoreMiddleware:
         return response
 
 
+# Sent by a page's own polling (``hx-headers`` on the polled element: the counter console's state
+# and alert banner, the leader's open alerts, a merge's progress and downloads): not the user's
+# activity, so it never keeps an unattended session alive.
+POLL_HEADER = "X-Motcua-Poll"
+
+
 class StaffIdleTimeoutMiddleware:
     """A signed-in user's session ends after MOTCUA_SESSION_IDLE_SECONDS (8 hours) without a
-    request. The last request's time is kept in the session but written only when it is more than
+    request of theirs (a page's own polling, ``POLL_HEADER``, does not count: a console left
+    open overnight is signed out). The last request's time is kept in the session but written only when it is more than
     MOTCUA_SESSION_RENEW_SECONDS old, so an officer's page views do not write the session table on
     every request; each write also pushes the session's own expiry (SESSION_COOKIE_AGE) forward.
     Idle time is the machine's wall clock, not motcua.core.clock: a test or a replay that pins the
@@ -86,8 +93,10 @@ class StaffIdleTimeoutMiddleware:
                     response["HX-Redirect"] = htmx_login_url(request)
                     return response
                 return redirect_to_login(request.get_full_path())
-            if not isinstance(last_seen, int) or now - last_seen >= int(
-                settings.MOTCUA_SESSION_RENEW_SECONDS
+            polled = bool(request.headers.get(POLL_HEADER))
+            if not polled and (
+                not isinstance(last_seen, int)
+                or now - last_seen >= int(settings.MOTCUA_SESSION_RENEW_SECONDS)
             ):
                 request.session[self.KEY] = now
         return self.get_response(request)

@@ -210,3 +210,39 @@ def test_activity_renews_the_session_without_writing_it_on_every_request(client,
     set_last_seen(client, 6 * 60)  # the last write was 6 minutes ago
     client.get(counter)
     assert client.session[StaffIdleTimeoutMiddleware.KEY] >= int(time.time()) - 5
+
+
+def test_a_pages_own_polling_does_not_keep_an_idle_session_alive(client, staff):
+    """The console re-reads its state every 5 s: those requests (POLL_HEADER) are not the
+    officer's activity — a console left open overnight is signed out; a request of theirs renews."""
+    from motcua.core.middleware import POLL_HEADER
+
+    client.force_login(staff["counter"])
+    counter = reverse("dossiers:counter")
+    client.get(counter)
+    set_last_seen(client, 6 * 60)
+    before = client.session[StaffIdleTimeoutMiddleware.KEY]
+    client.get(counter, headers={"HX-Request": "true", POLL_HEADER: "1"})
+    assert client.session[StaffIdleTimeoutMiddleware.KEY] == before, "a poll renews nothing"
+    set_last_seen(client, 8 * 3600 + 60)
+    polled = client.get(counter, headers={"HX-Request": "true", POLL_HEADER: "1"})
+    assert polled.status_code == 401 and polled["HX-Redirect"].startswith(reverse("core:login"))
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "queueing/console_state.html",
+        "staffing/alerts/_mine.html",
+        "staffing/alerts/_open.html",
+        "registers/_progress.html",
+        "registers/_files.html",
+    ],
+)
+def test_every_staff_polling_fragment_says_it_is_a_poll(template):
+    from django.template.loader import get_template
+
+    source = get_template(template).template.source
+    assert 'hx-trigger="every' in source
+    assert """hx-headers='{"X-Motcua-Poll": "1"}'""" in source
