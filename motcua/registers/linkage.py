@@ -136,6 +136,16 @@ ENGINES = ("duckdb", "spark")
 LINK_STAGES = {"blocking": 0.0, "training": 0.25, "scoring": 0.55, "clustering": 0.85}
 DEFAULT_MAX_PAIRS_WARNING = 20_000_000
 PREDICT_FLOOR = 0.01
+# The columns of ``LinkResult.pairs`` beside every ``gamma_`` column (both engines' pipelines).
+PAIR_COLUMNS = (
+    "record_id_l",
+    "record_id_r",
+    "match_weight",
+    "match_probability",
+    "model_match_weight",
+    "household_evidence",
+    "blocking_rule",
+)
 
 
 @dataclass(frozen=True)
@@ -306,16 +316,7 @@ def _run(
     pairs = pairs.append_column(
         "blocking_rule", pc.take(rule_names, pc.cast(pairs.column("match_key"), pa.int64()))
     )
-    keep = (
-        "record_id_l",
-        "record_id_r",
-        "match_weight",
-        "match_probability",
-        "model_match_weight",
-        "household_evidence",
-        "blocking_rule",
-    )
-    pairs_out = pairs.select([c for c in pairs.column_names if c in keep or c.startswith("gamma_")])
+    pairs_out = pairs.select([c for c in pairs.column_names if c in PAIR_COLUMNS or c.startswith("gamma_")])
     counts = pc.value_counts(clusters.column("person_id"))
     sizes = counts.field("counts").to_pylist()
     stats["n_persons"] = len(sizes)

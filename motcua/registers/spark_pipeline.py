@@ -50,6 +50,7 @@ from .linkage import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_PAIRS_WARNING,
     DEFAULT_REVIEW_BAND,
+    PAIR_COLUMNS,
     PREDICT_FLOOR,
     SplinkRun,
 )
@@ -57,17 +58,6 @@ from .model import INPUT_COLUMNS, REQUIRED_COLUMNS, blocking_rules, clean_labels
 from .normalize import normalize_table
 
 logger = logging.getLogger(__name__)
-
-# The columns of ``LinkResult.pairs`` (with every gamma_ column), as ``linkage`` keeps them.
-PAIR_COLUMNS = (
-    "record_id_l",
-    "record_id_r",
-    "match_weight",
-    "match_probability",
-    "model_match_weight",
-    "household_evidence",
-    "blocking_rule",
-)
 
 
 # ------------------------------------------------------------------------------ normalisation

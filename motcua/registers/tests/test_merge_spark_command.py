@@ -250,3 +250,20 @@ def test_local_scratch_is_a_file_uri(spark, monkeypatch):
     finally:
         engine.close()
     assert not local.exists()
+
+
+def test_a_cluster_session_without_shared_scratch_is_warned(spark, monkeypatch, caplog):
+    """On a cluster the driver's temporary directory is not where executors can read the run's
+    tables: a session whose master is not local, with MOTCUA_SPARK_SCRATCH unset, is logged."""
+    monkeypatch.delenv("MOTCUA_SPARK_SCRATCH", raising=False)
+    monkeypatch.setattr(spark.sparkContext, "master", "spark://cluster:7077")
+    with caplog.at_level("WARNING", logger="motcua.registers.engine_spark"):
+        engine = engine_spark.SparkEngine(spark)
+        engine.close()
+    assert any("MOTCUA_SPARK_SCRATCH" in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("MOTCUA_SPARK_SCRATCH", "file:///tmp/motcua-shared-scratch-test")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="motcua.registers.engine_spark"):
+        engine = engine_spark.SparkEngine(spark)
+        engine.close()
+    assert not any("MOTCUA_SPARK_SCRATCH" in r.getMessage() for r in caplog.records)
